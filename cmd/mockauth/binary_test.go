@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binPath is the mockauth binary built once for the tests that run it as
+// a user would.
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mockauth-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "mockauth")
+	if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building mockauth: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// lockedBuffer collects a process's output for concurrent reading.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// server is a running mockauth serve process.
+type server struct {
+	cmd      *exec.Cmd
+	portBase int
+	stdout   *lockedBuffer
+	stderr   *lockedBuffer
+	exited   chan error
+}
+
+func (s *server) url(offset int, scheme string) string {
+	return fmt.Sprintf("%s://127.0.0.1:%d", scheme, s.portBase+offset)
+}
+
+// freeBase finds five consecutive free ports; the OS hands out single
+// ports only, so it probes random bases and keeps the first that binds.
+func freeBase(t *testing.T) int {
+	t.Helper()
+	for range 50 {
+		base := 20000 + rand.IntN(4000)*10
+		var lns []net.Listener
+		ok := true
+		for i := range 5 {
+			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
+			if err != nil {
+				ok = false
+				break
+			}
+			lns = append(lns, ln)
+		}
+		for _, ln := range lns {
+			ln.Close()
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no five consecutive free ports")
+	return 0
+}
+
+// startServer runs mockauth serve and waits for its banner.
+func startServer(t *testing.T, args ...string) *server {
+	t.Helper()
+	for attempt := 0; ; attempt++ {
+		s := &server{portBase: freeBase(t), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+		s.cmd = exec.Command(binPath, append([]string{"serve", "--port-base", fmt.Sprint(s.portBase)}, args...)...)
+		s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
+		if err := s.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { s.exited <- s.cmd.Wait() }()
+		deadline := time.After(10 * time.Second)
+	wait:
+		for {
+			select {
+			case err := <-s.exited:
+				if strings.Contains(s.stderr.String(), "address already in use") && attempt < 3 {
+					break wait // a port was taken between probe and start: try another base
+				}
+				t.Fatalf("mockauth serve exited early: %v\nstderr:\n%s", err, s.stderr.String())
+			case <-deadline:
+				_ = s.cmd.Process.Kill()
+				t.Fatalf("no banner within 10s; stdout:\n%s\nstderr:\n%s", s.stdout.String(), s.stderr.String())
+			case <-time.After(20 * time.Millisecond):
+				if strings.Contains(s.stdout.String(), "ucontact") {
+					t.Cleanup(func() {
+						if s.cmd.ProcessState == nil {
+							_ = s.cmd.Process.Kill()
+						}
+					})
+					return s
+				}
+			}
+		}
+	}
+}
+
+// stop sends sig and waits for a clean exit.
+func (s *server) stop(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.exited:
+		if err != nil {
+			t.Fatalf("mockauth exited with %v after %v; stderr:\n%s", err, sig, s.stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		_ = s.cmd.Process.Kill()
+		t.Fatalf("mockauth did not exit within 15s of %v", sig)
+	}
+}
+
+func runTool(t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("%s %v: %v\n%s", name, args, err, stderr)
+	}
+	return string(out)
+}
+
+func need(t *testing.T, tool string) {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing: .ci/run must install it", tool)
+		}
+		t.Skipf("%s is not installed here", tool)
+	}
+}
+
+var quotedToken = regexp.MustCompile(`^"[A-Za-z0-9+/]+={0,2}"$`)
+
+// The client page's own curl command, pointed at the simulator.
+func TestServe_VendorPageCurl(t *testing.T) {
+	need(t, "curl")
+	s := startServer(t)
+	curl := func(user, password string) string {
+		return runTool(t, nil, "curl", "--silent", "--show-error", "--location", "--request", "POST",
+			s.url(1, "http")+"/Integra/resources/auth/getUserToken",
+			"--header", "Content-Type: application/x-www-form-urlencoded",
+			"--data-urlencode", "user="+user,
+			"--data-urlencode", "password="+password)
+	}
+	if got := curl("demo", "demo"); !quotedToken.MatchString(got) {
+		t.Errorf("page curl, demo login: %q, want a quoted token", got)
+	}
+	const unique = "Curl-Unique-Secret-9z8y"
+	if got := curl("demo", unique); got != `"0"` {
+		t.Errorf("page curl, wrong password: %q, want %q", got, `"0"`)
+	}
+	journal := runTool(t, nil, "curl", "--silent", s.url(0, "http")+"/__admin/requests")
+	if strings.Contains(journal, unique) {
+		t.Error("the journal shows the password")
+	}
+	s.stop(t, syscall.SIGTERM)
+	if strings.Contains(s.stderr.String(), unique) || strings.Contains(s.stdout.String(), unique) {
+		t.Error("the server log shows the password")
+	}
+	for _, line := range []string{"admin ", "ucontact ", "demo: agent=1997 agentPassword=1997 password=demo user=demo"} {
+		if !strings.Contains(s.stdout.String(), line) {
+			t.Errorf("banner lacks %q:\n%s", line, s.stdout.String())
+		}
+	}
+	if !strings.Contains(s.stderr.String(), "stopped") {
+		t.Errorf("no clean stop logged:\n%s", s.stderr.String())
+	}
+}
+
+// The agent page's own Python http.client sample, over --tls, trusting the
+// written CA through SSL_CERT_FILE.
+func TestServe_VendorPagePythonOverTLS(t *testing.T) {
+	need(t, "python3")
+	dir := t.TempDir()
+	s := startServer(t, "--tls", "--tls-dir", dir)
+	sample := func(agent, password string) string {
+		script := fmt.Sprintf(`import http.client
+
+conn = http.client.HTTPSConnection("127.0.0.1:%d")
+payload = 'agent=%s&password=%s'
+headers = {
+  'Content-Type': 'application/x-www-form-urlencoded'
+}
+conn.request("POST", "/Integra/resources/auth/AgentLogin", payload, headers)
+res = conn.getresponse()
+data = res.read()
+print(data.decode("utf-8"))
+`, s.portBase+1, agent, password)
+		return runTool(t, []string{"SSL_CERT_FILE=" + filepath.Join(dir, "ca.pem")}, "python3", "-c", script)
+	}
+	got := sample("1997", "1997")
+	if !strings.HasPrefix(got, `{"id":4,"name":"1997","host":"127.0.0.1:`) || !strings.Contains(got, `"fullname":"Victor Cisneros","token":"`) {
+		t.Errorf("python sample, good login printed %q", got)
+	}
+	if got := sample("1997", "wrong"); got != "0\n" {
+		t.Errorf("python sample, wrong password printed %q, want 0", got)
+	}
+	if !strings.Contains(s.stdout.String(), "TLS CA: "+filepath.Join(dir, "ca.pem")) {
+		t.Errorf("banner does not name the CA file:\n%s", s.stdout.String())
+	}
+	s.stop(t, syscall.SIGINT)
+}
+
+func TestServe_EnvAgainstTheBinary(t *testing.T) {
+	s := startServer(t)
+	out := runTool(t, nil, binPath, "env", "--port-base", fmt.Sprint(s.portBase))
+	if !strings.Contains(out, "export MOCKAUTH_UCONTACT_URL="+s.url(1, "http")+"\n") {
+		t.Errorf("env printed:\n%s", out)
+	}
+	s.stop(t, syscall.SIGINT)
+}
+
+func TestServe_RefusesBrokenFixtures(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ucontact.yaml"), []byte("users:\n  demo:\n    password: x\n  bad: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binPath, "serve", "--port-base", fmt.Sprint(freeBase(t)), "--fixtures", dir)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatal("serve started with a broken fixture")
+	}
+	if !strings.Contains(string(out), filepath.Join(dir, "ucontact.yaml")+":4:") {
+		t.Fatalf("error does not name file and line:\n%s", out)
+	}
+}
+

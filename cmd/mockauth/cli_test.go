@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mockauth/mockauth/simulators"
+)
+
+func TestLoadServe(t *testing.T) {
+	testCases := []struct {
+		name    string
+		args    []string
+		wantErr bool
+		check   func(serveConfig) bool
+	}{
+		{"defaults", nil, false, func(c serveConfig) bool {
+			return c.Bind == "127.0.0.1" && c.PortBase == 9300 && c.JournalSize == 1000 && !c.TLS && !c.Strict
+		}},
+		{"all flags", []string{"--bind", "0.0.0.0", "--port-base", "10000", "--tls", "--tls-dir", "/tmp/x", "--strict", "--journal-size", "5", "--fixtures", "fx", "--log-level", "debug"}, false,
+			func(c serveConfig) bool {
+				return c.Bind == "0.0.0.0" && c.PortBase == 10000 && c.TLS && c.TLSDir == "/tmp/x" && c.Strict && c.JournalSize == 5 && c.FixturesDir == "fx"
+			}},
+		{"port base too high", []string{"--port-base", "65534"}, true, nil},
+		{"journal size zero", []string{"--journal-size", "0"}, true, nil},
+		{"unknown flag", []string{"--nope"}, true, nil},
+		{"stray argument", []string{"extra"}, true, nil},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			c, err := loadServe(tc.args, &stderr)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v (stderr %q)", err, tc.wantErr, stderr.String())
+			}
+			if tc.wantErr && stderr.Len() == 0 {
+				t.Fatal("a refused command line must say why on stderr")
+			}
+			if tc.check != nil && !tc.check(c) {
+				t.Fatalf("config = %+v", c)
+			}
+		})
+	}
+}
+
+func TestRun_ExitCodes(t *testing.T) {
+	testCases := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"version"}, 0},
+		{[]string{"help"}, 0},
+		{[]string{"serve", "-h"}, 0},
+		{[]string{"nosuch"}, 2},
+		{[]string{"serve", "--port-base", "-1"}, 2},
+		{[]string{"env", "--admin", "http://127.0.0.1:1"}, 1},
+	}
+	for _, tc := range testCases {
+		var out, errOut bytes.Buffer
+		if got := run(context.Background(), tc.args, &out, &errOut); got != tc.want {
+			t.Errorf("run(%v) = %d, want %d; stderr %q", tc.args, got, tc.want, errOut.String())
+		}
+	}
+}
+
+func TestEnv_PrintsExports(t *testing.T) {
+	stack, err := simulators.Start(simulators.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"env", "--admin", stack.AdminURL()}, &out, &errOut); code != 0 {
+		t.Fatalf("env exited %d: %s", code, errOut.String())
+	}
+	want := strings.Join([]string{
+		"export MOCKAUTH_ADMIN_URL=" + stack.AdminURL(),
+		"export MOCKAUTH_UCONTACT_URL=" + stack.URL("ucontact"),
+		"export MOCKAUTH_UCONTACT_AGENT=1997",
+		"export MOCKAUTH_UCONTACT_AGENT_PASSWORD=1997",
+		"export MOCKAUTH_UCONTACT_PASSWORD=demo",
+		"export MOCKAUTH_UCONTACT_USER=demo",
+	}, "\n")
+	if !strings.HasPrefix(out.String(), want) {
+		t.Fatalf("env printed\n%s\nwant it to start with\n%s", out.String(), want)
+	}
+}
+
+func TestShellQuoteAndEnvName(t *testing.T) {
+	quotes := map[string]string{
+		"demo":                   "demo",
+		"http://127.0.0.1:9301":  "http://127.0.0.1:9301",
+		"a b":                    "'a b'",
+		"it's":                   `'it'\''s'`,
+		"":                       "''",
+		"customer_manager@123$": "'customer_manager@123$'",
+	}
+	for in, want := range quotes {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+	names := map[string]string{"agentPassword": "AGENT_PASSWORD", "ucontact": "UCONTACT", "adminToken": "ADMIN_TOKEN", "demo-id": "DEMO_ID"}
+	for in, want := range names {
+		if got := envName(in); got != want {
+			t.Errorf("envName(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

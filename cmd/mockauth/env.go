@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/mockauth/mockauth/simulators"
+)
+
+// env prints the running stack's base URLs and demo logins as shell export
+// lines, read from the admin API so they hold whatever ports, TLS and
+// fixtures the stack was started with.
+func env(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("env", stderr)
+	admin := fs.String("admin", "", "admin API base URL (default: from --bind and --port-base)")
+	bind := fs.String("bind", "127.0.0.1", "address the stack was started with")
+	portBase := fs.Int("port-base", simulators.DefaultPortBase, "port base the stack was started with")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *admin == "" {
+		*admin = "http://" + net.JoinHostPort(*bind, strconv.Itoa(*portBase))
+	}
+	vendors, err := fetchVendors(ctx, strings.TrimSuffix(*admin, "/"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "export MOCKAUTH_ADMIN_URL=%s\n", shellQuote(*admin))
+	for _, v := range vendors {
+		prefix := "MOCKAUTH_" + envName(v.Name) + "_"
+		fmt.Fprintf(stdout, "export %sURL=%s\n", prefix, shellQuote(v.BaseURL))
+		keys := make([]string, 0, len(v.Demo))
+		for k := range v.Demo {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			fmt.Fprintf(stdout, "export %s%s=%s\n", prefix, envName(k), shellQuote(v.Demo[k]))
+		}
+	}
+	return nil
+}
+
+func fetchVendors(ctx context.Context, admin string) ([]simulators.VendorInfo, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, admin+simulators.AdminPrefix+"/vendors", nil)
+	if err != nil {
+		return nil, fmt.Errorf("bad admin URL %q: %w", admin, err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the admin API at %s (is 'mockauth serve' running?): %w", admin, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("admin API at %s answered %s", admin, res.Status)
+	}
+	var vendors []simulators.VendorInfo
+	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&vendors); err != nil {
+		return nil, fmt.Errorf("admin API at %s answered something else than the vendor list: %w", admin, err)
+	}
+	return vendors, nil
+}
+
+// envName turns a vendor or field name into an environment variable part:
+// "agentPassword" -> "AGENT_PASSWORD".
+func envName(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) && i > 0 {
+			b.WriteByte('_')
+		}
+		if r == '-' || r == '.' {
+			r = '_'
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+// shellQuote quotes a value for POSIX shells when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_./:=@%+,", r)))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

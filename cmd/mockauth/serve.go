@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/journal"
+)
+
+// serveConfig is the command line of mockauth serve.
+type serveConfig struct {
+	Bind        string
+	PortBase    int
+	FixturesDir string
+	TLS         bool
+	TLSDir      string
+	Strict      bool
+	JournalSize int
+	LogLevel    slog.Level
+}
+
+// loadServe parses serve's flags into a config.
+func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
+	c := serveConfig{}
+	fs := flagSet("serve", stderr)
+	fs.StringVar(&c.Bind, "bind", "127.0.0.1", "address to listen on")
+	fs.IntVar(&c.PortBase, "port-base", simulators.DefaultPortBase, "admin API on this port, vendors on the next ones (ucontact +1, crmcom +2, autoalert +3, exotel +4)")
+	fs.StringVar(&c.FixturesDir, "fixtures", "", "directory of <vendor>.yaml fixture files overriding the embedded ones")
+	fs.BoolVar(&c.TLS, "tls", false, "serve HTTPS on every port with a certificate from a local CA")
+	fs.StringVar(&c.TLSDir, "tls-dir", ".mockauth-tls", "with --tls: directory where the CA is kept; clients trust DIR/ca.pem")
+	fs.BoolVar(&c.Strict, "strict", false, "refuse requests that break their vendor's contract with 400")
+	fs.IntVar(&c.JournalSize, "journal-size", journal.DefaultSize, "number of requests the journal keeps")
+	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
+	if err := parse(fs, args); err != nil {
+		return c, err
+	}
+	if c.PortBase < 0 || c.PortBase+4 > 65535 {
+		fmt.Fprintf(stderr, "mockauth serve: --port-base %d leaves no room for five ports\n", c.PortBase)
+		return c, errUsage
+	}
+	if c.JournalSize < 1 {
+		fmt.Fprintf(stderr, "mockauth serve: --journal-size must be at least 1\n")
+		return c, errUsage
+	}
+	return c, nil
+}
+
+func (c serveConfig) options(log *slog.Logger) simulators.Options {
+	o := simulators.Options{
+		Bind:        c.Bind,
+		PortBase:    c.PortBase,
+		FixturesDir: c.FixturesDir,
+		JournalSize: c.JournalSize,
+		Strict:      c.Strict,
+		TLS:         c.TLS,
+		Logger:      log,
+	}
+	if c.TLS {
+		o.TLSDir = c.TLSDir
+	}
+	return o
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := loadServe(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	stack, err := simulators.Start(c.options(log))
+	if err != nil {
+		return err
+	}
+	printBanner(stdout, stack, c)
+	log.Info("mockauth serving", slog.String("admin", stack.AdminURL()), slog.Bool("strict", c.Strict), slog.Bool("tls", c.TLS))
+	<-ctx.Done()
+	log.Info("shutting down: finishing requests in flight")
+	if err := stack.Close(); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// printBanner writes one line per vendor with its base URL and demo login.
+func printBanner(w io.Writer, stack *simulators.Stack, c serveConfig) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "admin\t%s\tdashboard at /, API under /__admin/\n", stack.AdminURL())
+	for _, v := range stack.Vendors() {
+		fmt.Fprintf(tw, "%s\t%s\tdemo: %s\n", v.Name, v.BaseURL, demoLine(v.Demo))
+	}
+	_ = tw.Flush()
+	if c.TLS {
+		abs, err := filepath.Abs(filepath.Join(c.TLSDir, simulators.CAFile))
+		if err != nil {
+			abs = filepath.Join(c.TLSDir, simulators.CAFile)
+		}
+		fmt.Fprintf(w, "TLS CA: %s (e.g. SSL_CERT_FILE=%s, curl --cacert %s)\n", abs, abs, abs)
+	}
+}
+
+func demoLine(demo map[string]string) string {
+	keys := make([]string, 0, len(demo))
+	for k := range demo {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + demo[k]
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,203 @@
+// Package contracts holds the OpenAPI 3 document of every vendor, embedded,
+// and checks requests and answers against them with kin-openapi.
+//
+// The documents describe the vendors as they behave, quirks included: a
+// text/plain 200 whose body is "0" is part of uContact's contract. To check
+// JSON that a vendor sends as text/plain (uContact's SIP peer), the package
+// registers a text/plain body decoder, process-wide, that parses a body
+// starting with { or [ as JSON and keeps any other text as a string.
+package contracts
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+//go:embed *.yaml
+var files embed.FS
+
+func init() {
+	openapi3filter.RegisterBodyDecoder("text/plain", textBodyDecoder)
+}
+
+// textBodyDecoder reads JSON sent as text as JSON, and other text as text.
+func textBodyDecoder(body io.Reader, h http.Header, schema *openapi3.SchemaRef, enc openapi3filter.EncodingFn) (any, error) {
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	if t := bytes.TrimSpace(data); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		return openapi3filter.JSONBodyDecoder(bytes.NewReader(data), h, schema, enc)
+	}
+	return string(data), nil
+}
+
+// Raw returns the YAML document of a vendor.
+func Raw(vendor string) ([]byte, error) {
+	data, err := files.ReadFile(vendor + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("contracts: no contract for vendor %q", vendor)
+	}
+	return data, nil
+}
+
+// Load parses and validates the document of a vendor.
+func Load(vendor string) (*openapi3.T, error) {
+	data, err := Raw(vendor)
+	if err != nil {
+		return nil, err
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("contracts/%s.yaml: %w", vendor, err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("contracts/%s.yaml: %w", vendor, err)
+	}
+	return doc, nil
+}
+
+// Validator checks requests and answers against one vendor's contract.
+type Validator struct {
+	vendor string
+	doc    *openapi3.T
+	router routers.Router
+	opts   *openapi3filter.Options
+}
+
+// NewValidator loads a vendor's contract and prepares its router once.
+func NewValidator(vendor string) (*Validator, error) {
+	doc, err := Load(vendor)
+	if err != nil {
+		return nil, err
+	}
+	// Route on paths alone: the servers name the vendor's hosts, and the
+	// simulator is reached on loopback.
+	routed := *doc
+	routed.Servers = nil
+	router, err := gorillamux.NewRouter(&routed)
+	if err != nil {
+		return nil, fmt.Errorf("contracts/%s.yaml: %w", vendor, err)
+	}
+	return &Validator{
+		vendor: vendor,
+		doc:    doc,
+		router: router,
+		opts: &openapi3filter.Options{
+			IncludeResponseStatus: true,
+			MultiError:            true,
+			AuthenticationFunc:    checkCredentialsPresent,
+			// Error texts must not quote the values checked: they may be secrets.
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
+		},
+	}, nil
+}
+
+// Doc returns the loaded document. Callers must not change it.
+func (v *Validator) Doc() *openapi3.T { return v.doc }
+
+// checkCredentialsPresent accepts a request that carries credentials of the
+// scheme's kind; whether they are good is the simulator's business.
+func checkCredentialsPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	s := in.SecurityScheme
+	if s == nil || s.Type != "http" {
+		return nil
+	}
+	scheme, cred, _ := strings.Cut(in.RequestValidationInput.Request.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, s.Scheme) || cred == "" {
+		return fmt.Errorf("no Authorization: %s credentials", cases(s.Scheme))
+	}
+	return nil
+}
+
+func cases(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Exchange is a request being checked; Response checks its answer later.
+type Exchange struct {
+	v     *Validator
+	input *openapi3filter.RequestValidationInput // nil when no operation matched
+	op    string
+}
+
+// Request checks a request whose body was read into body. path, when not
+// empty, replaces the request's path for routing (vendors that match paths
+// without regard to case route under the documented spelling).
+func (v *Validator) Request(r *http.Request, path string, body []byte) (*Exchange, []string) {
+	req := r.Clone(r.Context())
+	if path != "" {
+		req.URL.Path, req.URL.RawPath = path, ""
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	x := &Exchange{v: v, op: r.Method + " " + req.URL.Path}
+	route, params, err := v.router.FindRoute(req)
+	if err != nil {
+		return x, []string{fmt.Sprintf("%s.yaml: no operation matches %s: %v", v.vendor, x.op, err)}
+	}
+	x.input = &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: v.opts}
+	if route.Operation != nil && route.Operation.OperationID != "" {
+		x.op = route.Operation.OperationID
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), x.input); err != nil {
+		// The body was consumed; give it back for the response check.
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		return x, v.describe(x.op, "request", err)
+	}
+	return x, nil
+}
+
+// Response checks the answer to the exchange's request.
+func (x *Exchange) Response(status int, h http.Header, body []byte) []string {
+	if x == nil || x.input == nil {
+		return nil
+	}
+	err := openapi3filter.ValidateResponse(x.input.Request.Context(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: x.input,
+		Status:                 status,
+		Header:                 h,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                x.v.opts,
+	})
+	if err != nil {
+		return x.v.describe(x.op, fmt.Sprintf("response %d", status), err)
+	}
+	return nil
+}
+
+// describe turns kin-openapi's errors into one readable line each, naming
+// the contract and the operation.
+func (v *Validator) describe(op, what string, err error) []string {
+	var errs []error
+	var multi openapi3.MultiError
+	if errors.As(err, &multi) {
+		errs = multi
+	} else {
+		errs = []error{err}
+	}
+	out := make([]string, 0, len(errs))
+	for _, e := range errs {
+		var inner openapi3.MultiError
+		if errors.As(e, &inner) && len(inner) > 0 && len(errs) == 1 {
+			return v.describe(op, what, inner)
+		}
+		msg := strings.Join(strings.Fields(e.Error()), " ")
+		out = append(out, fmt.Sprintf("%s.yaml %s %s: %s", v.vendor, op, what, msg))
+	}
+	return out
+}

@@ -1,0 +1,207 @@
+package simulators
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/mockauth/mockauth/simulators/journal"
+)
+
+// AdminPrefix is where the admin API lives on the admin port.
+const AdminPrefix = "/__admin"
+
+// apiError is an admin API failure with the status it answers.
+type apiError struct {
+	Status int
+	Msg    string
+}
+
+func (e *apiError) Error() string { return e.Msg }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{Status: http.StatusBadRequest, Msg: fmt.Sprintf(format, args...)}
+}
+
+// adminFunc handles one admin call: it returns the value to answer as JSON
+// (with 200) or an error; adminJSON writes either.
+type adminFunc func(r *http.Request) (any, error)
+
+func adminJSON(f adminFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := f(r)
+		status := http.StatusOK
+		if err != nil {
+			var ae *apiError
+			if !errors.As(err, &ae) {
+				ae = &apiError{Status: http.StatusInternalServerError, Msg: err.Error()}
+			}
+			status, v = ae.Status, map[string]string{"error": ae.Msg}
+		}
+		writeJSON(w, status, v)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"error":"cannot encode the answer"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}
+
+// decodeBody reads a JSON admin request strictly. An empty body leaves v as is.
+func decodeBody(r *http.Request, v any) error {
+	data, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return badRequest("cannot read the body: %v", err)
+	}
+	if len(data) > MaxBodyBytes {
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Msg: "body larger than 1 MiB"}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("body is not the expected JSON: %v", err)
+	}
+	if dec.More() {
+		return badRequest("body holds more than one JSON value")
+	}
+	return nil
+}
+
+// adminHandler is every route of the admin API, in one place.
+func (s *Stack) adminHandler() http.Handler {
+	r := mux.NewRouter()
+	p := func(path string) string { return AdminPrefix + path }
+	r.Handle(p("/health"), adminJSON(s.health)).Methods(http.MethodGet)
+	r.Handle(p("/vendors"), adminJSON(s.listVendors)).Methods(http.MethodGet)
+	r.Handle(p("/requests"), adminJSON(s.listRequests)).Methods(http.MethodGet)
+	r.Handle(p("/requests"), adminJSON(s.clearRequests)).Methods(http.MethodDelete)
+	r.Handle(p("/requests/count"), adminJSON(s.countRequests)).Methods(http.MethodPost)
+	r.Handle(p("/clock"), adminJSON(s.getClock)).Methods(http.MethodGet)
+	r.Handle(p("/clock"), adminJSON(s.moveClock)).Methods(http.MethodPost)
+	r.Handle(p("/reset"), adminJSON(s.reset)).Methods(http.MethodPost)
+	r.NotFoundHandler = adminJSON(func(r *http.Request) (any, error) {
+		return nil, &apiError{Status: http.StatusNotFound, Msg: fmt.Sprintf("no admin call %s %s; see GET %s/vendors and the README", r.Method, r.URL.Path, AdminPrefix)}
+	})
+	r.MethodNotAllowedHandler = adminJSON(func(r *http.Request) (any, error) {
+		return nil, &apiError{Status: http.StatusMethodNotAllowed, Msg: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)}
+	})
+	return http.MaxBytesHandler(r, MaxBodyBytes+1)
+}
+
+type healthAnswer struct {
+	Status  string            `json:"status"`
+	Vendors map[string]string `json:"vendors"`
+}
+
+func (s *Stack) health(*http.Request) (any, error) {
+	h := healthAnswer{Status: "ok", Vendors: map[string]string{}}
+	for _, sv := range s.vendors {
+		state := "serving"
+		if !sv.serving.Load() {
+			state, h.Status = "stopped", "unavailable"
+		}
+		h.Vendors[sv.name] = state
+	}
+	if h.Status != "ok" {
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Msg: fmt.Sprintf("not every simulator is serving: %v", h.Vendors)}
+	}
+	return h, nil
+}
+
+func (s *Stack) listVendors(*http.Request) (any, error) { return s.Vendors(), nil }
+
+type requestsAnswer struct {
+	Requests []journal.Entry `json:"requests"`
+}
+
+func (s *Stack) listRequests(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	limit := 0
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			return nil, badRequest("limit must be a whole number of 0 or more, not %q", l)
+		}
+		limit = n
+	}
+	f := journal.Filter{Vendor: q.Get("vendor"), Method: q.Get("method"), Path: q.Get("path")}
+	if f.Vendor != "" && s.vendor(f.Vendor) == nil {
+		return nil, badRequest("no vendor %q in this stack (running: %v)", f.Vendor, s.vendorNames())
+	}
+	return requestsAnswer{Requests: s.journal.List(f, limit)}, nil
+}
+
+func (s *Stack) vendorNames() []string {
+	out := make([]string, len(s.vendors))
+	for i, sv := range s.vendors {
+		out[i] = sv.name
+	}
+	return out
+}
+
+func (s *Stack) clearRequests(*http.Request) (any, error) {
+	n := s.journal.Len()
+	s.journal.Clear()
+	return map[string]int{"cleared": n}, nil
+}
+
+func (s *Stack) countRequests(r *http.Request) (any, error) {
+	var f journal.Filter
+	if err := decodeBody(r, &f); err != nil {
+		return nil, err
+	}
+	return map[string]int{"count": s.journal.Count(f)}, nil
+}
+
+type clockAnswer struct {
+	Now    time.Time `json:"now"`
+	Offset string    `json:"offset"`
+}
+
+func (s *Stack) getClock(*http.Request) (any, error) {
+	return clockAnswer{Now: s.clock.Now(), Offset: s.clock.Offset().String()}, nil
+}
+
+func (s *Stack) moveClock(r *http.Request) (any, error) {
+	var req struct {
+		Advance string `json:"advance"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	d, err := time.ParseDuration(req.Advance)
+	if err != nil {
+		return nil, badRequest(`advance must be a Go duration such as "61m" or "2h", not %q`, req.Advance)
+	}
+	if err := s.clock.Advance(d); err != nil {
+		return nil, badRequest("%v", err)
+	}
+	s.log.Info("clock advanced", slog.String("by", d.String()), slog.String("offset", s.clock.Offset().String()))
+	return s.getClock(r)
+}
+
+func (s *Stack) reset(*http.Request) (any, error) {
+	s.Reset()
+	s.log.Info("reset")
+	return map[string]bool{"reset": true}, nil
+}

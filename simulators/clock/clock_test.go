@@ -1,0 +1,25 @@
+package clock
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestSimulated_AdvanceAndReset(t *testing.T) {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := &Simulated{now: func() time.Time { return base }}
+	if err := c.Advance(61 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Now(), base.Add(61*time.Minute); !got.Equal(want) {
+		t.Fatalf("Now() = %v, want %v", got, want)
+	}
+	if err := c.Advance(-time.Second); !errors.Is(err, ErrNegativeAdvance) {
+		t.Fatalf("Advance(-1s) = %v, want ErrNegativeAdvance", err)
+	}
+	c.Reset()
+	if got := c.Now(); !got.Equal(base) {
+		t.Fatalf("after Reset Now() = %v, want %v", got, base)
+	}
+}

@@ -1,0 +1,176 @@
+// Package journal records the requests the simulators answered, in a bounded
+// ring so a long run keeps constant memory. Entries are stored already
+// redacted: the journal never sees a password or a token in clear.
+package journal
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// DefaultSize is the number of entries kept when none is given.
+const DefaultSize = 1000
+
+// Entry is one answered request.
+type Entry struct {
+	ID              uint64      `json:"id"`
+	Time            time.Time   `json:"time"`
+	Vendor          string      `json:"vendor"`
+	Endpoint        string      `json:"endpoint,omitempty"` // documented endpoint name; empty when none matched
+	User            string      `json:"user,omitempty"`     // login name in the request
+	Method          string      `json:"method"`
+	Path            string      `json:"path"`            // query included, secrets redacted
+	RequestHeaders  http.Header `json:"requestHeaders"`  // redacted
+	RequestBody     string      `json:"requestBody"`     // redacted
+	Status          int         `json:"status"`          // 0 when the connection was cut without an answer
+	ResponseHeaders http.Header `json:"responseHeaders"` // as sent
+	ResponseBody    string      `json:"responseBody"`    // redacted
+	DurationMS      float64     `json:"durationMs"`
+	Scenario        string      `json:"scenario,omitempty"` // scenario whose rule answered
+	Rule            int         `json:"rule,omitempty"`     // 1-based rule index within Scenario
+	Fault           string      `json:"fault,omitempty"`
+	Unmatched       bool        `json:"unmatched,omitempty"`  // no documented operation matched
+	Violations      []string    `json:"violations,omitempty"` // contract violations, request and response
+}
+
+// Filter selects entries; an empty field matches anything.
+type Filter struct {
+	Vendor string `json:"vendor"`
+	Method string `json:"method"`
+	Path   string `json:"path"` // compared without the query string
+}
+
+func (f Filter) match(e *Entry) bool {
+	if f.Vendor != "" && f.Vendor != e.Vendor {
+		return false
+	}
+	if f.Method != "" && f.Method != e.Method {
+		return false
+	}
+	if f.Path != "" && f.Path != pathOnly(e.Path) {
+		return false
+	}
+	return true
+}
+
+func pathOnly(p string) string {
+	for i := 0; i < len(p); i++ {
+		if p[i] == '?' {
+			return p[:i]
+		}
+	}
+	return p
+}
+
+// Journal is a bounded ring of entries, safe for concurrent use.
+type Journal struct {
+	mu      sync.Mutex // guards ring, next, full, lastID
+	ring    []Entry
+	next    int  // index the next entry goes to
+	full    bool // the ring has wrapped at least once
+	lastID  uint64
+	observe func(Entry) // called after each Add, outside the lock; may be nil
+}
+
+// New returns a journal keeping the last size entries (DefaultSize if size <= 0).
+func New(size int) *Journal {
+	if size <= 0 {
+		size = DefaultSize
+	}
+	return &Journal{ring: make([]Entry, size)}
+}
+
+// Observe registers f to be told of every new entry (the dashboard's live
+// feed). f must not block.
+func (j *Journal) Observe(f func(Entry)) {
+	j.mu.Lock()
+	j.observe = f
+	j.mu.Unlock()
+}
+
+// Add stores e, giving it the next ID, and returns the stored entry.
+func (j *Journal) Add(e Entry) Entry {
+	j.mu.Lock()
+	j.lastID++
+	e.ID = j.lastID
+	j.ring[j.next] = e
+	j.next++
+	if j.next == len(j.ring) {
+		j.next = 0
+		j.full = true
+	}
+	obs := j.observe
+	j.mu.Unlock()
+	if obs != nil {
+		obs(e)
+	}
+	return e
+}
+
+// List returns up to limit matching entries, newest first (all when limit <= 0).
+func (j *Journal) List(f Filter, limit int) []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := []Entry{}
+	j.eachNewestFirst(func(e *Entry) bool {
+		if f.match(e) {
+			out = append(out, clone(*e))
+		}
+		return limit <= 0 || len(out) < limit
+	})
+	return out
+}
+
+// Count returns how many kept entries match.
+func (j *Journal) Count(f Filter) int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := 0
+	j.eachNewestFirst(func(e *Entry) bool {
+		if f.match(e) {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
+// Len returns how many entries are kept.
+func (j *Journal) Len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.full {
+		return len(j.ring)
+	}
+	return j.next
+}
+
+// Clear forgets every entry; IDs keep growing so a reader can tell.
+func (j *Journal) Clear() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	clear(j.ring)
+	j.next, j.full = 0, false
+}
+
+func (j *Journal) eachNewestFirst(f func(*Entry) bool) {
+	n := j.next
+	if j.full {
+		n = len(j.ring)
+	}
+	for k := 1; k <= n; k++ {
+		i := (j.next - k + len(j.ring)) % len(j.ring)
+		if !f(&j.ring[i]) {
+			return
+		}
+	}
+}
+
+// clone copies the parts of an entry a caller could otherwise mutate.
+func clone(e Entry) Entry {
+	e.RequestHeaders = e.RequestHeaders.Clone()
+	e.ResponseHeaders = e.ResponseHeaders.Clone()
+	e.Violations = append([]string(nil), e.Violations...)
+	return e
+}

@@ -1,0 +1,83 @@
+package journal
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+)
+
+func TestJournal_RingKeepsNewest(t *testing.T) {
+	j := New(3)
+	for i := range 5 {
+		j.Add(Entry{Vendor: "v", Method: "POST", Path: fmt.Sprintf("/p%d", i)})
+	}
+	got := j.List(Filter{}, 0)
+	want := []string{"/p4", "/p3", "/p2"}
+	if len(got) != len(want) {
+		t.Fatalf("List len = %d, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Path != want[i] {
+			t.Errorf("List[%d].Path = %q, want %q", i, got[i].Path, want[i])
+		}
+	}
+	if got[0].ID != 5 {
+		t.Errorf("newest ID = %d, want 5", got[0].ID)
+	}
+}
+
+func TestJournal_FilterAndCount(t *testing.T) {
+	j := New(10)
+	j.Add(Entry{Vendor: "ucontact", Method: "POST", Path: "/a?token=x"})
+	j.Add(Entry{Vendor: "ucontact", Method: "GET", Path: "/a"})
+	j.Add(Entry{Vendor: "crmcom", Method: "POST", Path: "/b"})
+	testCases := []struct {
+		f    Filter
+		want int
+	}{
+		{Filter{}, 3},
+		{Filter{Vendor: "ucontact"}, 2},
+		{Filter{Vendor: "ucontact", Method: "POST"}, 1},
+		{Filter{Path: "/a"}, 2},
+		{Filter{Vendor: "exotel"}, 0},
+	}
+	for _, tc := range testCases {
+		if got := j.Count(tc.f); got != tc.want {
+			t.Errorf("Count(%+v) = %d, want %d", tc.f, got, tc.want)
+		}
+	}
+	if got := j.List(Filter{}, 2); len(got) != 2 {
+		t.Errorf("List limit 2 gave %d entries", len(got))
+	}
+	j.Clear()
+	if j.Len() != 0 || j.Count(Filter{}) != 0 {
+		t.Errorf("after Clear: Len %d", j.Len())
+	}
+}
+
+func TestJournal_ListReturnsCopies(t *testing.T) {
+	j := New(2)
+	j.Add(Entry{RequestHeaders: http.Header{"A": {"1"}}})
+	j.List(Filter{}, 0)[0].RequestHeaders.Set("A", "changed")
+	if got := j.List(Filter{}, 0)[0].RequestHeaders.Get("A"); got != "1" {
+		t.Fatalf("journal internals changed through a List result: %q", got)
+	}
+}
+
+func TestJournal_ConcurrentUse(t *testing.T) {
+	j := New(50)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				j.Add(Entry{Vendor: fmt.Sprint(g), Path: fmt.Sprint(i)})
+				_ = j.Count(Filter{Vendor: "1"})
+			}
+		})
+	}
+	wg.Wait()
+	if j.Len() != 50 {
+		t.Fatalf("Len = %d, want 50", j.Len())
+	}
+}

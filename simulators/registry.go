@@ -1,0 +1,78 @@
+package simulators
+
+import (
+	"sync"
+
+	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/fixtures"
+	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/tokens"
+	"github.com/mockauth/mockauth/simulators/ucontact"
+	"github.com/mockauth/mockauth/simulators/vendor"
+)
+
+// vendorSpec tells the stack how to build one simulator.
+type vendorSpec struct {
+	name   string
+	offset int // port = port base + offset; fixed per vendor so ports never move
+	build  func(fx fixtureFile, c clock.Clock) (vendor.Simulator, error)
+}
+
+// fixtureFile is a vendor's fixture file, by name and content.
+type fixtureFile struct {
+	name string
+	data []byte
+}
+
+// registry lists every vendor in port order.
+var registry = []vendorSpec{
+	{name: ucontact.Name, offset: 1, build: func(fx fixtureFile, c clock.Clock) (vendor.Simulator, error) {
+		f, err := ucontact.ParseFixtures(fx.name, fx.data)
+		if err != nil {
+			return nil, err
+		}
+		return ucontact.New(ucontact.Options{Fixtures: &f, Clock: c, Tokens: tokens.NewStore(c)}), nil
+	}},
+}
+
+// VendorNames lists the simulators that exist, in port order.
+func VendorNames() []string {
+	names := make([]string, len(registry))
+	for i, v := range registry {
+		names[i] = v.name
+	}
+	return names
+}
+
+// PortOffset returns a vendor's port relative to the port base (admin is 0),
+// or -1 for an unknown vendor.
+func PortOffset(name string) int {
+	for _, v := range registry {
+		if v.name == name {
+			return v.offset
+		}
+	}
+	return -1
+}
+
+// validators are built once per process: a contract is read-only once
+// loaded, and loading one takes longer than starting a whole stack.
+var validators sync.Map // vendor name -> *validatorOnce
+
+type validatorOnce struct {
+	once sync.Once
+	v    *contracts.Validator
+	err  error
+}
+
+func validatorFor(name string) (*contracts.Validator, error) {
+	vo, _ := validators.LoadOrStore(name, &validatorOnce{})
+	o := vo.(*validatorOnce)
+	o.once.Do(func() { o.v, o.err = contracts.NewValidator(name) })
+	return o.v, o.err
+}
+
+func readFixtures(dir, vendor string) (fixtureFile, error) {
+	name, data, err := fixtures.Read(dir, vendor)
+	return fixtureFile{name: name, data: data}, err
+}

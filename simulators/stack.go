@@ -1,0 +1,317 @@
+package simulators
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/vendor"
+)
+
+// Default ports of the design: admin 9300, vendors 9301..9304.
+const DefaultPortBase = 9300
+
+// Server limits that keep a misbehaving client from holding the stack.
+const (
+	readHeaderTimeout = 10 * time.Second
+	maxHeaderBytes    = 64 << 10
+	shutdownTimeout   = 10 * time.Second
+)
+
+// Options configure a stack. The zero value starts every simulator on
+// 127.0.0.1 with OS-chosen ports and the embedded fixtures: what a Go test
+// wants.
+type Options struct {
+	// Bind is the address to listen on (default 127.0.0.1).
+	Bind string
+	// PortBase puts the admin API on PortBase and the vendors on
+	// PortBase+1.. in registry order; 0 lets the OS choose every port.
+	PortBase int
+	// FixturesDir overrides the embedded fixtures with DIR/<vendor>.yaml.
+	FixturesDir string
+	// Vendors limits the stack to these simulators (default: all).
+	Vendors []string
+	// JournalSize bounds the request journal (default journal.DefaultSize).
+	JournalSize int
+	// Strict refuses requests that break their vendor's contract with 400.
+	Strict bool
+	// TLS serves HTTPS on every port with a certificate from a local CA.
+	TLS bool
+	// TLSDir, with TLS, is where the CA is kept (ca.pem); empty keeps it in memory.
+	TLSDir string
+	// Logger receives one line per request and the stack's events (default: discard).
+	Logger *slog.Logger
+}
+
+// Stack is a running set of simulators and their admin API.
+type Stack struct {
+	opts    Options
+	log     *slog.Logger
+	clock   *clock.Simulated
+	journal *journal.Journal
+	certs   *certs // nil without TLS
+
+	vendors []*served
+	admin   *served
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// served is one listener with its server.
+type served struct {
+	name    string
+	sim     vendor.Simulator // nil for the admin API
+	url     string
+	ln      net.Listener
+	srv     *http.Server
+	serving atomic.Bool
+	done    chan struct{}
+}
+
+// VendorInfo describes one running simulator.
+type VendorInfo struct {
+	Name      string            `json:"name"`
+	BaseURL   string            `json:"baseURL"`
+	Endpoints []vendor.Endpoint `json:"endpoints"`
+	Demo      map[string]string `json:"demo"`
+}
+
+// Start builds every simulator, listens on its port and serves it. On error
+// nothing is left listening.
+func Start(opts Options) (*Stack, error) {
+	if opts.Bind == "" {
+		opts.Bind = "127.0.0.1"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	names := opts.Vendors
+	if len(names) == 0 {
+		names = VendorNames()
+	}
+	s := &Stack{
+		opts:    opts,
+		log:     opts.Logger,
+		clock:   clock.NewSimulated(),
+		journal: journal.New(opts.JournalSize),
+	}
+	if opts.TLS {
+		c, err := makeCerts(opts.TLSDir)
+		if err != nil {
+			return nil, err
+		}
+		s.certs = c
+	}
+
+	for _, spec := range registry {
+		if !slices.Contains(names, spec.name) {
+			continue
+		}
+		fx, err := readFixtures(opts.FixturesDir, spec.name)
+		if err != nil {
+			return nil, err
+		}
+		sim, err := spec.build(fx, s.clock)
+		if err != nil {
+			return nil, err
+		}
+		v, err := validatorFor(spec.name)
+		if err != nil {
+			return nil, err
+		}
+		s.vendors = append(s.vendors, &served{
+			name: spec.name,
+			sim:  sim,
+			srv:  s.newServer(newPipeline(sim, v, s.journal, opts.Strict, opts.Logger)),
+		})
+	}
+	for _, n := range names {
+		if PortOffset(n) < 0 {
+			return nil, fmt.Errorf("simulators: unknown vendor %q (known: %v)", n, VendorNames())
+		}
+	}
+	s.admin = &served{name: "admin", srv: s.newServer(s.adminHandler())}
+
+	all := append([]*served{s.admin}, s.vendors...)
+	for _, sv := range all {
+		offset := 0
+		if sv.sim != nil {
+			offset = PortOffset(sv.name)
+		}
+		if err := s.listen(sv, offset); err != nil {
+			for _, o := range all {
+				if o.ln != nil {
+					_ = o.ln.Close()
+				}
+			}
+			return nil, err
+		}
+	}
+	for _, sv := range all {
+		sv.done = make(chan struct{})
+		sv.serving.Store(true)
+		go func() {
+			defer close(sv.done)
+			defer sv.serving.Store(false)
+			if err := sv.srv.Serve(sv.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("server stopped", slog.String("name", sv.name), slog.Any("error", err))
+			}
+		}()
+	}
+	return s, nil
+}
+
+func (s *Stack) newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (s *Stack) listen(sv *served, offset int) error {
+	port := 0
+	if s.opts.PortBase != 0 {
+		port = s.opts.PortBase + offset
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(s.opts.Bind, strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("simulators: %s: %w", sv.name, err)
+	}
+	scheme := "http"
+	if s.certs != nil {
+		scheme = "https"
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{s.certs.server}, MinVersion: tls.VersionTLS12})
+	}
+	sv.ln = ln
+	sv.url = scheme + "://" + urlHost(ln.Addr())
+	return nil
+}
+
+// urlHost names a listener's address as a client should dial it: an
+// unspecified bind address (0.0.0.0, ::) is reached on loopback.
+func urlHost(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	ip := ta.IP.String()
+	if ta.IP.IsUnspecified() {
+		ip = "127.0.0.1"
+	}
+	return net.JoinHostPort(ip, strconv.Itoa(ta.Port))
+}
+
+// URL returns a vendor's base URL, or "" when the stack does not run it.
+func (s *Stack) URL(name string) string {
+	if sv := s.vendor(name); sv != nil {
+		return sv.url
+	}
+	return ""
+}
+
+// AdminURL returns the admin API's base URL.
+func (s *Stack) AdminURL() string { return s.admin.url }
+
+// Vendors describes the running simulators in port order.
+func (s *Stack) Vendors() []VendorInfo {
+	out := make([]VendorInfo, 0, len(s.vendors))
+	for _, sv := range s.vendors {
+		out = append(out, VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: sv.sim.Endpoints(), Demo: sv.sim.Demo()})
+	}
+	return out
+}
+
+func (s *Stack) vendor(name string) *served {
+	for _, sv := range s.vendors {
+		if sv.name == name {
+			return sv
+		}
+	}
+	return nil
+}
+
+// Requests returns journal entries, newest first (all when limit <= 0).
+func (s *Stack) Requests(f journal.Filter, limit int) []journal.Entry {
+	return s.journal.List(f, limit)
+}
+
+// Clock is the simulated clock every simulator of the stack uses.
+func (s *Stack) Clock() *clock.Simulated { return s.clock }
+
+// CACertPEM returns the CA certificate of a TLS stack, or nil.
+func (s *Stack) CACertPEM() []byte {
+	if s.certs == nil {
+		return nil
+	}
+	return append([]byte(nil), s.certs.caPEM...)
+}
+
+// Client returns an HTTP client for the stack: it trusts the stack's CA
+// when TLS is on. Its timeout keeps a test from hanging on a lost answer.
+func (s *Stack) Client() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if s.certs != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: s.certs.pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+// Healthy reports whether every simulator and the admin API are serving.
+func (s *Stack) Healthy() bool {
+	if !s.admin.serving.Load() {
+		return false
+	}
+	for _, sv := range s.vendors {
+		if !sv.serving.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+// Reset puts tokens, journal and clock back to their start.
+func (s *Stack) Reset() {
+	for _, sv := range s.vendors {
+		sv.sim.Reset()
+	}
+	s.journal.Clear()
+	s.clock.Reset()
+}
+
+// Close stops accepting requests, lets those in flight finish (for up to
+// ten seconds), and closes every listener. It is safe to call twice.
+func (s *Stack) Close() error {
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		all := append([]*served{s.admin}, s.vendors...)
+		var wg sync.WaitGroup
+		errs := make([]error, len(all))
+		for i, sv := range all {
+			wg.Go(func() {
+				if err := sv.srv.Shutdown(ctx); err != nil {
+					errs[i] = fmt.Errorf("%s: %w", sv.name, errors.Join(err, sv.srv.Close()))
+				}
+				<-sv.done
+			})
+		}
+		wg.Wait()
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}

@@ -1,0 +1,147 @@
+package simulators
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// CAFile is the name of the CA certificate written into the TLS directory.
+const CAFile = "ca.pem"
+
+// caKeyFile keeps the CA's key beside it, so a restart reuses the CA that
+// clients were told to trust.
+const caKeyFile = "ca-key.pem"
+
+// certs is the TLS material of a stack: a CA and a server certificate it
+// signed for localhost, 127.0.0.1 and ::1.
+type certs struct {
+	caPEM  []byte
+	pool   *x509.CertPool
+	server tls.Certificate
+}
+
+// makeCerts loads the CA from dir (or creates it, writing it there when dir
+// is set) and issues a fresh server certificate.
+func makeCerts(dir string) (*certs, error) {
+	caCert, caKey, caPEM, err := loadCA(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		caCert, caKey, caPEM, err = newCA(dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: "mockauth"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
+	return &certs{
+		caPEM:  caPEM,
+		pool:   pool,
+		server: tls.Certificate{Certificate: [][]byte{der, caCert.Raw}, PrivateKey: key},
+	}, nil
+}
+
+func serial() *big.Int {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+	return n
+}
+
+func loadCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
+	if dir == "" {
+		return nil, nil, nil, fs.ErrNotExist
+	}
+	certPEM, err := os.ReadFile(filepath.Join(dir, CAFile))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	keyPEM, err := os.ReadFile(filepath.Join(dir, caKeyFile))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cb, _ := pem.Decode(certPEM)
+	kb, _ := pem.Decode(keyPEM)
+	if cb == nil || kb == nil {
+		return nil, nil, nil, fmt.Errorf("%s or %s in %s is not PEM; delete both to make a new CA", CAFile, caKeyFile, dir)
+	}
+	cert, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	key, err := x509.ParseECPrivateKey(kb.Bytes)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cert, key, certPEM, nil
+}
+
+func newCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: "mockauth local CA"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(10 * 365 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if dir != "" {
+		keyDER, err := x509.MarshalECPrivateKey(key)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, nil, nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, caKeyFile), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+			return nil, nil, nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, CAFile), certPEM, 0o644); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return cert, key, certPEM, nil
+}

@@ -1,0 +1,192 @@
+// Package tokens keeps the tokens a simulator has minted: who they belong to,
+// when they expire on the simulated clock, and whether they were ended.
+//
+// The store is vendor-neutral: each vendor decides what its tokens look like
+// and how long they live, and asks the store whether one is still good.
+package tokens
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/mockauth/mockauth/simulators/clock"
+)
+
+// Sentinel errors of Check, so vendors can map them to their own answers.
+var (
+	ErrUnknown = errors.New("tokens: unknown or ended token")
+	ErrExpired = errors.New("tokens: token expired")
+)
+
+// DefaultMaxTokens bounds a store so a long load test cannot grow it without
+// end; the oldest tokens are forgotten first.
+const DefaultMaxTokens = 50_000
+
+// Token is one minted token.
+type Token struct {
+	Value     string
+	Subject   string        // the login it was minted for
+	Kind      string        // which of a vendor's logins minted it
+	IssuedAt  time.Time     // on the simulated clock
+	ExpiresAt time.Time     // zero: never expires
+	IdleFor   time.Duration // > 0: also expires this long after its last use
+	LastUsed  time.Time
+	Data      any // vendor data; treated as immutable once stored
+}
+
+type stored struct {
+	Token
+	expiredAtMint bool // minted under a token-expired fault
+}
+
+// Store holds the minted tokens of one simulator.
+type Store struct {
+	clock clock.Clock
+	max   int
+
+	mu     sync.Mutex         // guards tokens and order
+	tokens map[string]*stored // by Value
+	order  []string           // insertion order, for eviction; may hold ended values
+}
+
+// NewStore returns an empty store on the given clock.
+func NewStore(c clock.Clock) *Store {
+	return &Store{clock: c, max: DefaultMaxTokens, tokens: make(map[string]*stored)}
+}
+
+// Add stores t, stamping IssuedAt and LastUsed with the clock when they are
+// zero, and returns what was stored. Under a Tracker that asks for it, the
+// token is stored already expired while the caller still sees its intended
+// expiry: the vendor answers the login as usual and the token then fails.
+func (s *Store) Add(ctx context.Context, t Token) Token {
+	now := s.clock.Now()
+	if t.IssuedAt.IsZero() {
+		t.IssuedAt = now
+	}
+	if t.LastUsed.IsZero() {
+		t.LastUsed = t.IssuedAt
+	}
+	st := &stored{Token: t}
+	if tr := trackerFrom(ctx); tr != nil {
+		st.expiredAtMint = tr.record(t.Value)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.tokens) >= s.max && len(s.order) > 0 {
+		delete(s.tokens, s.order[0])
+		s.order = s.order[1:]
+	}
+	if _, dup := s.tokens[t.Value]; !dup {
+		s.order = append(s.order, t.Value)
+	}
+	s.tokens[t.Value] = st
+	s.compactLocked()
+	return t
+}
+
+// compactLocked drops ended values from the eviction order once they
+// outnumber the live ones, so add-and-end cycles cannot grow it.
+func (s *Store) compactLocked() {
+	if len(s.order) <= 2*len(s.tokens)+1024 {
+		return
+	}
+	live := make([]string, 0, len(s.tokens))
+	for _, v := range s.order {
+		if _, ok := s.tokens[v]; ok {
+			live = append(live, v)
+		}
+	}
+	s.order = live
+}
+
+// Check returns the token if it is known, not ended and not expired, and
+// marks it used (which moves an idle expiry forward).
+func (s *Store) Check(value string) (Token, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.tokens[value]
+	if !ok {
+		return Token{}, ErrUnknown
+	}
+	if st.expiredAtMint || expired(st.Token, now) {
+		return st.Token, ErrExpired
+	}
+	st.LastUsed = now
+	return st.Token, nil
+}
+
+func expired(t Token, now time.Time) bool {
+	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
+		return true
+	}
+	return t.IdleFor > 0 && !now.Before(t.LastUsed.Add(t.IdleFor))
+}
+
+// Revoke ends a token; it reports ErrUnknown when there was none.
+func (s *Store) Revoke(value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.tokens[value]; !ok {
+		return ErrUnknown
+	}
+	delete(s.tokens, value)
+	return nil
+}
+
+// Len reports how many tokens the store holds, expired ones included.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.tokens)
+}
+
+// Reset forgets every token.
+func (s *Store) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens = make(map[string]*stored)
+	s.order = nil
+}
+
+// Tracker follows the tokens minted while one request is served: the
+// pipeline uses it to keep them out of the journal, and to mint them already
+// expired when a token-expired fault asks for that.
+type Tracker struct {
+	mintExpired bool
+
+	mu     sync.Mutex // guards minted
+	minted []string
+}
+
+type trackerKey struct{}
+
+// Track returns a context carrying a new Tracker.
+func Track(ctx context.Context, mintExpired bool) (context.Context, *Tracker) {
+	t := &Tracker{mintExpired: mintExpired}
+	return context.WithValue(ctx, trackerKey{}, t), t
+}
+
+func trackerFrom(ctx context.Context) *Tracker {
+	if ctx == nil {
+		return nil
+	}
+	t, _ := ctx.Value(trackerKey{}).(*Tracker)
+	return t
+}
+
+func (t *Tracker) record(value string) (mintExpired bool) {
+	t.mu.Lock()
+	t.minted = append(t.minted, value)
+	t.mu.Unlock()
+	return t.mintExpired
+}
+
+// Minted returns a copy of the token values minted so far.
+func (t *Tracker) Minted() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.minted...)
+}

@@ -1,0 +1,334 @@
+package ucontact
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/tokens"
+	"github.com/mockauth/mockauth/simulators/vendor"
+)
+
+// Name is the vendor's short name.
+const Name = "ucontact"
+
+// Endpoint names, as scenarios and conformance cases use them.
+const (
+	GetUserToken = "getUserToken"
+	AgentLogin   = "AgentLogin"
+	UserLogin    = "UserLogin"
+	EndSession   = "EndSession"
+	AgentLogoff  = "AgentLogoff"
+)
+
+// Paths of the endpoints, as documented.
+const (
+	PathGetUserToken = "/Integra/resources/auth/getUserToken"
+	PathAgentLogin   = "/Integra/resources/auth/AgentLogin"
+	PathUserLogin    = "/Integra/resources/auth/UserLogin"
+	PathEndSession   = "/Integra/resources/auth/EndSession"
+	PathAgentLogoff  = "/Integra/resources/api/AgentLogoff"
+)
+
+// Bodies and content type of the vendor's answers, exact.
+const (
+	ContentType = "text/plain;charset=UTF-8"
+
+	BodyQuotedZero   = `"0"`          // getUserToken's error, as the page shows
+	BodyBareZero     = `0`            // getUserToken's error on some tenants; AgentLogin and UserLogin's bad credentials
+	BodyError        = `Error`        // AgentLogin's malformed request
+	BodyOK           = `OK`           // AgentLogoff and EndSession success (this simulator's reading)
+	BodyUnauthorized = `Unauthorized` // 401 of the token-checking calls
+
+	// WWWAuthenticate accompanies every 401.
+	WWWAuthenticate = `Basic realm="Integra"`
+)
+
+var endpoints = []vendor.Endpoint{
+	{Name: GetUserToken, Method: http.MethodPost, Path: PathGetUserToken, Doc: "client login: form user, password; answers the token as a JSON string"},
+	{Name: AgentLogin, Method: http.MethodPost, Path: PathAgentLogin, Doc: "agent login: form agent, password; answers the SIP peer object as text"},
+	{Name: UserLogin, Method: http.MethodPost, Path: PathUserLogin, Doc: "older client login: form user, password; answers a JSON array, token at index 2"},
+	{Name: EndSession, Method: http.MethodPost, Path: PathEndSession, Doc: "ends a session: user and token in the form or the query; 401 for a stale token"},
+	{Name: AgentLogoff, Method: http.MethodPost, Path: PathAgentLogoff, Doc: "agent logoff: form agent, interface, message; Authorization: Basic <token>; 401 for a stale token"},
+}
+
+// Token kinds kept in the store.
+const (
+	kindUser  = "user"
+	kindAgent = "agent"
+)
+
+// Options configure a Simulator; the zero value is the embedded fixtures on
+// a fresh simulated clock.
+type Options struct {
+	Fixtures *Fixtures     // nil: DefaultFixtures()
+	Clock    clock.Clock   // nil: a new simulated clock
+	Tokens   *tokens.Store // nil: a new store on Clock
+}
+
+// Simulator is the uContact fake. It is an http.Handler.
+type Simulator struct {
+	fx     Fixtures
+	clock  clock.Clock
+	tokens *tokens.Store
+	router *mux.Router
+}
+
+var _ vendor.Simulator = (*Simulator)(nil)
+
+// New returns a Simulator.
+func New(opts Options) *Simulator {
+	s := &Simulator{clock: opts.Clock, tokens: opts.Tokens}
+	if opts.Fixtures != nil {
+		s.fx = *opts.Fixtures
+	} else {
+		s.fx = DefaultFixtures()
+	}
+	if s.clock == nil {
+		s.clock = clock.NewSimulated()
+	}
+	if s.tokens == nil {
+		s.tokens = tokens.NewStore(s.clock)
+	}
+	s.router = s.routes()
+	return s
+}
+
+// routes is every route of the vendor, in one place.
+func (s *Simulator) routes() *mux.Router {
+	r := mux.NewRouter()
+	r.Handle(PathGetUserToken, s.adapt(s.getUserToken)).Methods(http.MethodPost)
+	r.Handle(PathAgentLogin, s.adapt(s.agentLogin)).Methods(http.MethodPost)
+	r.Handle(PathUserLogin, s.adapt(s.userLogin)).Methods(http.MethodPost)
+	r.Handle(PathEndSession, s.adapt(s.endSession)).Methods(http.MethodPost)
+	r.Handle(PathAgentLogoff, s.adapt(s.agentLogoff)).Methods(http.MethodPost)
+	return r
+}
+
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Name implements vendor.Simulator.
+func (s *Simulator) Name() string { return Name }
+
+// Endpoints implements vendor.Simulator.
+func (s *Simulator) Endpoints() []vendor.Endpoint {
+	return append([]vendor.Endpoint(nil), endpoints...)
+}
+
+// Demo implements vendor.Simulator.
+func (s *Simulator) Demo() map[string]string {
+	return map[string]string{"user": "demo", "password": "demo", "agent": "1997", "agentPassword": "1997"}
+}
+
+// SecretFields implements vendor.Simulator: uContact's secrets are all
+// among the usual names (password, token, md5secret, secret).
+func (s *Simulator) SecretFields() []string { return nil }
+
+// Reset implements vendor.Simulator.
+func (s *Simulator) Reset() { s.tokens.Reset() }
+
+// UserScenario implements vendor.Simulator.
+func (s *Simulator) UserScenario(user string) string {
+	if u, ok := s.fx.Users[user]; ok {
+		return u.Scenario
+	}
+	if a, ok := s.fx.Agents[user]; ok {
+		return a.Scenario
+	}
+	return ""
+}
+
+// Describe implements vendor.Simulator.
+func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
+	var c vendor.Call
+	for _, e := range endpoints {
+		if e.Path == r.URL.Path {
+			c.Endpoint, c.Path = e.Name, e.Path
+		}
+	}
+	form := formOf(r, body)
+	switch c.Endpoint {
+	case AgentLogin, AgentLogoff:
+		c.User = form.Get("agent")
+	default:
+		c.User = form.Get("user")
+	}
+	return c
+}
+
+// formOf reads a form from body (when it is form-encoded) and the query,
+// without touching r.Body.
+func formOf(r *http.Request, body []byte) url.Values {
+	v, _ := url.ParseQuery(r.URL.RawQuery)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+		if b, err := url.ParseQuery(string(body)); err == nil {
+			for k, vals := range b {
+				v[k] = append(vals, v[k]...)
+			}
+		}
+	}
+	return v
+}
+
+// VendorError implements vendor.Simulator: the logins' 200 error bodies,
+// and the token-checking calls' 401.
+func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint string) {
+	var res response
+	switch endpoint {
+	case AgentLogin, UserLogin:
+		res = text(BodyBareZero)
+	case EndSession, AgentLogoff:
+		res = unauthorized()
+	default:
+		res = s.getUserTokenError()
+	}
+	res.write(w)
+}
+
+// response is what a handler decides; adapt writes it.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func text(body string) response { return response{status: http.StatusOK, body: []byte(body)} }
+
+func unauthorized() response {
+	return response{status: http.StatusUnauthorized, header: http.Header{"Www-Authenticate": {WWWAuthenticate}}, body: []byte(BodyUnauthorized)}
+}
+
+func (res response) write(w http.ResponseWriter) {
+	h := w.Header()
+	for k, v := range res.header {
+		h[k] = v
+	}
+	h.Set("Content-Type", ContentType)
+	w.WriteHeader(res.status)
+	_, _ = w.Write(res.body)
+}
+
+func (s *Simulator) adapt(f func(*http.Request) response) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f(r).write(w) })
+}
+
+func (s *Simulator) getUserTokenError() response {
+	if s.fx.Settings.GetUserTokenError == ErrorBare {
+		return text(BodyBareZero)
+	}
+	return text(BodyQuotedZero)
+}
+
+// mint stores a fresh token, base64 of subject:uuid, as uContact makes them.
+func (s *Simulator) mint(ctx context.Context, subject, kind, login string) string {
+	value := base64.StdEncoding.EncodeToString([]byte(subject + ":" + uuid.NewString()))
+	s.tokens.Add(ctx, tokens.Token{
+		Value:     value,
+		Subject:   login,
+		Kind:      kind,
+		ExpiresAt: s.clock.Now().Add(s.fx.Settings.TokenLifetime),
+	})
+	return value
+}
+
+// checkUser returns the user for valid credentials of a parsed form.
+func (s *Simulator) checkUser(r *http.Request) (string, User, bool) {
+	if err := r.ParseForm(); err != nil {
+		return "", User{}, false
+	}
+	name, password := r.PostForm.Get("user"), r.PostForm.Get("password")
+	u, ok := s.fx.Users[name]
+	if !ok || name == "" || password != u.Password {
+		return "", User{}, false
+	}
+	return name, u, true
+}
+
+func (s *Simulator) getUserToken(r *http.Request) response {
+	name, _, ok := s.checkUser(r)
+	if !ok {
+		return s.getUserTokenError()
+	}
+	tok := s.mint(r.Context(), name, kindUser, name)
+	return text(`"` + tok + `"`)
+}
+
+// userLogin answers [user, fullname, token]: integrators read index 2.
+func (s *Simulator) userLogin(r *http.Request) response {
+	name, u, ok := s.checkUser(r)
+	if !ok {
+		return text(BodyBareZero)
+	}
+	tok := s.mint(r.Context(), name, kindUser, name)
+	return text(marshal([]string{name, u.Fullname, tok}))
+}
+
+func (s *Simulator) agentLogin(r *http.Request) response {
+	if err := r.ParseForm(); err != nil {
+		return text(BodyError)
+	}
+	login, password := r.PostForm.Get("agent"), r.PostForm.Get("password")
+	if login == "" || !r.PostForm.Has("password") {
+		return text(BodyError)
+	}
+	a, ok := s.fx.Agents[login]
+	if !ok || password != a.Password {
+		return text(BodyBareZero)
+	}
+	peer := a.Peer.withDefaults(login)
+	peer.Host = r.Host
+	peer.Token = s.mint(r.Context(), peer.AccountCode, kindAgent, login)
+	return text(marshal(peer))
+}
+
+// agentLogoff takes the agent off its SIP peer. The token stays good: it is
+// the API session, which EndSession ends.
+func (s *Simulator) agentLogoff(r *http.Request) response {
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Basic") || token == "" {
+		return unauthorized()
+	}
+	if _, err := s.tokens.Check(token); err != nil {
+		return unauthorized()
+	}
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("agent") == "" {
+		return text(BodyError)
+	}
+	return text(BodyOK)
+}
+
+func (s *Simulator) endSession(r *http.Request) response {
+	if err := r.ParseForm(); err != nil {
+		return unauthorized()
+	}
+	user, token := r.Form.Get("user"), r.Form.Get("token")
+	t, err := s.tokens.Check(token)
+	if token == "" || err != nil || (user != "" && user != t.Subject) {
+		return unauthorized()
+	}
+	_ = s.tokens.Revoke(token)
+	return text(BodyOK)
+}
+
+// marshal writes v as compact JSON without HTML escaping, as a Java server
+// would, with no trailing newline.
+func marshal(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// TokenLifetime reports how long the loaded fixtures let a token live.
+func (s *Simulator) TokenLifetime() time.Duration { return s.fx.Settings.TokenLifetime }

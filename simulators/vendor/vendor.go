@@ -1,0 +1,50 @@
+// Package vendor is the small contract between the vendor-neutral request
+// pipeline (journal, scenarios, contracts) and each vendor's simulator.
+//
+// A simulator is an http.Handler that knows its vendor's documented
+// endpoints and answers; it never imports the pipeline. What the pipeline
+// needs from it beyond ServeHTTP (which endpoint a request is for, who logs
+// in, the vendor's documented error) it asks through this interface.
+package vendor
+
+import "net/http"
+
+// Endpoint is one documented operation of a vendor.
+type Endpoint struct {
+	Name   string `json:"name"`   // used by scenarios and conformance cases, e.g. "getUserToken"
+	Method string `json:"method"` // HTTP method
+	Path   string `json:"path"`   // as documented, served at the root of the vendor's port
+	Doc    string `json:"doc"`    // one line on what it does
+}
+
+// Call is what the pipeline learns of a request before the vendor answers.
+type Call struct {
+	Endpoint string // documented endpoint name; "" when the request matches none
+	Path     string // documented path of Endpoint, for contract routing of loosely matched paths
+	User     string // login name the request carries; "" if none
+}
+
+// Simulator is one vendor's fake service.
+type Simulator interface {
+	http.Handler
+
+	// Name is the vendor's short name: "ucontact", "crmcom", ...
+	Name() string
+	// Endpoints lists the documented operations, in the vendor doc's order.
+	Endpoints() []Endpoint
+	// Demo returns the demo login of the loaded fixtures, by field name.
+	Demo() map[string]string
+	// Describe names the endpoint and the login of a request whose body
+	// has been read into body. It must not consume r.Body.
+	Describe(r *http.Request, body []byte) Call
+	// VendorError writes the vendor's own documented error answer for the
+	// endpoint (uContact's "0", CRM.COM's error envelope, ...).
+	VendorError(w http.ResponseWriter, r *http.Request, endpoint string)
+	// UserScenario returns the scenario a fixture user's logins select, or "".
+	UserScenario(user string) string
+	// SecretFields names request fields, beyond the usual passwords and
+	// tokens, that must never be journaled in clear.
+	SecretFields() []string
+	// Reset forgets every token and session.
+	Reset()
+}

@@ -1,0 +1,127 @@
+// Package yamlfile reads the project's YAML files (fixtures, scenarios)
+// strictly: an unknown key is an error, and every error names the file and
+// the line, so a typo in a test fixture is found at load, not in a failed
+// login an hour later.
+package yamlfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Error is a problem in a YAML file, at a line when one is known.
+type Error struct {
+	File string
+	Line int // 0 when the problem is not at one line
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Doc is a decoded file, kept to find the lines of later, semantic errors.
+type Doc struct {
+	File string
+	root *yaml.Node
+}
+
+var lineMsg = regexp.MustCompile(`line (\d+): (.*)`)
+
+// Decode reads data strictly into out.
+func Decode(file string, data []byte, out any) (*Doc, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, wrap(file, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: file, Msg: "the file is empty"}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
+		return nil, wrap(file, err)
+	}
+	return &Doc{File: file, root: root.Content[0]}, nil
+}
+
+// wrap turns a yaml error into an *Error with the first line it names.
+func wrap(file string, err error) error {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	if m := lineMsg.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: n, Msg: m[2]}
+	}
+	return &Error{File: file, Msg: msg}
+}
+
+// Line returns the line of the value at a path of mapping keys (and decimal
+// sequence indexes), or of the deepest part of it that exists.
+func (d *Doc) Line(path ...string) int {
+	n := d.root
+	line := n.Line
+	for _, key := range path {
+		next := child(n, key)
+		if next == nil {
+			break
+		}
+		n, line = next, next.Line
+	}
+	return line
+}
+
+// KeyLine returns the line of the last key of a path (where a misspelt name
+// stands), falling back to Line.
+func (d *Doc) KeyLine(path ...string) int {
+	if len(path) == 0 {
+		return d.Line()
+	}
+	parent := d.root
+	for _, key := range path[:len(path)-1] {
+		if parent = child(parent, key); parent == nil {
+			return d.Line(path...)
+		}
+	}
+	if parent.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(parent.Content); i += 2 {
+			if parent.Content[i].Value == path[len(path)-1] {
+				return parent.Content[i].Line
+			}
+		}
+	}
+	return d.Line(path...)
+}
+
+func child(n *yaml.Node, key string) *yaml.Node {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i+1]
+			}
+		}
+	case yaml.SequenceNode:
+		if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < len(n.Content) {
+			return n.Content[i]
+		}
+	}
+	return nil
+}
+
+// Errorf returns an *Error at line.
+func (d *Doc) Errorf(line int, format string, args ...any) error {
+	return &Error{File: d.File, Line: line, Msg: fmt.Sprintf(format, args...)}
+}

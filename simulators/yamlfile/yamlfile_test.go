@@ -1,0 +1,57 @@
+package yamlfile
+
+import (
+	"errors"
+	"testing"
+)
+
+type sample struct {
+	Users map[string]struct {
+		Password string `yaml:"password"`
+	} `yaml:"users"`
+	Lifetime string `yaml:"lifetime"`
+}
+
+func TestDecode_Errors(t *testing.T) {
+	testCases := []struct {
+		name, data, want string
+	}{
+		{"unknown key", "users:\n  demo:\n    password: x\n    pasword: y\n", "f.yaml:4: field pasword not found in type struct { Password string \"yaml:\\\"password\\\"\" }"},
+		{"syntax", "users:\n  demo: [\n", "f.yaml:2: did not find expected node content"},
+		{"wrong type", "lifetime: [1]\n", "f.yaml:1: cannot unmarshal !!seq into string"},
+		{"empty", "", "f.yaml: the file is empty"},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var s sample
+			_, err := Decode("f.yaml", []byte(tc.data), &s)
+			var ye *Error
+			if !errors.As(err, &ye) {
+				t.Fatalf("Decode error = %v, want *Error", err)
+			}
+			if err.Error() != tc.want {
+				t.Fatalf("Decode error =\n%s\nwant\n%s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDoc_Lines(t *testing.T) {
+	var s sample
+	doc, err := Decode("f.yaml", []byte("lifetime: 1h\nusers:\n  demo:\n    password: x\n"), &s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.KeyLine("users", "demo"); got != 3 {
+		t.Errorf("KeyLine(users, demo) = %d, want 3", got)
+	}
+	if got := doc.Line("users", "demo", "password"); got != 4 {
+		t.Errorf("Line(users, demo, password) = %d, want 4", got)
+	}
+	if got := doc.Line("users", "nobody"); got != 3 {
+		t.Errorf("Line of a missing key = %d, want the deepest existing (3)", got)
+	}
+	if got := doc.Errorf(4, "bad %s", "x").Error(); got != "f.yaml:4: bad x" {
+		t.Errorf("Errorf = %q", got)
+	}
+}
