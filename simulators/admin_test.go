@@ -13,7 +13,7 @@ import (
 )
 
 func TestAdmin_Calls(t *testing.T) {
-	s := start(t, simulators.Options{})
+	s := start(t, simulators.Options{Vendors: []string{ucontact.Name}})
 	login(t, s, "demo", "demo")
 	login(t, s, "demo", "wrong")
 	send(t, s.Client(), http.MethodPost, s.URL(ucontact.Name)+ucontact.PathAgentLogin, formCT, "agent=1997&password=1997")

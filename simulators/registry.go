@@ -6,6 +6,7 @@ import (
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -26,13 +27,23 @@ type fixtureFile struct {
 
 // registry lists every vendor in port order.
 var registry = []vendorSpec{
-	{name: ucontact.Name, offset: 1, build: func(fx fixtureFile, c clock.Clock) (vendor.Simulator, error) {
-		f, err := ucontact.ParseFixtures(fx.name, fx.data)
+	{name: ucontact.Name, offset: 1, build: builder(ucontact.ParseFixtures, func(f *ucontact.Fixtures, c clock.Clock) vendor.Simulator {
+		return ucontact.New(ucontact.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
+	})},
+	{name: crmcom.Name, offset: 2, build: builder(crmcom.ParseFixtures, func(f *crmcom.Fixtures, c clock.Clock) vendor.Simulator {
+		return crmcom.New(crmcom.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
+	})},
+}
+
+// builder joins a vendor's fixture parser and constructor into a build func.
+func builder[F any](parse func(string, []byte) (F, error), make func(*F, clock.Clock) vendor.Simulator) func(fixtureFile, clock.Clock) (vendor.Simulator, error) {
+	return func(fx fixtureFile, c clock.Clock) (vendor.Simulator, error) {
+		f, err := parse(fx.name, fx.data)
 		if err != nil {
 			return nil, err
 		}
-		return ucontact.New(ucontact.Options{Fixtures: &f, Clock: c, Tokens: tokens.NewStore(c)}), nil
-	}},
+		return make(&f, c), nil
+	}
 }
 
 // VendorNames lists the simulators that exist, in port order.

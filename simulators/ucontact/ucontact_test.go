@@ -3,7 +3,6 @@ package ucontact_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -11,57 +10,33 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/ucontact"
+	"github.com/mockauth/mockauth/simulators/vendortest"
 )
 
 const form = "application/x-www-form-urlencoded"
 
 // harness serves a simulator and checks every answer against the contract.
 type harness struct {
+	*vendortest.Harness
 	t     *testing.T
 	sim   *ucontact.Simulator
 	clock *clock.Simulated
-	v     *contracts.Validator
 }
 
 func newHarness(t *testing.T, fx *ucontact.Fixtures) *harness {
 	t.Helper()
-	v, err := contracts.NewValidator(ucontact.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := clock.NewSimulated()
-	return &harness{t: t, sim: ucontact.New(ucontact.Options{Fixtures: fx, Clock: c}), clock: c, v: v}
+	sim := ucontact.New(ucontact.Options{Fixtures: fx, Clock: c})
+	return &harness{Harness: vendortest.New(t, sim), t: t, sim: sim, clock: c}
 }
 
-type answer struct {
-	status int
-	header http.Header
-	body   string
-}
+type answer = vendortest.Answer
 
-// do sends a request and fails the test if the request is fine by the
-// contract but the answer is not.
 func (h *harness) do(method, target, contentType, body string, header ...string) answer {
 	h.t.Helper()
-	r := httptest.NewRequest(method, target, strings.NewReader(body))
-	if contentType != "" {
-		r.Header.Set("Content-Type", contentType)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		r.Header.Set(header[i], header[i+1])
-	}
-	x, _ := h.v.Request(r, "", []byte(body))
-	w := httptest.NewRecorder()
-	h.sim.ServeHTTP(w, r)
-	res := w.Result()
-	data, _ := io.ReadAll(res.Body)
-	if v := x.Response(res.StatusCode, res.Header, data); len(v) > 0 {
-		h.t.Errorf("%s %s answer breaks the contract: %v", method, target, v)
-	}
-	return answer{status: res.StatusCode, header: res.Header, body: string(data)}
+	return h.Send(vendortest.Request{Method: method, Target: target, ContentType: contentType, Body: body, Header: header})
 }
 
 var tokenRE = regexp.MustCompile(`^"([A-Za-z0-9+/]+={0,2})"$`)
@@ -98,21 +73,21 @@ func TestGetUserToken(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, nil)
 			got := h.do(http.MethodPost, ucontact.PathGetUserToken, tc.contentType, tc.body)
-			if got.status != http.StatusOK {
-				t.Fatalf("status = %d, want 200 (uContact answers errors with 200)", got.status)
+			if got.Status != http.StatusOK {
+				t.Fatalf("status = %d, want 200 (uContact answers errors with 200)", got.Status)
 			}
-			if ct := got.header.Get("Content-Type"); ct != ucontact.ContentType {
+			if ct := got.Header.Get("Content-Type"); ct != ucontact.ContentType {
 				t.Errorf("Content-Type = %q, want %q", ct, ucontact.ContentType)
 			}
 			if !tc.wantToken {
-				if got.body != tc.want {
-					t.Fatalf("body = %q, want %q", got.body, tc.want)
+				if got.Body != tc.want {
+					t.Fatalf("body = %q, want %q", got.Body, tc.want)
 				}
 				return
 			}
-			m := tokenRE.FindStringSubmatch(got.body)
+			m := tokenRE.FindStringSubmatch(got.Body)
 			if m == nil {
-				t.Fatalf("body = %q, want a quoted base64 token", got.body)
+				t.Fatalf("body = %q, want a quoted base64 token", got.Body)
 			}
 			if user, _ := decodeToken(t, m[1]); user != "demo" {
 				t.Fatalf("token user = %q, want demo", user)
@@ -123,8 +98,8 @@ func TestGetUserToken(t *testing.T) {
 
 func TestGetUserToken_FreshTokenPerLogin(t *testing.T) {
 	h := newHarness(t, nil)
-	a := h.do(http.MethodPost, ucontact.PathGetUserToken, form, "user=demo&password=demo").body
-	b := h.do(http.MethodPost, ucontact.PathGetUserToken, form, "user=demo&password=demo").body
+	a := h.do(http.MethodPost, ucontact.PathGetUserToken, form, "user=demo&password=demo").Body
+	b := h.do(http.MethodPost, ucontact.PathGetUserToken, form, "user=demo&password=demo").Body
 	if a == b {
 		t.Fatalf("two logins gave the same token %s", a)
 	}
@@ -134,7 +109,7 @@ func TestGetUserToken_BareZeroSetting(t *testing.T) {
 	fx := ucontact.DefaultFixtures()
 	fx.Settings.GetUserTokenError = ucontact.ErrorBare
 	h := newHarness(t, &fx)
-	if got := h.do(http.MethodPost, ucontact.PathGetUserToken, form, "user=demo&password=x").body; got != "0" {
+	if got := h.do(http.MethodPost, ucontact.PathGetUserToken, form, "user=demo&password=x").Body; got != "0" {
 		t.Fatalf("body = %q, want bare 0", got)
 	}
 }
@@ -157,8 +132,8 @@ func TestAgentLogin(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, nil)
 			got := h.do(http.MethodPost, ucontact.PathAgentLogin, tc.contentType, tc.body)
-			if got.status != http.StatusOK || got.body != tc.want {
-				t.Fatalf("got %d %q, want 200 %q", got.status, got.body, tc.want)
+			if got.Status != http.StatusOK || got.Body != tc.want {
+				t.Fatalf("got %d %q, want 200 %q", got.Status, got.Body, tc.want)
 			}
 		})
 	}
@@ -166,14 +141,14 @@ func TestAgentLogin(t *testing.T) {
 	t.Run("page example", func(t *testing.T) {
 		h := newHarness(t, nil)
 		r := h.do(http.MethodPost, "http://demo.ucontactcloud.com"+ucontact.PathAgentLogin, form, "agent=1997&password=1997")
-		if r.header.Get("Content-Type") != ucontact.ContentType {
-			t.Errorf("Content-Type = %q, want text, not JSON", r.header.Get("Content-Type"))
+		if r.Header.Get("Content-Type") != ucontact.ContentType {
+			t.Errorf("Content-Type = %q, want text, not JSON", r.Header.Get("Content-Type"))
 		}
-		if !strings.HasPrefix(r.body, wantPeer) || !strings.HasSuffix(r.body, `"}`) {
-			t.Fatalf("body =\n%s\nwant the page's peer object, starting\n%s", r.body, wantPeer)
+		if !strings.HasPrefix(r.Body, wantPeer) || !strings.HasSuffix(r.Body, `"}`) {
+			t.Fatalf("body =\n%s\nwant the page's peer object, starting\n%s", r.Body, wantPeer)
 		}
 		var peer struct{ Token string }
-		if err := json.Unmarshal([]byte(r.body), &peer); err != nil {
+		if err := json.Unmarshal([]byte(r.Body), &peer); err != nil {
 			t.Fatal(err)
 		}
 		if user, _ := decodeToken(t, peer.Token); user != "Vcisneros" {
@@ -186,14 +161,14 @@ func TestUserLogin(t *testing.T) {
 	h := newHarness(t, nil)
 	r := h.do(http.MethodPost, ucontact.PathUserLogin, form, "user=demo&password=demo")
 	var arr []string
-	if err := json.Unmarshal([]byte(r.body), &arr); err != nil || len(arr) != 3 {
-		t.Fatalf("body = %q, want a JSON array of 3 strings", r.body)
+	if err := json.Unmarshal([]byte(r.Body), &arr); err != nil || len(arr) != 3 {
+		t.Fatalf("body = %q, want a JSON array of 3 strings", r.Body)
 	}
 	if arr[0] != "demo" || arr[1] != "Demo User" {
 		t.Errorf("array = %v, want [demo, Demo User, token]", arr)
 	}
 	decodeToken(t, arr[2])
-	if got := h.do(http.MethodPost, ucontact.PathUserLogin, form, "user=demo&password=x").body; got != "0" {
+	if got := h.do(http.MethodPost, ucontact.PathUserLogin, form, "user=demo&password=x").Body; got != "0" {
 		t.Fatalf("bad credentials body = %q, want 0", got)
 	}
 }
@@ -201,7 +176,7 @@ func TestUserLogin(t *testing.T) {
 // login returns a fresh client token.
 func (h *harness) login() string {
 	h.t.Helper()
-	m := tokenRE.FindStringSubmatch(h.do(http.MethodPost, ucontact.PathGetUserToken, form, "user=demo&password=demo").body)
+	m := tokenRE.FindStringSubmatch(h.do(http.MethodPost, ucontact.PathGetUserToken, form, "user=demo&password=demo").Body)
 	if m == nil {
 		h.t.Fatal("demo login failed")
 	}
@@ -229,11 +204,11 @@ func TestAgentLogoff(t *testing.T) {
 				hdr = []string{"Authorization", tc.auth}
 			}
 			got := h.do(http.MethodPost, ucontact.PathAgentLogoff, form, tc.body, hdr...)
-			if got.status != tc.status || got.body != tc.want {
-				t.Fatalf("got %d %q, want %d %q", got.status, got.body, tc.status, tc.want)
+			if got.Status != tc.status || got.Body != tc.want {
+				t.Fatalf("got %d %q, want %d %q", got.Status, got.Body, tc.status, tc.want)
 			}
-			if tc.status == 401 && got.header.Get("WWW-Authenticate") != ucontact.WWWAuthenticate {
-				t.Errorf("WWW-Authenticate = %q", got.header.Get("WWW-Authenticate"))
+			if tc.status == 401 && got.Header.Get("WWW-Authenticate") != ucontact.WWWAuthenticate {
+				t.Errorf("WWW-Authenticate = %q", got.Header.Get("WWW-Authenticate"))
 			}
 		})
 	}
@@ -243,7 +218,7 @@ func TestToken_ExpiresOnTheSimulatedClock(t *testing.T) {
 	h := newHarness(t, nil)
 	tok := h.login()
 	logoff := func() int {
-		return h.do(http.MethodPost, ucontact.PathAgentLogoff, form, "agent=1997", "Authorization", "Basic "+tok).status
+		return h.do(http.MethodPost, ucontact.PathAgentLogoff, form, "agent=1997", "Authorization", "Basic "+tok).Status
 	}
 	if s := logoff(); s != 200 {
 		t.Fatalf("fresh token: %d", s)
@@ -274,23 +249,23 @@ func TestEndSession(t *testing.T) {
 				}
 				return h.do(http.MethodPost, ucontact.PathEndSession, form, v)
 			}
-			if got := end(); got.status != 200 || got.body != "OK" {
-				t.Fatalf("EndSession = %d %q, want 200 OK", got.status, got.body)
+			if got := end(); got.Status != 200 || got.Body != "OK" {
+				t.Fatalf("EndSession = %d %q, want 200 OK", got.Status, got.Body)
 			}
-			if got := end(); got.status != 401 {
-				t.Fatalf("second EndSession = %d, want 401", got.status)
+			if got := end(); got.Status != 401 {
+				t.Fatalf("second EndSession = %d, want 401", got.Status)
 			}
 			got := h.do(http.MethodPost, ucontact.PathAgentLogoff, form, "agent=1997", "Authorization", "Basic "+tok)
-			if got.status != 401 {
-				t.Fatalf("AgentLogoff after EndSession = %d, want 401", got.status)
+			if got.Status != 401 {
+				t.Fatalf("AgentLogoff after EndSession = %d, want 401", got.Status)
 			}
 		})
 	}
 	t.Run("other user's token", func(t *testing.T) {
 		h := newHarness(t, nil)
 		tok := h.login()
-		if got := h.do(http.MethodPost, ucontact.PathEndSession, form, "user=supervisor&token="+strings.ReplaceAll(tok, "=", "%3D")); got.status != 401 {
-			t.Fatalf("EndSession with another user = %d, want 401", got.status)
+		if got := h.do(http.MethodPost, ucontact.PathEndSession, form, "user=supervisor&token="+strings.ReplaceAll(tok, "=", "%3D")); got.Status != 401 {
+			t.Fatalf("EndSession with another user = %d, want 401", got.Status)
 		}
 	})
 }

@@ -1,0 +1,387 @@
+// Package crmcom simulates CRM.COM's Web API login: authentication/token
+// (by username and password or by access token, within an organisation and
+// unit), authentication/token/release, and contact_information/show as a
+// method that checks the token the way every CRM.COM method does.
+//
+// Every answer is JSON in the status/data envelope, errors included; the
+// error codes and their HTTP statuses are in one table (errors.go) and in
+// contracts/crmcom.yaml. A body is read as JSON whatever its Content-Type
+// says, as the real service tolerates clients that send text/plain.
+package crmcom
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/gorilla/mux"
+
+	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/tokens"
+	"github.com/mockauth/mockauth/simulators/vendor"
+)
+
+// Name is the vendor's short name.
+const Name = "crmcom"
+
+// Endpoint names and paths.
+const (
+	Token   = "token"
+	Release = "release"
+	Show    = "show"
+
+	BasePath    = "/crmapi/rest/v2"
+	PathToken   = BasePath + "/authentication/token"
+	PathRelease = BasePath + "/authentication/token/release"
+	PathShow    = BasePath + "/contact_information/show"
+
+	ContentType = "application/json;charset=UTF-8"
+)
+
+var endpoints = []vendor.Endpoint{
+	{Name: Token, Method: http.MethodPost, Path: PathToken, Doc: "login: username+password or access_token_identifier, organisation, optional unit"},
+	{Name: Release, Method: http.MethodPost, Path: PathRelease, Doc: `releases a token: {"token": T}`},
+	{Name: Show, Method: http.MethodGet, Path: PathShow, Doc: "a token-checking method: ?token=T&contact_information_identifier=number=CI000111"},
+}
+
+// Options configure a Simulator; the zero value is the embedded fixtures on
+// a fresh simulated clock.
+type Options struct {
+	Fixtures *Fixtures
+	Clock    clock.Clock
+	Tokens   *tokens.Store
+}
+
+// Simulator is the CRM.COM fake. It is an http.Handler.
+type Simulator struct {
+	fx        Fixtures
+	clock     clock.Clock
+	tokens    *tokens.Store
+	jwtSecret []byte // signs tokens in jwt-two-hours mode
+	router    *mux.Router
+}
+
+var _ vendor.Simulator = (*Simulator)(nil)
+
+// New returns a Simulator.
+func New(opts Options) *Simulator {
+	s := &Simulator{clock: opts.Clock, tokens: opts.Tokens, jwtSecret: make([]byte, 32)}
+	if opts.Fixtures != nil {
+		s.fx = *opts.Fixtures
+	} else {
+		s.fx = DefaultFixtures()
+	}
+	if s.clock == nil {
+		s.clock = clock.NewSimulated()
+	}
+	if s.tokens == nil {
+		s.tokens = tokens.NewStore(s.clock)
+	}
+	_, _ = rand.Read(s.jwtSecret)
+	r := mux.NewRouter()
+	r.Handle(PathToken, s.adapt(s.login)).Methods(http.MethodPost)
+	r.Handle(PathRelease, s.adapt(s.release)).Methods(http.MethodPost)
+	r.Handle(PathShow, s.adapt(s.show)).Methods(http.MethodGet)
+	s.router = r
+	return s
+}
+
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Name implements vendor.Simulator.
+func (s *Simulator) Name() string { return Name }
+
+// Endpoints implements vendor.Simulator.
+func (s *Simulator) Endpoints() []vendor.Endpoint { return append([]vendor.Endpoint(nil), endpoints...) }
+
+// Demo implements vendor.Simulator.
+func (s *Simulator) Demo() map[string]string {
+	return map[string]string{
+		"username": "mpadministrator", "password": "1234", "organisation": "CRMDEMO",
+		"unit": "EE63A82C4FEBE02FF34E90DD1EBA5ABE", "identifier": "demo-id", "passCode": "1234",
+		"authenticationCode": "demo-code",
+	}
+}
+
+// SecretFields implements vendor.Simulator: all among the usual names.
+func (s *Simulator) SecretFields() []string { return nil }
+
+// Reset implements vendor.Simulator.
+func (s *Simulator) Reset() { s.tokens.Reset() }
+
+// UserScenario implements vendor.Simulator.
+func (s *Simulator) UserScenario(user string) string { return s.fx.Users[user].Scenario }
+
+// loginRequest is the body of authentication/token.
+type loginRequest struct {
+	Username              *string          `json:"username"`
+	Password              *string          `json:"password"`
+	AccessTokenIdentifier *accessTokenBody `json:"access_token_identifier"`
+	Organisation          *string          `json:"organisation"`
+	Unit                  *string          `json:"unit"`
+}
+
+type accessTokenBody struct {
+	AuthenticationCode *string `json:"authentication_code"`
+	Identifier         *string `json:"identifier"`
+	PassCode           *string `json:"pass_code"`
+}
+
+// Describe implements vendor.Simulator; the login name is the username, or
+// the access token's identifier.
+func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
+	var c vendor.Call
+	for _, e := range endpoints {
+		if e.Path == r.URL.Path {
+			c.Endpoint, c.Path = e.Name, e.Path
+		}
+	}
+	if c.Endpoint == Token {
+		var req loginRequest
+		if json.Unmarshal(body, &req) == nil {
+			switch {
+			case req.Username != nil:
+				c.User = *req.Username
+			case req.AccessTokenIdentifier != nil && req.AccessTokenIdentifier.Identifier != nil:
+				c.User = *req.AccessTokenIdentifier.Identifier
+			}
+		}
+	}
+	return c
+}
+
+// VendorError implements vendor.Simulator: invalid credentials for the
+// login, an invalid token for the rest.
+func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint string) {
+	if endpoint == Token {
+		fail(CodeInvalidCredentials, "CRMDEMO").write(w)
+		return
+	}
+	fail(CodeInvalidToken).write(w)
+}
+
+// envelope is every answer's shape.
+type envelope struct {
+	Status status `json:"status"`
+	Data   any    `json:"data"`
+}
+
+type status struct {
+	Code        string  `json:"code"`
+	Message     *string `json:"message"`
+	Description *string `json:"description"`
+}
+
+type response struct {
+	httpStatus int
+	body       envelope
+}
+
+func ok(data any) response {
+	return response{httpStatus: http.StatusOK, body: envelope{Status: status{Code: CodeOK}, Data: data}}
+}
+
+// fail answers a row of the error table; args fill its description.
+func fail(code string, args ...any) response {
+	e, found := errorTable[code]
+	if !found {
+		panic("crmcom: error code missing from the table: " + code)
+	}
+	desc := e.Description
+	if strings.Contains(desc, "%") {
+		desc = fmt.Sprintf(desc, args...)
+	}
+	msg := e.Message
+	return response{httpStatus: e.HTTPStatus, body: envelope{Status: status{Code: e.Code, Message: &msg, Description: &desc}}}
+}
+
+func (res response) write(w http.ResponseWriter) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(res.body)
+	w.Header().Set("Content-Type", ContentType)
+	w.WriteHeader(res.httpStatus)
+	_, _ = w.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+func (s *Simulator) adapt(f func(*http.Request) response) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f(r).write(w) })
+}
+
+// decode reads a JSON object body whatever the Content-Type says.
+func decode(r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		return false
+	}
+	return !dec.More()
+}
+
+func (s *Simulator) login(r *http.Request) response {
+	var req loginRequest
+	if !decode(r, &req) {
+		return fail(CodeMalformedRequest)
+	}
+	byPassword := req.Username != nil || req.Password != nil
+	byAccessToken := req.AccessTokenIdentifier != nil
+	switch {
+	case byPassword && byAccessToken:
+		return fail(CodeInvalidLoginMethod, "username/password and access_token_identifier were both given; give one")
+	case !byPassword && !byAccessToken:
+		return fail(CodeInvalidLoginMethod, "neither username/password nor access_token_identifier was given")
+	case byPassword && (req.Username == nil || *req.Username == ""):
+		return fail(CodeMandatoryFieldMissing, "username")
+	case byPassword && (req.Password == nil || *req.Password == ""):
+		return fail(CodeMandatoryFieldMissing, "password")
+	case req.Organisation == nil || *req.Organisation == "":
+		return fail(CodeMandatoryFieldMissing, "organisation")
+	}
+	org, known := s.fx.Organisations[*req.Organisation]
+	if !known {
+		return fail(CodeInvalidOrganisation, *req.Organisation)
+	}
+
+	var username string
+	if byPassword {
+		u, found := s.fx.Users[*req.Username]
+		if !found || u.Password != *req.Password || u.Organisation != *req.Organisation {
+			return fail(CodeInvalidCredentials, *req.Organisation)
+		}
+		username = *req.Username
+	} else {
+		name, res, good := s.checkAccessToken(req.AccessTokenIdentifier, *req.Organisation)
+		if !good {
+			return res
+		}
+		username = name
+	}
+
+	u := s.fx.Users[username]
+	unit := u.DefaultUnit
+	if req.Unit != nil && *req.Unit != "" {
+		unit = *req.Unit
+		if _, inOrg := org.Units[unit]; !inOrg || !slices.Contains(u.Units, unit) {
+			return fail(CodeInvalidUnit, unit)
+		}
+	}
+	tok := s.mint(r.Context(), username, *req.Organisation, unit)
+	return ok(map[string]string{"token": tok})
+}
+
+// checkAccessToken returns the user an access token logs in as.
+func (s *Simulator) checkAccessToken(at *accessTokenBody, organisation string) (string, response, bool) {
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	code, id, pass := str(at.AuthenticationCode), str(at.Identifier), str(at.PassCode)
+	switch {
+	case code == "" && id == "":
+		return "", fail(CodeMandatoryFieldMissing, "access_token_identifier.authentication_code or access_token_identifier.identifier"), false
+	case id != "" && pass == "":
+		return "", fail(CodeMandatoryFieldMissing, "access_token_identifier.pass_code"), false
+	}
+	for name, t := range s.fx.AccessTokens {
+		matched := (id != "" && id == name && t.PassCode != "" && pass == t.PassCode) ||
+			(id == "" && code != "" && code == t.AuthenticationCode)
+		if matched && s.fx.Users[t.User].Organisation == organisation {
+			return t.User, response{}, true
+		}
+	}
+	return "", fail(CodeInvalidAccessToken), false
+}
+
+// tokenData is what a token carries besides its user.
+type tokenData struct {
+	Organisation string
+	Unit         string
+}
+
+func (s *Simulator) mint(ctx context.Context, user, organisation, unit string) string {
+	now := s.clock.Now()
+	t := tokens.Token{Subject: user, Data: tokenData{organisation, unit}}
+	switch s.fx.Settings.Tokens {
+	case TokensHourIdle:
+		t.Value, t.IdleFor = randomHex(), time.Hour
+	case TokensJWTTwoHours:
+		t.ExpiresAt = now.Add(2 * time.Hour)
+		claims := jwt.MapClaims{"sub": user, "organisation": organisation, "unit": unit,
+			"iat": now.Unix(), "exp": t.ExpiresAt.Unix(), "jti": randomHex()}
+		signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.jwtSecret)
+		if err != nil {
+			panic(err) // HS256 with a byte key cannot fail
+		}
+		t.Value = signed
+	default:
+		t.Value, t.ExpiresAt = randomHex(), now.Add(time.Hour)
+	}
+	return s.tokens.Add(ctx, t).Value
+}
+
+// randomHex is a token as the page shows them: 32 upper-case hex digits.
+func randomHex() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+// checkToken maps the store's verdict to the envelope's errors.
+func (s *Simulator) checkToken(value string) (tokens.Token, response, bool) {
+	if value == "" {
+		return tokens.Token{}, fail(CodeMandatoryFieldMissing, "token"), false
+	}
+	t, err := s.tokens.Check(value)
+	switch {
+	case err == tokens.ErrExpired:
+		return t, fail(CodeTokenExpired), false
+	case err != nil:
+		return t, fail(CodeInvalidToken), false
+	}
+	return t, response{}, true
+}
+
+func (s *Simulator) release(r *http.Request) response {
+	var req struct {
+		Token *string `json:"token"`
+	}
+	if !decode(r, &req) {
+		return fail(CodeMalformedRequest)
+	}
+	if req.Token == nil {
+		return fail(CodeMandatoryFieldMissing, "token")
+	}
+	if _, res, good := s.checkToken(*req.Token); !good {
+		return res
+	}
+	_ = s.tokens.Revoke(*req.Token)
+	return ok(nil)
+}
+
+func (s *Simulator) show(r *http.Request) response {
+	q := r.URL.Query()
+	if _, res, good := s.checkToken(q.Get("token")); !good {
+		return res
+	}
+	ident := q.Get("contact_information_identifier")
+	if ident == "" {
+		return fail(CodeMandatoryFieldMissing, "contact_information_identifier")
+	}
+	kind, value, _ := strings.Cut(ident, "=")
+	for _, c := range s.fx.Contacts {
+		if (kind == "number" && c.Number == value) || (kind == "id" && c.ID == value) {
+			return ok(c)
+		}
+	}
+	return fail(CodeNotFound, ident)
+}

@@ -1,0 +1,235 @@
+package crmcom_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/crmcom"
+	"github.com/mockauth/mockauth/simulators/vendortest"
+)
+
+type harness struct {
+	*vendortest.Harness
+	t     *testing.T
+	clock *clock.Simulated
+}
+
+func newHarness(t *testing.T, mode string) *harness {
+	t.Helper()
+	fx := crmcom.DefaultFixtures()
+	if mode != "" {
+		fx.Settings.Tokens = mode
+	}
+	c := clock.NewSimulated()
+	return &harness{Harness: vendortest.New(t, crmcom.New(crmcom.Options{Fixtures: &fx, Clock: c})), t: t, clock: c}
+}
+
+// answer is the envelope as a PHP client reads it.
+type answer struct {
+	Status struct {
+		Code        string  `json:"code"`
+		Message     *string `json:"message"`
+		Description *string `json:"description"`
+	} `json:"status"`
+	Data json.RawMessage `json:"data"`
+}
+
+func (h *harness) post(path, contentType, body string) (int, answer, string) {
+	h.t.Helper()
+	a := h.Send(vendortest.Request{Method: http.MethodPost, Target: path, ContentType: contentType, Body: body})
+	return h.decode(a)
+}
+
+func (h *harness) decode(a vendortest.Answer) (int, answer, string) {
+	h.t.Helper()
+	if ct := a.Header.Get("Content-Type"); ct != crmcom.ContentType {
+		h.t.Errorf("Content-Type = %q, want %q", ct, crmcom.ContentType)
+	}
+	var env answer
+	if err := json.Unmarshal([]byte(a.Body), &env); err != nil {
+		h.t.Fatalf("body %q is not the JSON envelope: %v", a.Body, err)
+	}
+	return a.Status, env, a.Body
+}
+
+const pageExample = `{
+    "username": "mpadministrator",
+    "password": "1234",
+    "organisation": "CRMDEMO",
+    "unit": "EE63A82C4FEBE02FF34E90DD1EBA5ABE"
+}`
+
+var hex32 = regexp.MustCompile(`^[0-9A-F]{32}$`)
+
+func TestLogin_PageExample(t *testing.T) {
+	h := newHarness(t, "")
+	status, env, raw := h.post(crmcom.PathToken, "application/json", pageExample)
+	var data struct{ Token string }
+	_ = json.Unmarshal(env.Data, &data)
+	if status != 200 || env.Status.Code != "OK" || !hex32.MatchString(data.Token) {
+		t.Fatalf("page example = %d %s", status, raw)
+	}
+	want := `{"status":{"code":"OK","message":null,"description":null},"data":{"token":"` + data.Token + `"}}`
+	if raw != want {
+		t.Fatalf("body =\n%s\nwant exactly\n%s", raw, want)
+	}
+}
+
+func TestLogin_Errors(t *testing.T) {
+	testCases := []struct {
+		name, contentType, body string
+		wantHTTP                int
+		wantCode                string
+	}{
+		{"wrong password", "application/json", `{"username":"mpadministrator","password":"x","organisation":"CRMDEMO"}`, 200, crmcom.CodeInvalidCredentials},
+		{"unknown user", "application/json", `{"username":"nobody","password":"1234","organisation":"CRMDEMO"}`, 200, crmcom.CodeInvalidCredentials},
+		{"user of another organisation", "application/json", `{"username":"mpadministrator","password":"1234","organisation":"OTHERORG"}`, 200, crmcom.CodeInvalidCredentials},
+		{"unknown organisation", "application/json", `{"username":"mpadministrator","password":"1234","organisation":"NOPE"}`, 200, crmcom.CodeInvalidOrganisation},
+		{"no organisation", "application/json", `{"username":"mpadministrator","password":"1234"}`, 200, crmcom.CodeMandatoryFieldMissing},
+		{"no password", "application/json", `{"username":"mpadministrator","organisation":"CRMDEMO"}`, 200, crmcom.CodeMandatoryFieldMissing},
+		{"unit not the user's", "application/json", `{"username":"agent.smith","password":"smith-pass","organisation":"CRMDEMO","unit":"EE63A82C4FEBE02FF34E90DD1EBA5ABE"}`, 200, crmcom.CodeInvalidUnit},
+		{"unit of another organisation", "application/json", `{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO","unit":"0F1E2D3C4B5A69788796A5B4C3D2E1F0"}`, 200, crmcom.CodeInvalidUnit},
+		{"both ways", "application/json", `{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO","access_token_identifier":{"authentication_code":"demo-code"}}`, 200, crmcom.CodeInvalidLoginMethod},
+		{"neither way", "application/json", `{"organisation":"CRMDEMO"}`, 200, crmcom.CodeInvalidLoginMethod},
+		{"bad pass code", "application/json", `{"organisation":"CRMDEMO","access_token_identifier":{"identifier":"demo-id","pass_code":"9"}}`, 200, crmcom.CodeInvalidAccessToken},
+		{"identifier without pass code", "application/json", `{"organisation":"CRMDEMO","access_token_identifier":{"identifier":"demo-id"}}`, 200, crmcom.CodeMandatoryFieldMissing},
+		{"bad authentication code", "application/json", `{"organisation":"CRMDEMO","access_token_identifier":{"authentication_code":"nope"}}`, 200, crmcom.CodeInvalidAccessToken},
+		{"malformed JSON", "application/json", `{"username":`, 400, crmcom.CodeMalformedRequest},
+		{"a JSON array", "application/json", `[1]`, 400, crmcom.CodeMalformedRequest},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "")
+			status, env, raw := h.post(crmcom.PathToken, tc.contentType, tc.body)
+			if status != tc.wantHTTP || env.Status.Code != tc.wantCode {
+				t.Fatalf("got %d %s, want %d %s", status, raw, tc.wantHTTP, tc.wantCode)
+			}
+			// A client that reads it as the PHP one does gets a readable message.
+			if env.Status.Message == nil || *env.Status.Message == "" || env.Status.Description == nil || *env.Status.Description == "" {
+				t.Fatalf("error without message or description: %s", raw)
+			}
+			if string(env.Data) != "null" || strings.Contains(raw, "token\":\"") {
+				t.Fatalf("error carries data: %s", raw)
+			}
+		})
+	}
+}
+
+func TestLogin_Tolerance(t *testing.T) {
+	testCases := []struct{ name, contentType, body string }{
+		{"text/plain content type", "text/plain", pageExample},
+		{"misspelt content type", "application/jsn", pageExample},
+		{"no content type", "", pageExample},
+		{"default unit", "application/json", `{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO"}`},
+		{"access token by pass code", "application/json", `{"organisation":"CRMDEMO","access_token_identifier":{"identifier":"demo-id","pass_code":"1234"}}`},
+		{"access token by authentication code", "application/json", `{"organisation":"CRMDEMO","access_token_identifier":{"authentication_code":"demo-code"}}`},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "")
+			if status, env, raw := h.post(crmcom.PathToken, tc.contentType, tc.body); status != 200 || env.Status.Code != "OK" {
+				t.Fatalf("got %d %s, want OK", status, raw)
+			}
+		})
+	}
+}
+
+func (h *harness) login() string {
+	h.t.Helper()
+	_, env, raw := h.post(crmcom.PathToken, "application/json", pageExample)
+	var data struct{ Token string }
+	if err := json.Unmarshal(env.Data, &data); err != nil || data.Token == "" {
+		h.t.Fatalf("login failed: %s", raw)
+	}
+	return data.Token
+}
+
+func (h *harness) show(token, ident string) (int, answer, string) {
+	h.t.Helper()
+	a := h.Send(vendortest.Request{Method: http.MethodGet, Target: crmcom.PathShow + "?token=" + token + "&contact_information_identifier=" + ident})
+	return h.decode(a)
+}
+
+func TestShow_TokenLifecycle(t *testing.T) {
+	h := newHarness(t, "")
+	tok := h.login()
+	status, env, raw := h.show(tok, "number=CI000111")
+	if status != 200 || env.Status.Code != "OK" || !strings.Contains(raw, `"number":"CI000111"`) || !strings.Contains(raw, `"first_name":"Maria"`) {
+		t.Fatalf("show with a fresh token: %s", raw)
+	}
+	if _, env, raw := h.show(tok, "number=CI999999"); env.Status.Code != crmcom.CodeNotFound {
+		t.Fatalf("unknown contact: %s", raw)
+	}
+	if _, env, raw := h.post(crmcom.PathRelease, "application/json", `{"token":"`+tok+`"}`); env.Status.Code != "OK" || raw != `{"status":{"code":"OK","message":null,"description":null},"data":null}` {
+		t.Fatalf("release: %s", raw)
+	}
+	if _, env, raw := h.show(tok, "number=CI000111"); env.Status.Code != crmcom.CodeInvalidToken {
+		t.Fatalf("show after release: %s", raw)
+	}
+	if _, env, raw := h.post(crmcom.PathRelease, "application/json", `{"token":"`+tok+`"}`); env.Status.Code != crmcom.CodeInvalidToken {
+		t.Fatalf("second release: %s", raw)
+	}
+	if _, env, _ := h.show("", "number=CI000111"); env.Status.Code != crmcom.CodeMandatoryFieldMissing {
+		t.Fatalf("show without token: %s", env.Status.Code)
+	}
+}
+
+func TestShow_Expiry(t *testing.T) {
+	testCases := []struct {
+		mode       string
+		useEvery   time.Duration // use the token this often before the last step
+		uses       int
+		last       time.Duration
+		wantCode   string
+		wantLonger bool // token longer than 32 characters
+	}{
+		{crmcom.TokensHourFromIssue, 0, 0, 61 * time.Minute, crmcom.CodeTokenExpired, false},
+		{crmcom.TokensHourFromIssue, 0, 0, 59 * time.Minute, "OK", false},
+		{crmcom.TokensHourFromIssue, 30 * time.Minute, 2, 1 * time.Minute, crmcom.CodeTokenExpired, false}, // use does not extend it
+		{crmcom.TokensHourIdle, 50 * time.Minute, 3, 50 * time.Minute, "OK", false},                         // use does
+		{crmcom.TokensHourIdle, 0, 0, 61 * time.Minute, crmcom.CodeTokenExpired, false},
+		{crmcom.TokensJWTTwoHours, 0, 0, 119 * time.Minute, "OK", true},
+		{crmcom.TokensJWTTwoHours, 0, 0, 121 * time.Minute, crmcom.CodeTokenExpired, true},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.mode+"/"+tc.last.String(), func(t *testing.T) {
+			h := newHarness(t, tc.mode)
+			tok := h.login()
+			if (len(tok) > 32) != tc.wantLonger {
+				t.Fatalf("token %q length %d", tok, len(tok))
+			}
+			for range tc.uses {
+				_ = h.clock.Advance(tc.useEvery)
+				h.show(tok, "number=CI000111")
+			}
+			_ = h.clock.Advance(tc.last)
+			if _, env, raw := h.show(tok, "number=CI000111"); env.Status.Code != tc.wantCode {
+				t.Fatalf("got %s, want %s", raw, tc.wantCode)
+			}
+		})
+	}
+}
+
+func TestParseFixtures_Errors(t *testing.T) {
+	base := "organisations:\n  O:\n    units:\n      U1: one\n"
+	testCases := []struct{ name, data, want string }{
+		{"unknown key", base + "users:\n  u:\n    password: p\n    organisation: O\n    defaultUnit: U1\n    units: [U1]\n    role: x\n", "c.yaml:11: field role not found"},
+		{"unknown organisation", base + "users:\n  u:\n    password: p\n    organisation: X\n    defaultUnit: U1\n    units: [U1]\n", `c.yaml:6: user "u": organisation "X"`},
+		{"default unit not the user's", base + "users:\n  u:\n    password: p\n    organisation: O\n    defaultUnit: U2\n    units: [U1]\n", `c.yaml:6: user "u": defaultUnit "U2"`},
+		{"bad token mode", "settings:\n  tokens: forever\n" + base, `c.yaml:2: tokens must be`},
+		{"access token of nobody", base + "users:\n  u:\n    password: p\n    organisation: O\n    defaultUnit: U1\n    units: [U1]\naccessTokens:\n  a:\n    passCode: x\n    user: v\n", `c.yaml:12: access token "a": user "v"`},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := crmcom.ParseFixtures("c.yaml", []byte(tc.data))
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want prefix %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,129 @@
+package crmcom
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/mockauth/mockauth/fixtures"
+	"github.com/mockauth/mockauth/simulators/yamlfile"
+)
+
+// Token modes of the settings.
+const (
+	TokensHourFromIssue = "hour-from-issue"
+	TokensHourIdle      = "hour-idle"
+	TokensJWTTwoHours   = "jwt-two-hours"
+)
+
+// Fixtures is the content of fixtures/crmcom.yaml.
+type Fixtures struct {
+	Settings      Settings                `yaml:"settings"`
+	Organisations map[string]Organisation `yaml:"organisations"`
+	Users         map[string]User         `yaml:"users"`
+	AccessTokens  map[string]AccessToken  `yaml:"accessTokens"`
+	Contacts      []Contact               `yaml:"contacts"`
+}
+
+// Settings pick the behaviour of a CRM.COM release.
+type Settings struct {
+	Tokens string `yaml:"tokens"`
+}
+
+// Organisation is a tenant with its units (id -> name).
+type Organisation struct {
+	Units map[string]string `yaml:"units"`
+}
+
+// User is a Web API user.
+type User struct {
+	Password     string   `yaml:"password"`
+	Organisation string   `yaml:"organisation"`
+	DefaultUnit  string   `yaml:"defaultUnit"`
+	Units        []string `yaml:"units"`
+	Scenario     string   `yaml:"scenario"`
+}
+
+// AccessToken logs in as User by identifier + pass code or by code.
+type AccessToken struct {
+	PassCode           string `yaml:"passCode"`
+	AuthenticationCode string `yaml:"authenticationCode"`
+	User               string `yaml:"user"`
+}
+
+// Contact is what contact_information/show answers.
+type Contact struct {
+	ID             string `yaml:"id" json:"id"`
+	Number         string `yaml:"number" json:"number"`
+	Type           string `yaml:"type" json:"type"`
+	FirstName      string `yaml:"first_name" json:"first_name,omitempty"`
+	LastName       string `yaml:"last_name" json:"last_name,omitempty"`
+	CompanyName    string `yaml:"company_name" json:"company_name,omitempty"`
+	Email          string `yaml:"email" json:"email"`
+	Phone          string `yaml:"phone" json:"phone"`
+	LifeCycleState string `yaml:"life_cycle_state" json:"life_cycle_state"`
+}
+
+// ParseFixtures reads a fixture file, refusing unknown keys and
+// inconsistent references with the file name and line.
+func ParseFixtures(file string, data []byte) (Fixtures, error) {
+	var f Fixtures
+	doc, err := yamlfile.Decode(file, data, &f)
+	if err != nil {
+		return Fixtures{}, err
+	}
+	switch f.Settings.Tokens {
+	case "":
+		f.Settings.Tokens = TokensHourFromIssue
+	case TokensHourFromIssue, TokensHourIdle, TokensJWTTwoHours:
+	default:
+		return Fixtures{}, doc.Errorf(doc.Line("settings", "tokens"), "tokens must be %s, %s or %s, not %q",
+			TokensHourFromIssue, TokensHourIdle, TokensJWTTwoHours, f.Settings.Tokens)
+	}
+	if len(f.Users) == 0 {
+		return Fixtures{}, doc.Errorf(doc.Line(), "no users: nobody could log in")
+	}
+	for name, u := range f.Users {
+		line := doc.KeyLine("users", name)
+		org, ok := f.Organisations[u.Organisation]
+		switch {
+		case u.Password == "":
+			return Fixtures{}, doc.Errorf(line, "user %q has no password", name)
+		case !ok:
+			return Fixtures{}, doc.Errorf(line, "user %q: organisation %q is not among the organisations", name, u.Organisation)
+		case u.DefaultUnit == "" || !slices.Contains(u.Units, u.DefaultUnit):
+			return Fixtures{}, doc.Errorf(line, "user %q: defaultUnit %q must be one of its units", name, u.DefaultUnit)
+		}
+		for _, unit := range u.Units {
+			if _, ok := org.Units[unit]; !ok {
+				return Fixtures{}, doc.Errorf(line, "user %q: unit %q is not a unit of %s", name, unit, u.Organisation)
+			}
+		}
+	}
+	for id, at := range f.AccessTokens {
+		line := doc.KeyLine("accessTokens", id)
+		if _, ok := f.Users[at.User]; !ok {
+			return Fixtures{}, doc.Errorf(line, "access token %q: user %q is not among the users", id, at.User)
+		}
+		if at.PassCode == "" && at.AuthenticationCode == "" {
+			return Fixtures{}, doc.Errorf(line, "access token %q has neither passCode nor authenticationCode", id)
+		}
+	}
+	for i, c := range f.Contacts {
+		if c.Number == "" || c.ID == "" {
+			return Fixtures{}, doc.Errorf(doc.Line("contacts", fmt.Sprint(i)), "contact %d needs an id and a number", i+1)
+		}
+	}
+	return f, nil
+}
+
+// DefaultFixtures returns the embedded fixtures/crmcom.yaml.
+func DefaultFixtures() Fixtures {
+	name, data, err := fixtures.Default(Name)
+	if err == nil {
+		var f Fixtures
+		if f, err = ParseFixtures(name, data); err == nil {
+			return f
+		}
+	}
+	panic(fmt.Sprintf("crmcom: embedded fixtures are broken: %v", err))
+}
