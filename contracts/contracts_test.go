@@ -96,3 +96,29 @@ func TestValidator_MessagesNeverQuoteValues(t *testing.T) {
 		}
 	}
 }
+
+func TestValidator_AutoAlertXML(t *testing.T) {
+	v, err := NewValidator("autoalert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const head = `<AuthenticateResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"><APIVersion xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API">4</APIVersion><error xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API" i:nil="true"/>`
+	const tail = `<UserID>1</UserID><expirationDateUtc>2024-11-20T22:47:11.5488406-08:00</expirationDateUtc><token>3681330f-08e5-4821-9485-9b8f6efca584</token></AuthenticateResponse>`
+	testCases := []struct{ name, body, want string }{
+		{"page shape", head + `<IsEmployee>true</IsEmployee>` + tail, ""},
+		{"a code element", head + `<IsEmployee>true</IsEmployee><code>200</code>` + tail, "response 200"},
+		{"missing IsEmployee", head + tail, `"IsEmployee" is missing`},
+		{"not a boolean", head + `<IsEmployee>yes</IsEmployee>` + tail, "response 200"},
+		{"not XML", `<AuthenticateResponse`, "response 200"},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) {
+			body := `{"userName":"demo","password":"demo"}`
+			r := httptest.NewRequest(http.MethodPost, "/User/authenticate", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+			x, reqV := v.Request(r, "", []byte(body))
+			check(t, "request", reqV, "")
+			check(t, "response", x.Response(200, http.Header{"Content-Type": {"application/xml; charset=utf-8"}}, []byte(tc.body)), tc.want)
+		})
+	}
+}

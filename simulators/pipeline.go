@@ -35,22 +35,24 @@ const (
 // contract, lets the vendor answer into a buffer, sends that answer, and
 // journals the exchange with its secrets redacted.
 type pipeline struct {
-	sim       vendor.Simulator
-	validator *contracts.Validator
-	journal   *journal.Journal
-	redact    redact.Policy
-	strict    bool
-	log       *slog.Logger
+	sim        vendor.Simulator
+	validator  *contracts.Validator
+	journal    *journal.Journal
+	reqRedact  redact.Policy // the usual secrets and the vendor's own request fields
+	respRedact redact.Policy // the usual secrets: a vendor's request field may be an ordinary answer field
+	strict     bool
+	log        *slog.Logger
 }
 
 func newPipeline(sim vendor.Simulator, v *contracts.Validator, j *journal.Journal, strict bool, log *slog.Logger) *pipeline {
 	return &pipeline{
-		sim:       sim,
-		validator: v,
-		journal:   j,
-		redact:    redact.NewPolicy(sim.SecretFields()...),
-		strict:    strict,
-		log:       log,
+		sim:        sim,
+		validator:  v,
+		journal:    j,
+		reqRedact:  redact.NewPolicy(sim.SecretFields()...),
+		respRedact: redact.NewPolicy(),
+		strict:     strict,
+		log:        log,
 	}
 }
 
@@ -112,7 +114,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	r := x.r
 	path := r.URL.Path
 	if r.URL.RawQuery != "" {
-		path += "?" + p.redact.Query(r.URL.RawQuery)
+		path += "?" + p.reqRedact.Query(r.URL.RawQuery)
 	}
 	dur := time.Since(x.start)
 	e := p.journal.Add(journal.Entry{
@@ -122,11 +124,11 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		User:            x.call.User,
 		Method:          r.Method,
 		Path:            path,
-		RequestHeaders:  p.redact.Headers(r.Header),
-		RequestBody:     clip(redact.Values(p.redact.Body(r.Header.Get("Content-Type"), x.body), x.minted)),
+		RequestHeaders:  p.reqRedact.Headers(r.Header),
+		RequestBody:     clip(redact.Values(p.reqRedact.Body(r.Header.Get("Content-Type"), x.body), x.minted)),
 		Status:          status,
-		ResponseHeaders: p.redact.Headers(respHeader),
-		ResponseBody:    clip(redact.Values(p.redact.Body(respHeader.Get("Content-Type"), respBody), x.minted)),
+		ResponseHeaders: p.respRedact.Headers(respHeader),
+		ResponseBody:    clip(redact.Values(p.respRedact.Body(respHeader.Get("Content-Type"), respBody), x.minted)),
 		DurationMS:      float64(dur.Microseconds()) / 1000,
 		Unmatched:       x.call.Endpoint == "",
 		Violations:      x.violations,

@@ -5,6 +5,7 @@ import (
 
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/fixtures"
+	"github.com/mockauth/mockauth/simulators/autoalert"
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/tokens"
@@ -32,6 +33,9 @@ var registry = []vendorSpec{
 	})},
 	{name: crmcom.Name, offset: 2, build: builder(crmcom.ParseFixtures, func(f *crmcom.Fixtures, c clock.Clock) vendor.Simulator {
 		return crmcom.New(crmcom.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
+	})},
+	{name: autoalert.Name, offset: 3, build: builder(autoalert.ParseFixtures, func(f *autoalert.Fixtures, c clock.Clock) vendor.Simulator {
+		return autoalert.New(autoalert.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
 	})},
 }
 

@@ -100,7 +100,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router
 func (s *Simulator) Name() string { return Name }
 
 // Endpoints implements vendor.Simulator.
-func (s *Simulator) Endpoints() []vendor.Endpoint { return append([]vendor.Endpoint(nil), endpoints...) }
+func (s *Simulator) Endpoints() []vendor.Endpoint {
+	return append([]vendor.Endpoint(nil), endpoints...)
+}
 
 // Demo implements vendor.Simulator.
 func (s *Simulator) Demo() map[string]string {

@@ -191,7 +191,7 @@ func TestShow_Expiry(t *testing.T) {
 		{crmcom.TokensHourFromIssue, 0, 0, 61 * time.Minute, crmcom.CodeTokenExpired, false},
 		{crmcom.TokensHourFromIssue, 0, 0, 59 * time.Minute, "OK", false},
 		{crmcom.TokensHourFromIssue, 30 * time.Minute, 2, 1 * time.Minute, crmcom.CodeTokenExpired, false}, // use does not extend it
-		{crmcom.TokensHourIdle, 50 * time.Minute, 3, 50 * time.Minute, "OK", false},                         // use does
+		{crmcom.TokensHourIdle, 50 * time.Minute, 3, 50 * time.Minute, "OK", false},                        // use does
 		{crmcom.TokensHourIdle, 0, 0, 61 * time.Minute, crmcom.CodeTokenExpired, false},
 		{crmcom.TokensJWTTwoHours, 0, 0, 119 * time.Minute, "OK", true},
 		{crmcom.TokensJWTTwoHours, 0, 0, 121 * time.Minute, crmcom.CodeTokenExpired, true},

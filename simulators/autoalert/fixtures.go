@@ -1,0 +1,96 @@
+package autoalert
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // the timezone setting must load on machines without a zoneinfo database
+
+	"github.com/google/uuid"
+
+	"github.com/mockauth/mockauth/fixtures"
+	"github.com/mockauth/mockauth/simulators/yamlfile"
+)
+
+// Fixtures is the content of fixtures/autoalert.yaml.
+type Fixtures struct {
+	Settings        Settings          `yaml:"settings"`
+	Users           map[string]User   `yaml:"users"`
+	AutologinTokens map[string]string `yaml:"autologinTokens"`
+
+	location *time.Location
+}
+
+// Settings are the undocumented behaviours.
+type Settings struct {
+	TokenLifetime time.Duration `yaml:"tokenLifetime"`
+	Timezone      string        `yaml:"timezone"`
+}
+
+// User is an AutoAlert account.
+type User struct {
+	UserID       int    `yaml:"userID"`
+	Password     string `yaml:"password"`
+	SecurityCode string `yaml:"securityCode"`
+	IsEmployee   bool   `yaml:"isEmployee"`
+	FullName     string `yaml:"fullName"`
+	Scenario     string `yaml:"scenario"`
+}
+
+// ParseFixtures reads a fixture file, refusing unknown keys and bad values
+// with the file name and line.
+func ParseFixtures(file string, data []byte) (Fixtures, error) {
+	var f Fixtures
+	doc, err := yamlfile.Decode(file, data, &f)
+	if err != nil {
+		return Fixtures{}, err
+	}
+	if f.Settings.TokenLifetime == 0 {
+		f.Settings.TokenLifetime = 24 * time.Hour
+	} else if f.Settings.TokenLifetime < 0 {
+		return Fixtures{}, doc.Errorf(doc.Line("settings", "tokenLifetime"), "tokenLifetime must be positive")
+	}
+	if f.Settings.Timezone == "" {
+		f.Settings.Timezone = "America/Los_Angeles"
+	}
+	if f.location, err = time.LoadLocation(f.Settings.Timezone); err != nil {
+		return Fixtures{}, doc.Errorf(doc.Line("settings", "timezone"), "unknown timezone %q", f.Settings.Timezone)
+	}
+	if len(f.Users) == 0 {
+		return Fixtures{}, doc.Errorf(doc.Line(), "no users: nobody could log in")
+	}
+	ids := map[int]string{}
+	for name, u := range f.Users {
+		line := doc.KeyLine("users", name)
+		switch {
+		case u.Password == "":
+			return Fixtures{}, doc.Errorf(line, "user %q has no password", name)
+		case u.UserID <= 0:
+			return Fixtures{}, doc.Errorf(line, "user %q needs a userID above 0", name)
+		case ids[u.UserID] != "":
+			return Fixtures{}, doc.Errorf(line, "user %q has the userID %d of user %q", name, u.UserID, ids[u.UserID])
+		}
+		ids[u.UserID] = name
+	}
+	for tok, user := range f.AutologinTokens {
+		line := doc.KeyLine("autologinTokens", tok)
+		if _, err := uuid.Parse(tok); err != nil {
+			return Fixtures{}, doc.Errorf(line, "autologin token %q is not a GUID", tok)
+		}
+		if _, ok := f.Users[user]; !ok {
+			return Fixtures{}, doc.Errorf(line, "autologin token %q names user %q, who is not among the users", tok, user)
+		}
+	}
+	return f, nil
+}
+
+// DefaultFixtures returns the embedded fixtures/autoalert.yaml.
+func DefaultFixtures() Fixtures {
+	name, data, err := fixtures.Default(Name)
+	if err == nil {
+		var f Fixtures
+		if f, err = ParseFixtures(name, data); err == nil {
+			return f
+		}
+	}
+	panic(fmt.Sprintf("autoalert: embedded fixtures are broken: %v", err))
+}
