@@ -29,6 +29,7 @@ var files embed.FS
 
 func init() {
 	openapi3filter.RegisterBodyDecoder("text/plain", textBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 }
 
 // textBodyDecoder reads JSON sent as text as JSON, and other text as text.

@@ -8,6 +8,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/autoalert"
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/crmcom"
+	"github.com/mockauth/mockauth/simulators/exotel"
 	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -36,6 +37,9 @@ var registry = []vendorSpec{
 	})},
 	{name: autoalert.Name, offset: 3, build: builder(autoalert.ParseFixtures, func(f *autoalert.Fixtures, c clock.Clock) vendor.Simulator {
 		return autoalert.New(autoalert.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
+	})},
+	{name: exotel.Name, offset: 4, build: builder(exotel.ParseFixtures, func(f *exotel.Fixtures, c clock.Clock) vendor.Simulator {
+		return exotel.New(exotel.Options{Fixtures: f, Clock: c})
 	})},
 }
 

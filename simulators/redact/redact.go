@@ -23,6 +23,10 @@ import (
 // Mask replaces every secret value.
 const Mask = "[redacted]"
 
+// jwtPattern finds JSON Web Tokens anywhere in a body (an HTML page that
+// shows one, a header echoed back): they are credentials wherever they are.
+var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+`)
+
 // DefaultFields are field names whose values are secret in any vendor.
 var DefaultFields = []string{
 	"password", "pass_code", "authentication_code", "token", "md5secret", "secret",
@@ -97,6 +101,10 @@ func (p Policy) Body(contentType string, body []byte) string {
 	if len(body) == 0 {
 		return ""
 	}
+	return jwtPattern.ReplaceAllString(p.body(contentType, body), Mask)
+}
+
+func (p Policy) body(contentType string, body []byte) string {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	trimmed := bytes.TrimSpace(body)
 	switch {

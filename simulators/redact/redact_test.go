@@ -27,6 +27,7 @@ func TestPolicy_Body(t *testing.T) {
 		{"broken json", "application/json", `{"username":"u","password":"hunter22`, `{"username":"u","password":"[redacted]`},
 		{"broken xml", "application/xml", `<a><password>hunter22</password>`, `<a><password>[redacted]</password>`},
 		{"plain text", "text/plain", `"0"`, `"0"`},
+		{"jwt in html", "text/html", `<textarea>eyJhbGciOiJSUzUxMiJ9.eyJpc3MiOiJhYmMifQ.c2lnbmF0dXJl</textarea>`, `<textarea>[redacted]</textarea>`},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) {

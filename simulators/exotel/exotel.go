@@ -1,0 +1,283 @@
+// Package exotel simulates the Basic-credentials registration of Exotel's
+// contact center (on-premises style, https://<host>:<port>):
+//
+//   - an administrator gets a temporary RS512 bearer token by logging in
+//     with a browser (GET/POST /login here); its public key is published as
+//     a JWKS at /.well-known/jwks.json;
+//   - POST /configuration/basicauth, with that bearer, registers a
+//     username/password for a contact center, a role and an expiry;
+//   - the pair then works as HTTP Basic base64(username:password). The
+//     vendor's page names no method that takes it, so GET
+//     /configuration/whoami is a clearly labelled stand-in that does.
+//
+// Errors answer in the Spring Boot error shape the service's Java stack
+// writes ({"timestamp","status","error","message","path"}); a 400 also
+// names the field. A username registered twice is refused with 409.
+package exotel
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/gorilla/mux"
+
+	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/vendor"
+)
+
+// Name is the vendor's short name.
+const Name = "exotel"
+
+// Endpoint names and paths.
+const (
+	Login     = "login"
+	JWKS      = "jwks"
+	BasicAuth = "basicauth"
+	WhoAmI    = "whoami"
+
+	PathLogin     = "/login"
+	PathJWKS      = "/.well-known/jwks.json"
+	PathBasicAuth = "/configuration/basicauth"
+	PathWhoAmI    = "/configuration/whoami"
+
+	// ContextContactCenter is the only context the page allows.
+	ContextContactCenter = "ContactCenter"
+	// RoleAdministrator may register credentials.
+	RoleAdministrator = "Administrator"
+	// Issuer of the admin tokens.
+	Issuer = "mockauth-exotel"
+	// WWWAuthenticate accompanies the stand-in's 401.
+	WWWAuthenticate = `Basic realm="ContactCenter"`
+)
+
+var endpoints = []vendor.Endpoint{
+	{Name: Login, Method: http.MethodPost, Path: PathLogin, Doc: "admin login in a browser (GET shows the form): username, password; shows the RS512 bearer token"},
+	{Name: JWKS, Method: http.MethodGet, Path: PathJWKS, Doc: "the admin tokens' public key as a JWKS"},
+	{Name: BasicAuth, Method: http.MethodPost, Path: PathBasicAuth, Doc: "registers Basic credentials: Authorization: Bearer <admin JWT>; username, password, context, contextId, dateExpiry, userRole"},
+	{Name: WhoAmI, Method: http.MethodGet, Path: PathWhoAmI, Doc: "STAND-IN (not a vendor method): answers the registered credential for Authorization: Basic"},
+}
+
+// Options configure a Simulator; the zero value is the embedded fixtures on
+// a fresh simulated clock.
+type Options struct {
+	Fixtures *Fixtures
+	Clock    clock.Clock
+}
+
+// Simulator is the Exotel contact-center fake. It is an http.Handler.
+type Simulator struct {
+	fx     Fixtures
+	clock  clock.Clock
+	key    *rsa.PrivateKey
+	kid    string
+	router *mux.Router
+
+	mu          sync.Mutex            // guards credentials
+	credentials map[string]credential // by username
+}
+
+// credential is a registered Basic username/password.
+type credential struct {
+	Username  string
+	password  string
+	Context   string
+	ContextID string
+	UserRole  string
+	Expiry    time.Time
+	CreatedBy string
+	CreatedAt time.Time
+}
+
+var _ vendor.Simulator = (*Simulator)(nil)
+
+// processKey is generated once per process when the fixtures carry no key:
+// RSA key generation is too slow to repeat for every stack a test starts.
+var processKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(fmt.Sprintf("exotel: generating the signing key: %v", err))
+	}
+	return k
+})
+
+// New returns a Simulator.
+func New(opts Options) *Simulator {
+	s := &Simulator{clock: opts.Clock, credentials: map[string]credential{}}
+	if opts.Fixtures != nil {
+		s.fx = *opts.Fixtures
+	} else {
+		s.fx = DefaultFixtures()
+	}
+	if s.clock == nil {
+		s.clock = clock.NewSimulated()
+	}
+	s.key = s.fx.key
+	if s.key == nil {
+		s.key = processKey()
+	}
+	sum := sha256.Sum256(s.key.PublicKey.N.Bytes())
+	s.kid = hex.EncodeToString(sum[:8])
+
+	r := mux.NewRouter()
+	r.HandleFunc(PathLogin, s.loginPage).Methods(http.MethodGet)
+	r.HandleFunc(PathLogin, s.login).Methods(http.MethodPost)
+	r.HandleFunc(PathJWKS, s.jwks).Methods(http.MethodGet)
+	r.HandleFunc(PathBasicAuth, s.basicAuth).Methods(http.MethodPost)
+	r.HandleFunc(PathWhoAmI, s.whoAmI).Methods(http.MethodGet)
+	s.router = r
+	return s
+}
+
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Name implements vendor.Simulator.
+func (s *Simulator) Name() string { return Name }
+
+// Endpoints implements vendor.Simulator.
+func (s *Simulator) Endpoints() []vendor.Endpoint {
+	return append([]vendor.Endpoint(nil), endpoints...)
+}
+
+// Demo implements vendor.Simulator: the demo admin's login and a fresh
+// bearer token, so a user can call basicauth without a browser.
+func (s *Simulator) Demo() map[string]string {
+	tok, _ := s.AdminToken("demo.admin")
+	return map[string]string{
+		"adminUser": "demo.admin", "adminPassword": "demo-admin-pass", "adminToken": tok,
+		"user": "customer_manager", "password": "customer_manager@123",
+	}
+}
+
+// SecretFields implements vendor.Simulator: all among the usual names.
+func (s *Simulator) SecretFields() []string { return nil }
+
+// Reset implements vendor.Simulator: registered credentials are forgotten.
+func (s *Simulator) Reset() {
+	s.mu.Lock()
+	s.credentials = map[string]credential{}
+	s.mu.Unlock()
+}
+
+// UserScenario implements vendor.Simulator.
+func (s *Simulator) UserScenario(user string) string { return s.fx.Admins[user].Scenario }
+
+// Describe implements vendor.Simulator. The login name is the admin at
+// /login, the username being registered at basicauth, and the Basic user
+// at whoami.
+func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
+	var c vendor.Call
+	for _, e := range endpoints {
+		if e.Path == r.URL.Path {
+			c.Endpoint, c.Path = e.Name, e.Path
+		}
+	}
+	switch c.Endpoint {
+	case Login:
+		if v, err := parseQuery(body); err == nil {
+			c.User = v.Get("username")
+		}
+	case BasicAuth:
+		var req struct{ Username string }
+		if json.Unmarshal(body, &req) == nil {
+			c.User = req.Username
+		}
+	case WhoAmI:
+		c.User, _, _ = r.BasicAuth()
+	}
+	return c
+}
+
+// VendorError implements vendor.Simulator: the 401 of each endpoint.
+func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint string) {
+	switch endpoint {
+	case Login:
+		s.renderLogin(w, http.StatusUnauthorized, "", MsgBadAdminLogin, "")
+	case WhoAmI:
+		w.Header().Set("WWW-Authenticate", WWWAuthenticate)
+		s.fail(w, r, http.StatusUnauthorized, MsgBadCredentials, "")
+	default:
+		s.fail(w, r, http.StatusUnauthorized, MsgNoBearer, "")
+	}
+}
+
+// AdminToken mints a bearer token for a fixture admin.
+func (s *Simulator) AdminToken(admin string) (string, error) {
+	a, ok := s.fx.Admins[admin]
+	if !ok {
+		return "", fmt.Errorf("exotel: no admin %q", admin)
+	}
+	now := s.clock.Now()
+	claims := adminClaims{
+		Role:           a.Role,
+		ContactCenters: a.ContactCenters,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: Issuer, Subject: admin,
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(s.fx.Settings.AdminTokenLifetime)),
+		},
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodRS512, claims)
+	t.Header["kid"] = s.kid
+	return t.SignedString(s.key)
+}
+
+// adminClaims is what an admin bearer token says.
+type adminClaims struct {
+	Role           string   `json:"role"`
+	ContactCenters []string `json:"contactCenters"`
+	jwt.RegisteredClaims
+}
+
+// checkBearer verifies an admin token: RS512 with this simulator's key,
+// not expired on the simulated clock. Anything else (none, HS256 with the
+// public key as secret, another key, a changed byte) is refused.
+func (s *Simulator) checkBearer(r *http.Request) (*adminClaims, string) {
+	scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
+		return nil, MsgNoBearer
+	}
+	var claims adminClaims
+	_, err := jwt.ParseWithClaims(strings.TrimSpace(raw), &claims,
+		func(*jwt.Token) (any, error) { return &s.key.PublicKey, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodRS512.Alg()}),
+		jwt.WithTimeFunc(s.clock.Now),
+		jwt.WithIssuer(Issuer),
+		jwt.WithExpirationRequired(),
+	)
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, MsgExpiredBearer
+	case err != nil:
+		return nil, MsgBadBearer
+	}
+	return &claims, ""
+}
+
+// jwks publishes the public key.
+func (s *Simulator) jwks(w http.ResponseWriter, _ *http.Request) {
+	pub := s.key.PublicKey
+	writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{{
+		"kty": "RSA", "use": "sig", "alg": "RS512", "kid": s.kid,
+		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+	}}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}

@@ -1,0 +1,276 @@
+package exotel_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/exotel"
+	"github.com/mockauth/mockauth/simulators/vendortest"
+)
+
+type harness struct {
+	*vendortest.Harness
+	t     *testing.T
+	sim   *exotel.Simulator
+	clock *clock.Simulated
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	c := clock.NewSimulated()
+	sim := exotel.New(exotel.Options{Clock: c})
+	return &harness{Harness: vendortest.New(t, sim), t: t, sim: sim, clock: c}
+}
+
+// The page's example body.
+const pageBody = `{
+"username": "customer_manager",
+"password": "customer_manager@123",
+"context": "ContactCenter",
+"contextId": "1",
+"dateExpiry": "2030-05-19T12:20:57.310Z",
+"userRole": "Administrator"
+}`
+
+func (h *harness) register(bearer, contentType, body string) vendortest.Answer {
+	h.t.Helper()
+	hdr := []string{"Accept", "application/json"}
+	if bearer != "" {
+		hdr = append(hdr, "Authorization", "Bearer "+bearer)
+	}
+	return h.Send(vendortest.Request{Method: http.MethodPost, Target: exotel.PathBasicAuth, ContentType: contentType, Body: body, Header: hdr})
+}
+
+func (h *harness) token(admin string) string {
+	h.t.Helper()
+	tok, err := h.sim.AdminToken(admin)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok
+}
+
+func (h *harness) whoami(user, password string) vendortest.Answer {
+	h.t.Helper()
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	return h.Send(vendortest.Request{Method: http.MethodGet, Target: exotel.PathWhoAmI, Header: []string{"Authorization", "Basic " + basic}})
+}
+
+type errorBody struct {
+	Status  int
+	Error   string
+	Message string
+	Path    string
+	Field   string
+}
+
+func decodeError(t *testing.T, a vendortest.Answer) errorBody {
+	t.Helper()
+	var e errorBody
+	if err := json.Unmarshal([]byte(a.Body), &e); err != nil {
+		t.Fatalf("not the error shape: %s", a.Body)
+	}
+	return e
+}
+
+func TestBasicAuth_PageExampleThenWhoAmI(t *testing.T) {
+	h := newHarness(t)
+	a := h.register(h.token("demo.admin"), "application/json", pageBody)
+	if a.Status != http.StatusCreated {
+		t.Fatalf("page example: %d %s", a.Status, a.Body)
+	}
+	if strings.Contains(a.Body, "customer_manager@123") {
+		t.Fatalf("the answer shows the password: %s", a.Body)
+	}
+	if !strings.Contains(a.Body, `"username":"customer_manager","context":"ContactCenter","contextId":"1","userRole":"Administrator","dateExpiry":"2030-05-19T12:20:57.310Z","createdBy":"demo.admin"`) {
+		t.Fatalf("answer = %s", a.Body)
+	}
+	w := h.whoami("customer_manager", "customer_manager@123")
+	if w.Status != 200 || w.Body != `{"username":"customer_manager","context":"ContactCenter","contextId":"1","userRole":"Administrator","dateExpiry":"2030-05-19T12:20:57.310Z"}` {
+		t.Fatalf("whoami: %d %s", w.Status, w.Body)
+	}
+	if w := h.whoami("customer_manager", "wrong"); w.Status != 401 || w.Header.Get("WWW-Authenticate") != exotel.WWWAuthenticate {
+		t.Fatalf("whoami wrong password: %d %v", w.Status, w.Header)
+	}
+	expiry, _ := time.Parse(time.RFC3339, "2030-05-19T12:20:57.310Z")
+	_ = h.clock.Advance(expiry.Sub(h.clock.Now()) + time.Second)
+	if w := h.whoami("customer_manager", "customer_manager@123"); w.Status != 401 {
+		t.Fatalf("whoami after dateExpiry: %d %s", w.Status, w.Body)
+	}
+	if a := h.register(h.token("demo.admin"), "application/json", pageBody); a.Status != 400 || decodeError(t, a).Field != "dateExpiry" {
+		t.Fatalf("registering with a past dateExpiry: %d %s", a.Status, a.Body)
+	}
+}
+
+func TestBasicAuth_Bearer(t *testing.T) {
+	h := newHarness(t)
+	good := h.token("demo.admin")
+	parts := strings.Split(good, ".")
+
+	// One character of the signature changed.
+	sig := []byte(parts[2])
+	sig[10] ^= 1
+	if sig[10] == '.' || sig[10] == '=' {
+		sig[10] = 'A'
+	}
+	tampered := parts[0] + "." + parts[1] + "." + string(sig)
+	// One character of the claims changed.
+	claims := []byte(parts[1])
+	claims[5] ^= 2
+	tamperedClaims := parts[0] + "." + string(claims) + "." + parts[2]
+
+	// HS256 with the public key's bytes as the secret (the classic confusion attack).
+	var jwks struct{ Keys []struct{ N, E string } }
+	if err := json.Unmarshal([]byte(h.Send(vendortest.Request{Method: http.MethodGet, Target: exotel.PathJWKS}).Body), &jwks); err != nil || len(jwks.Keys) != 1 {
+		t.Fatalf("jwks: %v", err)
+	}
+	n, _ := base64.RawURLEncoding.DecodeString(jwks.Keys[0].N)
+	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: 65537}
+	mapClaims := jwt.MapClaims{"iss": exotel.Issuer, "sub": "demo.admin", "role": "Administrator", "contactCenters": []string{"1"}, "exp": time.Now().Add(time.Hour).Unix()}
+	hs, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, mapClaims).SignedString(n)
+	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, mapClaims).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	otherKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	other, _ := jwt.NewWithClaims(jwt.SigningMethodRS512, mapClaims).SignedString(otherKey)
+
+	// The JWKS key verifies the good token.
+	if _, err := jwt.Parse(good, func(*jwt.Token) (any, error) { return pub, nil }, jwt.WithValidMethods([]string{"RS512"})); err != nil {
+		t.Fatalf("the JWKS key does not verify the admin token: %v", err)
+	}
+
+	testCases := []struct {
+		name, bearer, wantMsg string
+	}{
+		{"no bearer", "", exotel.MsgNoBearer},
+		{"not a JWT", "abc", exotel.MsgBadBearer},
+		{"signature changed", tampered, exotel.MsgBadBearer},
+		{"claims changed", tamperedClaims, exotel.MsgBadBearer},
+		{"HS256 with the public key", hs, exotel.MsgBadBearer},
+		{"alg none", none, exotel.MsgBadBearer},
+		{"another key", other, exotel.MsgBadBearer},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := h.register(tc.bearer, "application/json", pageBody)
+			if e := decodeError(t, a); a.Status != 401 || e.Message != tc.wantMsg || e.Path != exotel.PathBasicAuth {
+				t.Fatalf("got %d %s, want 401 %q", a.Status, a.Body, tc.wantMsg)
+			}
+		})
+	}
+	t.Run("expired", func(t *testing.T) {
+		h := newHarness(t)
+		tok := h.token("demo.admin")
+		_ = h.clock.Advance(time.Hour + time.Second)
+		if a := h.register(tok, "application/json", pageBody); a.Status != 401 || decodeError(t, a).Message != exotel.MsgExpiredBearer {
+			t.Fatalf("got %d %s", a.Status, a.Body)
+		}
+	})
+}
+
+func TestBasicAuth_Refusals(t *testing.T) {
+	body := func(repl ...string) string { return strings.NewReplacer(repl...).Replace(pageBody) }
+	testCases := []struct {
+		name, admin, contentType, body string
+		wantStatus                     int
+		wantField                      string
+	}{
+		{"supervisor", "demo.supervisor", "application/json", pageBody, 403, ""},
+		{"another center's admin", "other.admin", "application/json", pageBody, 403, "contextId"},
+		{"missing username", "demo.admin", "application/json", body(`"username": "customer_manager",`, ""), 400, "username"},
+		{"missing password", "demo.admin", "application/json", body(`"password": "customer_manager@123",`, ""), 400, "password"},
+		{"missing userRole", "demo.admin", "application/json", body(`,
+"userRole": "Administrator"`, ""), 400, "userRole"},
+		{"wrong context", "demo.admin", "application/json", body(`"ContactCenter"`, `"Billing"`), 400, "context"},
+		{"unknown center", "demo.admin", "application/json", body(`"contextId": "1"`, `"contextId": "9"`), 400, "contextId"},
+		{"unknown role", "demo.admin", "application/json", body(`"userRole": "Administrator"`, `"userRole": "Owner"`), 400, "userRole"},
+		{"bad dateExpiry", "demo.admin", "application/json", body(`2030-05-19T12:20:57.310Z`, `next year`), 400, "dateExpiry"},
+		{"not JSON", "demo.admin", "application/json", `{"username":`, 400, ""},
+		{"form body", "demo.admin", "application/x-www-form-urlencoded", "username=x", 415, ""},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			a := h.register(h.token(tc.admin), tc.contentType, tc.body)
+			e := decodeError(t, a)
+			if a.Status != tc.wantStatus || e.Status != tc.wantStatus || e.Field != tc.wantField || e.Message == "" {
+				t.Fatalf("got %d %s, want %d field %q", a.Status, a.Body, tc.wantStatus, tc.wantField)
+			}
+		})
+	}
+	t.Run("duplicate username", func(t *testing.T) {
+		h := newHarness(t)
+		h.register(h.token("demo.admin"), "application/json", pageBody)
+		a := h.register(h.token("demo.admin"), "application/json", body(`customer_manager@123`, `another-pass`))
+		if e := decodeError(t, a); a.Status != 409 || e.Message != "username customer_manager is already registered" {
+			t.Fatalf("got %d %s", a.Status, a.Body)
+		}
+		if w := h.whoami("customer_manager", "customer_manager@123"); w.Status != 200 {
+			t.Fatal("the refused registration changed the first one")
+		}
+	})
+	t.Run("default lifetime", func(t *testing.T) {
+		h := newHarness(t)
+		a := h.register(h.token("demo.admin"), "application/json", body(`"dateExpiry": "2030-05-19T12:20:57.310Z",`, ""))
+		if a.Status != 201 {
+			t.Fatalf("got %d %s", a.Status, a.Body)
+		}
+		_ = h.clock.Advance(30*24*time.Hour - time.Minute)
+		if w := h.whoami("customer_manager", "customer_manager@123"); w.Status != 200 {
+			t.Fatalf("credential expired before 30 days: %d", w.Status)
+		}
+		_ = h.clock.Advance(2 * time.Minute)
+		if w := h.whoami("customer_manager", "customer_manager@123"); w.Status != 401 {
+			t.Fatalf("credential alive after 30 days: %d", w.Status)
+		}
+	})
+}
+
+func TestLogin(t *testing.T) {
+	h := newHarness(t)
+	page := h.Send(vendortest.Request{Method: http.MethodGet, Target: exotel.PathLogin})
+	if page.Status != 200 || !strings.Contains(page.Body, `<form method="post" action="/login">`) {
+		t.Fatalf("login page: %d %s", page.Status, page.Body)
+	}
+	ok := h.Send(vendortest.Request{Method: http.MethodPost, Target: exotel.PathLogin, ContentType: "application/x-www-form-urlencoded", Body: "username=demo.admin&password=demo-admin-pass"})
+	if ok.Status != 200 || !strings.Contains(ok.Body, `<textarea id="token"`) {
+		t.Fatalf("login: %d %s", ok.Status, ok.Body)
+	}
+	tok := ok.Body[strings.Index(ok.Body, `aria-label="bearer token">`)+len(`aria-label="bearer token">`):]
+	tok = tok[:strings.Index(tok, "</textarea>")]
+	if a := h.register(tok, "application/json", pageBody); a.Status != 201 {
+		t.Fatalf("the token the page showed does not work: %d %s", a.Status, a.Body)
+	}
+	js := h.Send(vendortest.Request{Method: http.MethodPost, Target: exotel.PathLogin, ContentType: "application/x-www-form-urlencoded", Body: "username=demo.admin&password=demo-admin-pass", Header: []string{"Accept", "application/json"}})
+	if js.Status != 200 || !strings.HasPrefix(js.Body, `{"token":"eyJ`) {
+		t.Fatalf("JSON login: %d %s", js.Status, js.Body)
+	}
+	bad := h.Send(vendortest.Request{Method: http.MethodPost, Target: exotel.PathLogin, ContentType: "application/x-www-form-urlencoded", Body: "username=demo.admin&password=x"})
+	if bad.Status != 401 || !strings.Contains(bad.Body, exotel.MsgBadAdminLogin) {
+		t.Fatalf("wrong login: %d %s", bad.Status, bad.Body)
+	}
+}
+
+func TestParseFixtures_Errors(t *testing.T) {
+	testCases := []struct{ name, data, want string }{
+		{"unknown role", "roles: [Administrator]\ncontactCenters: {\"1\": A}\nadmins:\n  a:\n    password: p\n    role: Owner\n", `e.yaml:4: admin "a": role "Owner"`},
+		{"unknown center", "roles: [Administrator]\ncontactCenters: {\"1\": A}\nadmins:\n  a:\n    password: p\n    role: Administrator\n    contactCenters: [\"2\"]\n", `e.yaml:4: admin "a": contact center "2"`},
+		{"bad key", "settings:\n  signingKey: nope\nroles: [A]\nadmins:\n  a: {password: p, role: A}\n", `e.yaml:2: signingKey is not PEM`},
+	}
+	for _, tc := range testCases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := exotel.ParseFixtures("e.yaml", []byte(tc.data))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

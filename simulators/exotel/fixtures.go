@@ -1,0 +1,113 @@
+package exotel
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/mockauth/mockauth/fixtures"
+	"github.com/mockauth/mockauth/simulators/yamlfile"
+)
+
+// Fixtures is the content of fixtures/exotel.yaml.
+type Fixtures struct {
+	Settings       Settings          `yaml:"settings"`
+	ContactCenters map[string]string `yaml:"contactCenters"` // id -> name
+	Roles          []string          `yaml:"roles"`
+	Admins         map[string]Admin  `yaml:"admins"`
+
+	key *rsa.PrivateKey // from Settings.SigningKey; nil: generated
+}
+
+// Settings are lifetimes and the signing key.
+type Settings struct {
+	AdminTokenLifetime        time.Duration `yaml:"adminTokenLifetime"`
+	DefaultCredentialLifetime time.Duration `yaml:"defaultCredentialLifetime"`
+	SigningKey                string        `yaml:"signingKey"`
+}
+
+// Admin is a contact-center user who can log in at /login.
+type Admin struct {
+	Password       string   `yaml:"password"`
+	Role           string   `yaml:"role"`
+	ContactCenters []string `yaml:"contactCenters"`
+	Scenario       string   `yaml:"scenario"`
+}
+
+// ParseFixtures reads a fixture file, refusing unknown keys and
+// inconsistent references with the file name and line.
+func ParseFixtures(file string, data []byte) (Fixtures, error) {
+	var f Fixtures
+	doc, err := yamlfile.Decode(file, data, &f)
+	if err != nil {
+		return Fixtures{}, err
+	}
+	if f.Settings.AdminTokenLifetime == 0 {
+		f.Settings.AdminTokenLifetime = time.Hour
+	}
+	if f.Settings.DefaultCredentialLifetime == 0 {
+		f.Settings.DefaultCredentialLifetime = 30 * 24 * time.Hour
+	}
+	if f.Settings.AdminTokenLifetime < 0 || f.Settings.DefaultCredentialLifetime < 0 {
+		return Fixtures{}, doc.Errorf(doc.Line("settings"), "lifetimes must be positive")
+	}
+	if f.Settings.SigningKey != "" {
+		block, _ := pem.Decode([]byte(f.Settings.SigningKey))
+		if block == nil {
+			return Fixtures{}, doc.Errorf(doc.Line("settings", "signingKey"), "signingKey is not PEM")
+		}
+		key, err := parseRSAKey(block.Bytes)
+		if err != nil {
+			return Fixtures{}, doc.Errorf(doc.Line("settings", "signingKey"), "signingKey: %v", err)
+		}
+		f.key = key
+	}
+	if len(f.Admins) == 0 {
+		return Fixtures{}, doc.Errorf(doc.Line(), "no admins: nobody could get a bearer token")
+	}
+	for name, a := range f.Admins {
+		line := doc.KeyLine("admins", name)
+		if a.Password == "" {
+			return Fixtures{}, doc.Errorf(line, "admin %q has no password", name)
+		}
+		if !slices.Contains(f.Roles, a.Role) {
+			return Fixtures{}, doc.Errorf(line, "admin %q: role %q is not among the roles %v", name, a.Role, f.Roles)
+		}
+		for _, cc := range a.ContactCenters {
+			if _, ok := f.ContactCenters[cc]; !ok {
+				return Fixtures{}, doc.Errorf(line, "admin %q: contact center %q is not among the contactCenters", name, cc)
+			}
+		}
+	}
+	return f, nil
+}
+
+func parseRSAKey(der []byte) (*rsa.PrivateKey, error) {
+	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return k, nil
+	}
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("not an RSA private key in PKCS#1 or PKCS#8")
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("the key is not RSA")
+	}
+	return rk, nil
+}
+
+// DefaultFixtures returns the embedded fixtures/exotel.yaml.
+func DefaultFixtures() Fixtures {
+	name, data, err := fixtures.Default(Name)
+	if err == nil {
+		var f Fixtures
+		if f, err = ParseFixtures(name, data); err == nil {
+			return f
+		}
+	}
+	panic(fmt.Sprintf("exotel: embedded fixtures are broken: %v", err))
+}

@@ -1,0 +1,230 @@
+package exotel
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+)
+
+// Error messages, exact.
+const (
+	MsgNoBearer       = "Full authentication is required: send Authorization: Bearer <admin token>"
+	MsgBadBearer      = "Invalid bearer token: not an RS512 token signed by this contact center"
+	MsgExpiredBearer  = "The bearer token has expired: log in again to get a new one"
+	MsgNotAdmin       = "Only an Administrator may register credentials"
+	MsgNotYourCenter  = "The bearer's admin does not administer contact center %s"
+	MsgNotJSON        = "The request body must be a JSON object"
+	MsgContentType    = "Content-Type must be application/json"
+	MsgMissingField   = "%s is required"
+	MsgBadContext     = "context must be ContactCenter"
+	MsgUnknownCenter  = "contextId %s is not a contact center"
+	MsgUnknownRole    = "userRole %s is not a role (roles: %v)"
+	MsgBadExpiry      = "dateExpiry must be an ISO 8601 date-time such as 2030-05-19T12:20:57.310Z"
+	MsgPastExpiry     = "dateExpiry is in the past"
+	MsgDuplicate      = "username %s is already registered"
+	MsgBadCredentials = "Bad credentials"
+	MsgBadAdminLogin  = "Invalid username or password"
+)
+
+// errorBody is the Spring Boot error shape.
+type errorBody struct {
+	Timestamp string `json:"timestamp"`
+	Status    int    `json:"status"`
+	Error     string `json:"error"`
+	Message   string `json:"message"`
+	Path      string `json:"path"`
+	Field     string `json:"field,omitempty"`
+}
+
+func (s *Simulator) fail(w http.ResponseWriter, r *http.Request, status int, msg, field string) {
+	writeJSON(w, status, errorBody{
+		Timestamp: s.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+		Status:    status, Error: http.StatusText(status), Message: msg, Path: r.URL.Path, Field: field,
+	})
+}
+
+// registerRequest is the body of basicauth, as the page shows it.
+type registerRequest struct {
+	Username   *string `json:"username"`
+	Password   *string `json:"password"`
+	Context    *string `json:"context"`
+	ContextID  *string `json:"contextId"`
+	DateExpiry *string `json:"dateExpiry"`
+	UserRole   *string `json:"userRole"`
+}
+
+// Registered is the answer to a registration: never the password.
+type Registered struct {
+	Username   string `json:"username"`
+	Context    string `json:"context"`
+	ContextID  string `json:"contextId"`
+	UserRole   string `json:"userRole"`
+	DateExpiry string `json:"dateExpiry"`
+	CreatedBy  string `json:"createdBy,omitempty"`
+	CreatedAt  string `json:"createdAt,omitempty"`
+}
+
+const isoMillis = "2006-01-02T15:04:05.000Z07:00"
+
+func (s *Simulator) basicAuth(w http.ResponseWriter, r *http.Request) {
+	claims, msg := s.checkBearer(r)
+	if claims == nil {
+		s.fail(w, r, http.StatusUnauthorized, msg, "")
+		return
+	}
+	if claims.Role != RoleAdministrator {
+		s.fail(w, r, http.StatusForbidden, MsgNotAdmin, "")
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		s.fail(w, r, http.StatusUnsupportedMediaType, MsgContentType, "")
+		return
+	}
+	var req registerRequest
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(&req); err != nil || dec.More() {
+		s.fail(w, r, http.StatusBadRequest, MsgNotJSON, "")
+		return
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"username", req.Username}, {"password", req.Password}, {"context", req.Context}, {"contextId", req.ContextID}, {"userRole", req.UserRole}} {
+		if f.v == nil || *f.v == "" {
+			s.fail(w, r, http.StatusBadRequest, fmt.Sprintf(MsgMissingField, f.name), f.name)
+			return
+		}
+	}
+	if *req.Context != ContextContactCenter {
+		s.fail(w, r, http.StatusBadRequest, MsgBadContext, "context")
+		return
+	}
+	if _, ok := s.fx.ContactCenters[*req.ContextID]; !ok {
+		s.fail(w, r, http.StatusBadRequest, fmt.Sprintf(MsgUnknownCenter, *req.ContextID), "contextId")
+		return
+	}
+	if !slices.Contains(s.fx.Roles, *req.UserRole) {
+		s.fail(w, r, http.StatusBadRequest, fmt.Sprintf(MsgUnknownRole, *req.UserRole, s.fx.Roles), "userRole")
+		return
+	}
+	now := s.clock.Now()
+	expiry := now.Add(s.fx.Settings.DefaultCredentialLifetime)
+	if req.DateExpiry != nil {
+		t, err := time.Parse(time.RFC3339Nano, *req.DateExpiry)
+		if err != nil {
+			s.fail(w, r, http.StatusBadRequest, MsgBadExpiry, "dateExpiry")
+			return
+		}
+		if !t.After(now) {
+			s.fail(w, r, http.StatusBadRequest, MsgPastExpiry, "dateExpiry")
+			return
+		}
+		expiry = t
+	}
+	if !slices.Contains(claims.ContactCenters, *req.ContextID) {
+		s.fail(w, r, http.StatusForbidden, fmt.Sprintf(MsgNotYourCenter, *req.ContextID), "contextId")
+		return
+	}
+	c := credential{
+		Username: *req.Username, password: *req.Password, Context: *req.Context, ContextID: *req.ContextID,
+		UserRole: *req.UserRole, Expiry: expiry, CreatedBy: claims.Subject, CreatedAt: now,
+	}
+	s.mu.Lock()
+	_, dup := s.credentials[c.Username]
+	if !dup {
+		s.credentials[c.Username] = c
+	}
+	s.mu.Unlock()
+	if dup {
+		s.fail(w, r, http.StatusConflict, fmt.Sprintf(MsgDuplicate, c.Username), "username")
+		return
+	}
+	writeJSON(w, http.StatusCreated, Registered{
+		Username: c.Username, Context: c.Context, ContextID: c.ContextID, UserRole: c.UserRole,
+		DateExpiry: c.Expiry.UTC().Format(isoMillis), CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt.UTC().Format(isoMillis),
+	})
+}
+
+// whoAmI is the stand-in method that takes the registered Basic pair.
+func (s *Simulator) whoAmI(w http.ResponseWriter, r *http.Request) {
+	user, password, ok := r.BasicAuth()
+	s.mu.Lock()
+	c, known := s.credentials[user]
+	s.mu.Unlock()
+	if !ok || !known || c.password != password || !s.clock.Now().Before(c.Expiry) {
+		w.Header().Set("WWW-Authenticate", WWWAuthenticate)
+		s.fail(w, r, http.StatusUnauthorized, MsgBadCredentials, "")
+		return
+	}
+	writeJSON(w, http.StatusOK, Registered{
+		Username: c.Username, Context: c.Context, ContextID: c.ContextID, UserRole: c.UserRole,
+		DateExpiry: c.Expiry.UTC().Format(isoMillis),
+	})
+}
+
+var loginTemplate = template.Must(template.New("login").Parse(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Contact Center admin login (mockauth)</title></head>
+<body>
+<main>
+<h1>Contact Center admin login</h1>
+{{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
+{{if .Token}}
+<p>Logged in as <strong>{{.User}}</strong>. Your temporary Authorization token:</p>
+<textarea id="token" readonly rows="8" cols="80" aria-label="bearer token">{{.Token}}</textarea>
+<p>Send it as <code>Authorization: Bearer &lt;token&gt;</code> to <code>POST /configuration/basicauth</code>.</p>
+{{else}}
+<form method="post" action="/login">
+<label>Username <input name="username" autocomplete="username" required value="{{.User}}"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">Log in</button>
+</form>
+{{end}}
+</main>
+</body>
+</html>
+`))
+
+func (s *Simulator) renderLogin(w http.ResponseWriter, status int, user, errMsg, token string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_ = loginTemplate.Execute(w, struct{ User, Error, Token string }{user, errMsg, token})
+}
+
+func (s *Simulator) loginPage(w http.ResponseWriter, _ *http.Request) {
+	s.renderLogin(w, http.StatusOK, "", "", "")
+}
+
+// login checks an admin's form and shows the token: as HTML for a browser,
+// as {"token": ...} for a client that asks for JSON.
+func (s *Simulator) login(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	user, password := r.PostForm.Get("username"), r.PostForm.Get("password")
+	a, ok := s.fx.Admins[user]
+	wantsJSON := r.Header.Get("Accept") == "application/json"
+	if !ok || a.Password != password {
+		if wantsJSON {
+			s.fail(w, r, http.StatusUnauthorized, MsgBadAdminLogin, "")
+			return
+		}
+		s.renderLogin(w, http.StatusUnauthorized, user, MsgBadAdminLogin, "")
+		return
+	}
+	tok, err := s.AdminToken(user)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err.Error(), "")
+		return
+	}
+	if wantsJSON {
+		writeJSON(w, http.StatusOK, map[string]string{"token": tok})
+		return
+	}
+	s.renderLogin(w, http.StatusOK, user, "", tok)
+}
+
+func parseQuery(body []byte) (url.Values, error) { return url.ParseQuery(string(body)) }
