@@ -270,4 +270,3 @@ func TestServe_RefusesBrokenFixtures(t *testing.T) {
 		t.Fatalf("error does not name file and line:\n%s", out)
 	}
 }
-

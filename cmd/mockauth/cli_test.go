@@ -90,11 +90,11 @@ func TestEnv_PrintsExports(t *testing.T) {
 
 func TestShellQuoteAndEnvName(t *testing.T) {
 	quotes := map[string]string{
-		"demo":                   "demo",
-		"http://127.0.0.1:9301":  "http://127.0.0.1:9301",
-		"a b":                    "'a b'",
-		"it's":                   `'it'\''s'`,
-		"":                       "''",
+		"demo":                  "demo",
+		"http://127.0.0.1:9301": "http://127.0.0.1:9301",
+		"a b":                   "'a b'",
+		"it's":                  `'it'\''s'`,
+		"":                      "''",
 		"customer_manager@123$": "'customer_manager@123$'",
 	}
 	for in, want := range quotes {
