@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/scenario"
 )
 
 // AdminPrefix is where the admin API lives on the admin port.
@@ -99,6 +100,10 @@ func (s *Stack) adminHandler() http.Handler {
 	r.Handle(p("/clock"), adminJSON(s.getClock)).Methods(http.MethodGet)
 	r.Handle(p("/clock"), adminJSON(s.moveClock)).Methods(http.MethodPost)
 	r.Handle(p("/reset"), adminJSON(s.reset)).Methods(http.MethodPost)
+	r.Handle(p("/scenarios"), adminJSON(s.listScenarios)).Methods(http.MethodGet)
+	r.Handle(p("/scenarios"), adminJSON(s.deactivateAll)).Methods(http.MethodDelete)
+	r.Handle(p("/scenarios/{name}"), adminJSON(s.activate)).Methods(http.MethodPut)
+	r.Handle(p("/scenarios/{name}"), adminJSON(s.deactivate)).Methods(http.MethodDelete)
 	r.NotFoundHandler = adminJSON(func(r *http.Request) (any, error) {
 		return nil, &apiError{Status: http.StatusNotFound, Msg: fmt.Sprintf("no admin call %s %s; see GET %s/vendors and the README", r.Method, r.URL.Path, AdminPrefix)}
 	})
@@ -204,4 +209,57 @@ func (s *Stack) reset(*http.Request) (any, error) {
 	s.Reset()
 	s.log.Info("reset")
 	return map[string]bool{"reset": true}, nil
+}
+
+// scenariosAnswer is GET /__admin/scenarios.
+type scenariosAnswer struct {
+	File      string            `json:"file"`
+	Scenarios []scenario.Status `json:"scenarios"`
+}
+
+func (s *Stack) listScenarios(*http.Request) (any, error) {
+	return scenariosAnswer{File: s.engine.Catalogue().File, Scenarios: s.engine.Statuses()}, nil
+}
+
+// scenarioError maps the engine's errors to admin answers.
+func scenarioError(err error) error {
+	var unknown *scenario.UnknownScenarioError
+	if errors.As(err, &unknown) {
+		return &apiError{Status: http.StatusNotFound, Msg: err.Error()}
+	}
+	return err
+}
+
+func (s *Stack) activate(r *http.Request) (any, error) {
+	var ttl time.Duration
+	if v := r.URL.Query().Get("ttl"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, badRequest(`ttl must be a positive Go duration such as "5m", not %q`, v)
+		}
+		ttl = d
+	}
+	name := mux.Vars(r)["name"]
+	st, err := s.engine.Activate(name, ttl)
+	if err != nil {
+		return nil, scenarioError(err)
+	}
+	s.log.Info("scenario activated", slog.String("scenario", name), slog.Duration("ttl", ttl))
+	return st, nil
+}
+
+func (s *Stack) deactivate(r *http.Request) (any, error) {
+	name := mux.Vars(r)["name"]
+	st, err := s.engine.Deactivate(name)
+	if err != nil {
+		return nil, scenarioError(err)
+	}
+	s.log.Info("scenario deactivated", slog.String("scenario", name))
+	return st, nil
+}
+
+func (s *Stack) deactivateAll(*http.Request) (any, error) {
+	s.engine.DeactivateAll()
+	s.log.Info("every scenario deactivated")
+	return map[string][]string{"active": {}}, nil
 }

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
+	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
@@ -23,37 +25,34 @@ const MaxBodyBytes = 1 << 20
 // maxJournaledBody caps what the journal keeps of one body.
 const maxJournaledBody = 64 << 10
 
+// HeaderScenario selects a scenario for one request.
+const HeaderScenario = "X-Mockauth-Scenario"
+
 // Messages of the answers the pipeline gives itself, exact so tests and
 // users can match them.
 const (
-	MsgBodyTooLarge = "mockauth: request body larger than 1 MiB\n"
-	MsgBodyUnread   = "mockauth: could not read the request body\n"
-	MsgStrictPrefix = "mockauth --strict: request refused by its contract:\n"
+	MsgBodyTooLarge      = "mockauth: request body larger than 1 MiB\n"
+	MsgBodyUnread        = "mockauth: could not read the request body\n"
+	MsgStrictPrefix      = "mockauth --strict: request refused by its contract:\n"
+	MsgBadScenarioHeader = "mockauth: " + HeaderScenario + ": "
 )
 
 // pipeline serves one vendor: it reads the request, checks it against the
-// contract, lets the vendor answer into a buffer, sends that answer, and
+// contract, asks the scenario engine whether a fault answers, lets the
+// vendor answer into a buffer, sends the answer (or the fault's), and
 // journals the exchange with its secrets redacted.
 type pipeline struct {
-	sim        vendor.Simulator
-	validator  *contracts.Validator
-	journal    *journal.Journal
-	reqRedact  redact.Policy // the usual secrets and the vendor's own request fields
-	respRedact redact.Policy // the usual secrets: a vendor's request field may be an ordinary answer field
-	strict     bool
-	log        *slog.Logger
-}
-
-func newPipeline(sim vendor.Simulator, v *contracts.Validator, j *journal.Journal, strict bool, log *slog.Logger) *pipeline {
-	return &pipeline{
-		sim:        sim,
-		validator:  v,
-		journal:    j,
-		reqRedact:  redact.NewPolicy(sim.SecretFields()...),
-		respRedact: redact.NewPolicy(),
-		strict:     strict,
-		log:        log,
-	}
+	sim           vendor.Simulator
+	validator     *contracts.Validator
+	journal       *journal.Journal
+	engine        *scenario.Engine
+	userScenarios map[string]string // fixture login -> scenario
+	reqRedact     redact.Policy     // the usual secrets and the vendor's own request fields
+	respRedact    redact.Policy     // the usual secrets: a vendor's request field may be an ordinary answer field
+	strict        bool
+	done          <-chan struct{} // closed when the stack stops: faults that wait give up
+	inFlight      *atomic.Int64   // requests being served, stack-wide
+	log           *slog.Logger
 }
 
 // exchange is one request on its way through the pipeline.
@@ -62,11 +61,15 @@ type exchange struct {
 	r          *http.Request
 	body       []byte
 	call       vendor.Call
-	minted     []string // token values minted while answering, never journaled
+	tracker    *tokens.Tracker // tokens minted while answering, never journaled
 	violations []string
+	decision   *scenario.Decision
+	note       string // what the fault did
 }
 
 func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.inFlight.Add(1)
+	defer p.inFlight.Add(-1)
 	x := &exchange{start: time.Now(), r: r}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	x.body = body
@@ -88,15 +91,66 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ctx, tracker := tokens.Track(r.Context(), false)
-	rec := newRecorder()
+	dec, err := p.engine.Decide(scenario.Query{
+		Vendor: p.sim.Name(), Endpoint: x.call.Endpoint, Method: r.Method, User: x.call.User,
+		Header: r.Header.Get(HeaderScenario), UserScenario: p.userScenarios[x.call.User],
+	})
+	if err != nil {
+		p.answer(w, x, plain(http.StatusBadRequest, MsgBadScenarioHeader+err.Error()+"\n"))
+		return
+	}
+	x.decision = dec
+
+	ctx, tracker := tokens.Track(r.Context(), dec.MintsExpired())
+	x.tracker = tracker
 	vr := r.WithContext(ctx)
-	vr.Body = io.NopCloser(bytes.NewReader(body))
-	p.sim.ServeHTTP(rec, vr)
-	x.minted = tracker.Minted()
-	x.violations = append(x.violations, check.Response(rec.status, rec.header, rec.body.Bytes())...)
-	p.answer(w, x, rec)
+	fx := &faultExchange{p: p, x: x, r: vr, check: check}
+	if dec == nil {
+		p.answer(w, x, fx.vendorAnswer())
+		return
+	}
+	if dec.After {
+		fx.vendorAnswer() // the vendor acts; the fault then loses or mangles its answer
+	}
+	cw := &captureWriter{ResponseWriter: w}
+	x.note = dec.Fault.Serve(cw, vr, fx)
+	p.record(x, cw.status, cw.Header(), cw.body.Bytes())
 }
+
+// faultExchange gives a fault the vendor's answers, each run at most once
+// and checked against the contract like any other answer.
+type faultExchange struct {
+	p      *pipeline
+	x      *exchange
+	r      *http.Request
+	check  *contracts.Exchange
+	answer *recorder
+}
+
+func (f *faultExchange) vendorAnswer() *recorder {
+	if f.answer == nil {
+		rec := newRecorder()
+		vr := f.r.Clone(f.r.Context())
+		vr.Body = io.NopCloser(bytes.NewReader(f.x.body))
+		f.p.sim.ServeHTTP(rec, vr)
+		f.x.violations = append(f.x.violations, f.check.Response(rec.status, rec.header, rec.body.Bytes())...)
+		f.answer = rec
+	}
+	return f.answer
+}
+
+func (f *faultExchange) Answer() scenario.Answer { return f.vendorAnswer().answer() }
+
+func (f *faultExchange) VendorError() scenario.Answer {
+	rec := newRecorder()
+	f.p.sim.VendorError(rec, f.r, f.x.call.Endpoint)
+	f.x.violations = append(f.x.violations, f.check.Response(rec.status, rec.header, rec.body.Bytes())...)
+	return rec.answer()
+}
+
+func (f *faultExchange) Done() <-chan struct{} { return f.p.done }
+
+func (f *faultExchange) Rand() *scenario.Rand { return f.x.decision.Rand }
 
 // answer sends a buffered answer and journals the exchange.
 func (p *pipeline) answer(w http.ResponseWriter, x *exchange, rec *recorder) {
@@ -116,8 +170,12 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	if r.URL.RawQuery != "" {
 		path += "?" + p.reqRedact.Query(r.URL.RawQuery)
 	}
+	var minted []string
+	if x.tracker != nil {
+		minted = x.tracker.Minted()
+	}
 	dur := time.Since(x.start)
-	e := p.journal.Add(journal.Entry{
+	e := journal.Entry{
 		Time:            x.start,
 		Vendor:          p.sim.Name(),
 		Endpoint:        x.call.Endpoint,
@@ -125,18 +183,27 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		Method:          r.Method,
 		Path:            path,
 		RequestHeaders:  p.reqRedact.Headers(r.Header),
-		RequestBody:     clip(redact.Values(p.reqRedact.Body(r.Header.Get("Content-Type"), x.body), x.minted)),
+		RequestBody:     clip(redact.Values(p.reqRedact.Body(r.Header.Get("Content-Type"), x.body), minted)),
 		Status:          status,
 		ResponseHeaders: p.respRedact.Headers(respHeader),
-		ResponseBody:    clip(redact.Values(p.respRedact.Body(respHeader.Get("Content-Type"), respBody), x.minted)),
+		ResponseBody:    clip(redact.Values(p.respRedact.Body(respHeader.Get("Content-Type"), respBody), minted)),
 		DurationMS:      float64(dur.Microseconds()) / 1000,
 		Unmatched:       x.call.Endpoint == "",
 		Violations:      x.violations,
-	})
-	p.log.Info("request",
+	}
+	if d := x.decision; d != nil {
+		e.Scenario, e.Rule, e.Fault = d.Scenario, d.Rule, x.note
+	}
+	e = p.journal.Add(e)
+	attrs := []any{
 		slog.String("vendor", e.Vendor), slog.String("method", e.Method), slog.String("path", r.URL.Path),
 		slog.String("endpoint", e.Endpoint), slog.Int("status", status), slog.Duration("duration", dur),
-		slog.Int("violations", len(e.Violations)))
+		slog.Int("violations", len(e.Violations)),
+	}
+	if e.Scenario != "" {
+		attrs = append(attrs, slog.String("scenario", e.Scenario), slog.Int("rule", e.Rule), slog.String("fault", e.Fault))
+	}
+	p.log.Info("request", attrs...)
 }
 
 func clip(s string) string {
@@ -177,3 +244,34 @@ func (r *recorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	return r.body.Write(b)
 }
+
+func (r *recorder) answer() scenario.Answer {
+	return scenario.Answer{Status: r.status, Header: r.header.Clone(), Body: bytes.Clone(r.body.Bytes())}
+}
+
+// captureWriter passes a fault's answer through while keeping a copy for
+// the journal; Unwrap lets faults reach the connection (Hijack, Flush).
+type captureWriter struct {
+	http.ResponseWriter
+	status int // 0 until a status is written: a hijacked connection has none
+	body   bytes.Buffer
+}
+
+func (c *captureWriter) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *captureWriter) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	if c.body.Len() < maxJournaledBody {
+		c.body.Write(b[:min(len(b), maxJournaledBody-c.body.Len())])
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }

@@ -9,6 +9,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/exotel"
+	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -16,9 +17,10 @@ import (
 
 // vendorSpec tells the stack how to build one simulator.
 type vendorSpec struct {
-	name   string
-	offset int // port = port base + offset; fixed per vendor so ports never move
-	build  func(fx fixtureFile, c clock.Clock) (vendor.Simulator, error)
+	name      string
+	offset    int // port = port base + offset; fixed per vendor so ports never move
+	build     func(fx fixtureFile, c clock.Clock) (vendor.Simulator, error)
+	endpoints func() []vendor.Endpoint
 }
 
 // fixtureFile is a vendor's fixture file, by name and content.
@@ -29,16 +31,16 @@ type fixtureFile struct {
 
 // registry lists every vendor in port order.
 var registry = []vendorSpec{
-	{name: ucontact.Name, offset: 1, build: builder(ucontact.ParseFixtures, func(f *ucontact.Fixtures, c clock.Clock) vendor.Simulator {
+	{name: ucontact.Name, endpoints: ucontact.Endpoints, offset: 1, build: builder(ucontact.ParseFixtures, func(f *ucontact.Fixtures, c clock.Clock) vendor.Simulator {
 		return ucontact.New(ucontact.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
 	})},
-	{name: crmcom.Name, offset: 2, build: builder(crmcom.ParseFixtures, func(f *crmcom.Fixtures, c clock.Clock) vendor.Simulator {
+	{name: crmcom.Name, endpoints: crmcom.Endpoints, offset: 2, build: builder(crmcom.ParseFixtures, func(f *crmcom.Fixtures, c clock.Clock) vendor.Simulator {
 		return crmcom.New(crmcom.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
 	})},
-	{name: autoalert.Name, offset: 3, build: builder(autoalert.ParseFixtures, func(f *autoalert.Fixtures, c clock.Clock) vendor.Simulator {
+	{name: autoalert.Name, endpoints: autoalert.Endpoints, offset: 3, build: builder(autoalert.ParseFixtures, func(f *autoalert.Fixtures, c clock.Clock) vendor.Simulator {
 		return autoalert.New(autoalert.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
 	})},
-	{name: exotel.Name, offset: 4, build: builder(exotel.ParseFixtures, func(f *exotel.Fixtures, c clock.Clock) vendor.Simulator {
+	{name: exotel.Name, endpoints: exotel.Endpoints, offset: 4, build: builder(exotel.ParseFixtures, func(f *exotel.Fixtures, c clock.Clock) vendor.Simulator {
 		return exotel.New(exotel.Options{Fixtures: f, Clock: c})
 	})},
 }
@@ -61,6 +63,17 @@ func VendorNames() []string {
 		names[i] = v.name
 	}
 	return names
+}
+
+// Vocabulary lists every vendor's endpoint names, for checking scenario files.
+func Vocabulary() scenario.Vocabulary {
+	v := scenario.Vocabulary{}
+	for _, spec := range registry {
+		for _, e := range spec.endpoints() {
+			v[spec.name] = append(v[spec.name], e.Name)
+		}
+	}
+	return v
 }
 
 // PortOffset returns a vendor's port relative to the port base (admin is 0),

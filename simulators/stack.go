@@ -15,8 +15,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mockauth/mockauth"
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/redact"
+	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -53,6 +56,12 @@ type Options struct {
 	TLSDir string
 	// Logger receives one line per request and the stack's events (default: discard).
 	Logger *slog.Logger
+	// Scenarios is a scenarios file's content (default: the embedded
+	// scenarios.yaml); ScenariosName is what its errors are reported under.
+	Scenarios     []byte
+	ScenariosName string
+	// Activate switches these scenarios on at start.
+	Activate []string
 }
 
 // Stack is a running set of simulators and their admin API.
@@ -62,6 +71,10 @@ type Stack struct {
 	clock   *clock.Simulated
 	journal *journal.Journal
 	certs   *certs // nil without TLS
+
+	engine   *scenario.Engine
+	done     chan struct{} // closed by Close: faults that wait stop waiting
+	inFlight atomic.Int64  // vendor requests being served
 
 	vendors []*served
 	admin   *served
@@ -78,7 +91,7 @@ type served struct {
 	ln      net.Listener
 	srv     *http.Server
 	serving atomic.Bool
-	done    chan struct{}
+	done    chan struct{} // closed when Serve returns
 }
 
 // VendorInfo describes one running simulator.
@@ -102,11 +115,23 @@ func Start(opts Options) (*Stack, error) {
 	if len(names) == 0 {
 		names = VendorNames()
 	}
+	if opts.Scenarios == nil {
+		opts.Scenarios, opts.ScenariosName = mockauth.DefaultScenarios, mockauth.DefaultScenariosName
+	}
+	if opts.ScenariosName == "" {
+		opts.ScenariosName = "scenarios"
+	}
+	cat, err := scenario.Load(opts.ScenariosName, opts.Scenarios, Vocabulary())
+	if err != nil {
+		return nil, err
+	}
 	s := &Stack{
 		opts:    opts,
 		log:     opts.Logger,
 		clock:   clock.NewSimulated(),
 		journal: journal.New(opts.JournalSize),
+		engine:  scenario.NewEngine(cat),
+		done:    make(chan struct{}),
 	}
 	if opts.TLS {
 		c, err := makeCerts(opts.TLSDir)
@@ -132,11 +157,31 @@ func Start(opts Options) (*Stack, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkUserScenarios(sim, cat); err != nil {
+			return nil, err
+		}
 		s.vendors = append(s.vendors, &served{
 			name: spec.name,
 			sim:  sim,
-			srv:  s.newServer(newPipeline(sim, v, s.journal, opts.Strict, opts.Logger)),
+			srv: s.newServer(&pipeline{
+				sim:           sim,
+				validator:     v,
+				journal:       s.journal,
+				engine:        s.engine,
+				userScenarios: sim.UserScenarios(),
+				reqRedact:     redact.NewPolicy(sim.SecretFields()...),
+				respRedact:    redact.NewPolicy(),
+				strict:        opts.Strict,
+				done:          s.done,
+				inFlight:      &s.inFlight,
+				log:           opts.Logger,
+			}),
 		})
+	}
+	for _, name := range opts.Activate {
+		if _, err := s.engine.Activate(name, 0); err != nil {
+			return nil, fmt.Errorf("--activate: %w", err)
+		}
 	}
 	for _, n := range names {
 		if PortOffset(n) < 0 {
@@ -284,8 +329,48 @@ func (s *Stack) Healthy() bool {
 	return true
 }
 
-// Reset puts tokens, journal and clock back to their start.
+// checkUserScenarios refuses fixtures whose users name a scenario the
+// catalogue lacks: the failure would otherwise surface as a login that
+// mysteriously works.
+func checkUserScenarios(sim vendor.Simulator, cat *scenario.Catalogue) error {
+	for user, name := range sim.UserScenarios() {
+		if cat.Find(name) == nil {
+			return fmt.Errorf("fixtures/%s: user %q names scenario %q, which %s does not have", sim.Name(), user, name, cat.File)
+		}
+	}
+	return nil
+}
+
+// InFlight reports how many vendor requests are being served right now.
+func (s *Stack) InFlight() int { return int(s.inFlight.Load()) }
+
+// Scenarios is the stack's scenario engine.
+func (s *Stack) Scenarios() *scenario.Engine { return s.engine }
+
+// ReloadScenarios replaces the scenario catalogue with a new file. A file
+// that does not load, or lacks a scenario a fixture user names, changes
+// nothing. Active scenarios the new file still has stay active.
+func (s *Stack) ReloadScenarios(name string, data []byte) error {
+	cat, err := scenario.Load(name, data, Vocabulary())
+	if err != nil {
+		return err
+	}
+	for _, sv := range s.vendors {
+		if err := checkUserScenarios(sv.sim, cat); err != nil {
+			return err
+		}
+	}
+	if dropped := s.engine.Replace(cat); len(dropped) > 0 {
+		s.log.Warn("scenarios reloaded without some active ones", slog.Any("deactivated", dropped))
+	}
+	s.log.Info("scenarios reloaded", slog.String("file", name), slog.Int("scenarios", len(cat.Scenarios)))
+	return nil
+}
+
+// Reset puts tokens, journal, clock, rule counters and active scenarios
+// back to their start.
 func (s *Stack) Reset() {
+	s.engine.DeactivateAll()
 	for _, sv := range s.vendors {
 		sv.sim.Reset()
 	}
@@ -297,6 +382,7 @@ func (s *Stack) Reset() {
 // ten seconds), and closes every listener. It is safe to call twice.
 func (s *Stack) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.done)
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		all := append([]*served{s.admin}, s.vendors...)

@@ -64,7 +64,8 @@ type reply struct {
 	body   string
 }
 
-func send(t *testing.T, c *http.Client, method, u, contentType, body string) reply {
+// send makes one request; header holds extra name/value pairs.
+func send(t *testing.T, c *http.Client, method, u, contentType, body string, header ...string) reply {
 	t.Helper()
 	req, err := http.NewRequest(method, u, strings.NewReader(body))
 	if err != nil {
@@ -72,6 +73,9 @@ func send(t *testing.T, c *http.Client, method, u, contentType, body string) rep
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	res, err := c.Do(req)
 	if err != nil {

@@ -15,6 +15,8 @@ const usage = `mockauth: fake vendor authentication APIs for integration tests.
 Usage:
   mockauth [serve] [flags]   start every simulator and the admin API (default)
   mockauth env [flags]       print the running stack's base URLs and demo logins as shell exports
+  mockauth scenario list|activate|deactivate|reset [NAME] [--admin URL] [--ttl D]
+                             switch a running stack's failure scenarios
   mockauth version           print the module version and commit
 
 Run 'mockauth serve -h' or 'mockauth env -h' for their flags.
@@ -36,6 +38,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args, stdout, stderr)
 	case "env":
 		err = env(ctx, args, stdout, stderr)
+	case "scenario":
+		err = scenarioCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 	case "help":
@@ -89,6 +93,14 @@ func flagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("mockauth "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
+}
+
+// errUsageOrHelp keeps -h a success and anything else a usage error.
+func errUsageOrHelp(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errUsage
 }
 
 // parse parses flags, turning a bad command line into errUsage (flag has

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/journal"
@@ -24,6 +26,9 @@ type serveConfig struct {
 	Strict      bool
 	JournalSize int
 	LogLevel    slog.Level
+	Scenarios   string // file; "" for the embedded catalogue
+	Activate    []string
+	Watch       bool
 }
 
 // loadServe parses serve's flags into a config.
@@ -38,11 +43,18 @@ func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.BoolVar(&c.Strict, "strict", false, "refuse requests that break their vendor's contract with 400")
 	fs.IntVar(&c.JournalSize, "journal-size", journal.DefaultSize, "number of requests the journal keeps")
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
+	fs.StringVar(&c.Scenarios, "scenarios", "", "scenarios file (default: the embedded scenarios.yaml)")
+	fs.Var((*stringsFlag)(&c.Activate), "activate", "switch this scenario on at start (repeatable)")
+	fs.BoolVar(&c.Watch, "watch", false, "with --scenarios: reload the file when it changes; a bad file keeps the loaded scenarios")
 	if err := parse(fs, args); err != nil {
 		return c, err
 	}
 	if c.PortBase < 0 || c.PortBase+4 > 65535 {
 		fmt.Fprintf(stderr, "mockauth serve: --port-base %d leaves no room for five ports\n", c.PortBase)
+		return c, errUsage
+	}
+	if c.Watch && c.Scenarios == "" {
+		fmt.Fprintf(stderr, "mockauth serve: --watch needs --scenarios FILE\n")
 		return c, errUsage
 	}
 	if c.JournalSize < 1 {
@@ -52,8 +64,9 @@ func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
 	return c, nil
 }
 
-func (c serveConfig) options(log *slog.Logger) simulators.Options {
+func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 	o := simulators.Options{
+		Activate:    c.Activate,
 		Bind:        c.Bind,
 		PortBase:    c.PortBase,
 		FixturesDir: c.FixturesDir,
@@ -65,7 +78,14 @@ func (c serveConfig) options(log *slog.Logger) simulators.Options {
 	if c.TLS {
 		o.TLSDir = c.TLSDir
 	}
-	return o
+	if c.Scenarios != "" {
+		data, err := os.ReadFile(c.Scenarios)
+		if err != nil {
+			return o, err
+		}
+		o.Scenarios, o.ScenariosName = data, c.Scenarios
+	}
+	return o, nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,12 +94,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel}))
-	stack, err := simulators.Start(c.options(log))
+	opts, err := c.options(log)
 	if err != nil {
 		return err
 	}
+	stack, err := simulators.Start(opts)
+	if err != nil {
+		return err
+	}
+	if c.Watch {
+		go watch(ctx, c.Scenarios, time.Second, log, stack.ReloadScenarios)
+	}
 	printBanner(stdout, stack, c)
-	log.Info("mockauth serving", slog.String("admin", stack.AdminURL()), slog.Bool("strict", c.Strict), slog.Bool("tls", c.TLS))
+	log.Info("mockauth serving", slog.String("admin", stack.AdminURL()), slog.Bool("strict", c.Strict), slog.Bool("tls", c.TLS),
+		slog.String("scenarios", opts.ScenariosName), slog.Any("active", stack.Scenarios().ActiveNames()))
 	<-ctx.Done()
 	log.Info("shutting down: finishing requests in flight")
 	if err := stack.Close(); err != nil {
@@ -117,4 +145,33 @@ func demoLine(demo map[string]string) string {
 		parts[i] = k + "=" + demo[k]
 	}
 	return strings.Join(parts, " ")
+}
+
+// watch reloads a file whenever its size or modification time changes,
+// polling every interval (a ConfigMap update replaces the file, which
+// inotify-style watches can miss). A failed reload is logged with its
+// reason and changes nothing.
+func watch(ctx context.Context, path string, every time.Duration, log *slog.Logger, reload func(name string, data []byte) error) {
+	last, _ := os.Stat(path)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fi, err := os.Stat(path)
+		if err != nil || (last != nil && fi.ModTime().Equal(last.ModTime()) && fi.Size() == last.Size()) {
+			continue
+		}
+		last = fi
+		data, err := os.ReadFile(path)
+		if err == nil {
+			err = reload(path, data)
+		}
+		if err != nil {
+			log.Warn("scenarios not reloaded; the loaded ones stay", slog.String("error", err.Error()))
+		}
+	}
 }

@@ -99,10 +99,11 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router
 // Name implements vendor.Simulator.
 func (s *Simulator) Name() string { return Name }
 
+// Endpoints lists the vendor's documented operations.
+func Endpoints() []vendor.Endpoint { return append([]vendor.Endpoint(nil), endpoints...) }
+
 // Endpoints implements vendor.Simulator.
-func (s *Simulator) Endpoints() []vendor.Endpoint {
-	return append([]vendor.Endpoint(nil), endpoints...)
-}
+func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
 
 // Demo implements vendor.Simulator.
 func (s *Simulator) Demo() map[string]string {
@@ -119,8 +120,10 @@ func (s *Simulator) SecretFields() []string { return nil }
 // Reset implements vendor.Simulator.
 func (s *Simulator) Reset() { s.tokens.Reset() }
 
-// UserScenario implements vendor.Simulator.
-func (s *Simulator) UserScenario(user string) string { return s.fx.Users[user].Scenario }
+// UserScenarios implements vendor.Simulator.
+func (s *Simulator) UserScenarios() map[string]string {
+	return vendor.ScenariosOf(s.fx.Users, func(u User) string { return u.Scenario })
+}
 
 // loginRequest is the body of authentication/token.
 type loginRequest struct {

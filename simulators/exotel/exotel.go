@@ -145,10 +145,11 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router
 // Name implements vendor.Simulator.
 func (s *Simulator) Name() string { return Name }
 
+// Endpoints lists the vendor's documented operations.
+func Endpoints() []vendor.Endpoint { return append([]vendor.Endpoint(nil), endpoints...) }
+
 // Endpoints implements vendor.Simulator.
-func (s *Simulator) Endpoints() []vendor.Endpoint {
-	return append([]vendor.Endpoint(nil), endpoints...)
-}
+func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
 
 // Demo implements vendor.Simulator: the demo admin's login and a fresh
 // bearer token, so a user can call basicauth without a browser.
@@ -170,8 +171,10 @@ func (s *Simulator) Reset() {
 	s.mu.Unlock()
 }
 
-// UserScenario implements vendor.Simulator.
-func (s *Simulator) UserScenario(user string) string { return s.fx.Admins[user].Scenario }
+// UserScenarios implements vendor.Simulator.
+func (s *Simulator) UserScenarios() map[string]string {
+	return vendor.ScenariosOf(s.fx.Admins, func(a Admin) string { return a.Scenario })
+}
 
 // Describe implements vendor.Simulator. The login name is the admin at
 // /login, the username being registered at basicauth, and the Basic user

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -120,10 +121,11 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router
 // Name implements vendor.Simulator.
 func (s *Simulator) Name() string { return Name }
 
+// Endpoints lists the vendor's documented operations.
+func Endpoints() []vendor.Endpoint { return append([]vendor.Endpoint(nil), endpoints...) }
+
 // Endpoints implements vendor.Simulator.
-func (s *Simulator) Endpoints() []vendor.Endpoint {
-	return append([]vendor.Endpoint(nil), endpoints...)
-}
+func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
 
 // Demo implements vendor.Simulator.
 func (s *Simulator) Demo() map[string]string {
@@ -137,15 +139,11 @@ func (s *Simulator) SecretFields() []string { return nil }
 // Reset implements vendor.Simulator.
 func (s *Simulator) Reset() { s.tokens.Reset() }
 
-// UserScenario implements vendor.Simulator.
-func (s *Simulator) UserScenario(user string) string {
-	if u, ok := s.fx.Users[user]; ok {
-		return u.Scenario
-	}
-	if a, ok := s.fx.Agents[user]; ok {
-		return a.Scenario
-	}
-	return ""
+// UserScenarios implements vendor.Simulator: users and agents alike.
+func (s *Simulator) UserScenarios() map[string]string {
+	out := vendor.ScenariosOf(s.fx.Users, func(u User) string { return u.Scenario })
+	maps.Copy(out, vendor.ScenariosOf(s.fx.Agents, func(a Agent) string { return a.Scenario }))
+	return out
 }
 
 // Describe implements vendor.Simulator.

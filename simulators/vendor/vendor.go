@@ -40,11 +40,24 @@ type Simulator interface {
 	// VendorError writes the vendor's own documented error answer for the
 	// endpoint (uContact's "0", CRM.COM's error envelope, ...).
 	VendorError(w http.ResponseWriter, r *http.Request, endpoint string)
-	// UserScenario returns the scenario a fixture user's logins select, or "".
-	UserScenario(user string) string
+	// UserScenarios maps fixture logins to the scenario their requests
+	// select (test values that trigger failures, as payment sandboxes do
+	// with magic card numbers).
+	UserScenarios() map[string]string
 	// SecretFields names request fields, beyond the usual passwords and
 	// tokens, that must never be journaled in clear.
 	SecretFields() []string
 	// Reset forgets every token and session.
 	Reset()
+}
+
+// ScenariosOf collects the non-empty scenario names of fixture logins.
+func ScenariosOf[T any](logins map[string]T, scenario func(T) string) map[string]string {
+	out := map[string]string{}
+	for name, l := range logins {
+		if s := scenario(l); s != "" {
+			out[name] = s
+		}
+	}
+	return out
 }

@@ -125,3 +125,35 @@ func child(n *yaml.Node, key string) *yaml.Node {
 func (d *Doc) Errorf(line int, format string, args ...any) error {
 	return &Error{File: d.File, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
+
+// Keys returns the keys of the mapping at a path, in file order.
+func (d *Doc) Keys(path ...string) []string {
+	n := d.Node(path...)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	keys := make([]string, 0, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		keys = append(keys, n.Content[i].Value)
+	}
+	return keys
+}
+
+// Node returns the node at a path, or nil.
+func (d *Doc) Node(path ...string) *yaml.Node {
+	n := d.root
+	for _, key := range path {
+		if n = child(n, key); n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+// DecodeNode decodes a node into out, reporting errors at their lines.
+func (d *Doc) DecodeNode(n *yaml.Node, out any) error {
+	if err := n.Decode(out); err != nil {
+		return wrap(d.File, err)
+	}
+	return nil
+}

@@ -1,0 +1,277 @@
+package scenario
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mockauth/mockauth/simulators/yamlfile"
+)
+
+// Vocabulary names the vendors a file may match and their endpoints.
+type Vocabulary map[string][]string
+
+// Catalogue is a loaded scenarios file.
+type Catalogue struct {
+	File      string
+	Scenarios []*Scenario // in file order
+}
+
+// Scenario is a named set of rules.
+type Scenario struct {
+	Name        string
+	Description string
+	Rules       []*Rule
+}
+
+// Rule says which requests a fault answers, and when.
+type Rule struct {
+	Match     Match
+	When      When
+	FaultType string // canonical name
+	Fault     Fault
+	After     bool // phase: after — the vendor acts before the fault
+	Line      int
+}
+
+// Match selects requests; an empty field matches anything.
+type Match struct {
+	Vendor   string `yaml:"vendor" json:"vendor,omitempty"`
+	Endpoint string `yaml:"endpoint" json:"endpoint,omitempty"`
+	Method   string `yaml:"method" json:"method,omitempty"`
+	User     string `yaml:"user" json:"user,omitempty"`
+}
+
+// When says which of the matching requests the fault answers, counting
+// from the scenario's activation: always (the default), the first N, those
+// after the first N, the nth ones, every Nth, or at random with a
+// probability (repeatable with a seed).
+type When struct {
+	Always      bool     `yaml:"always" json:"always,omitempty"`
+	First       int      `yaml:"first" json:"first,omitempty"`
+	After       int      `yaml:"after" json:"after,omitempty"`
+	Nth         []int    `yaml:"nth" json:"nth,omitempty"`
+	Every       int      `yaml:"every" json:"every,omitempty"`
+	Probability *float64 `yaml:"probability" json:"probability,omitempty"`
+	Seed        *int64   `yaml:"seed" json:"seed,omitempty"`
+}
+
+// Find returns a scenario by name.
+func (c *Catalogue) Find(name string) *Scenario {
+	for _, s := range c.Scenarios {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Names lists the scenario names in file order.
+func (c *Catalogue) Names() []string {
+	out := make([]string, len(c.Scenarios))
+	for i, s := range c.Scenarios {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// file is the YAML layout, decoded strictly.
+type file struct {
+	Scenarios map[string]struct {
+		Description string `yaml:"description"`
+		Rules       []struct {
+			Match Match     `yaml:"match"`
+			When  When      `yaml:"when"`
+			Fault yaml.Node `yaml:"fault"`
+		} `yaml:"rules"`
+	} `yaml:"scenarios"`
+}
+
+// Load reads and checks a scenarios file whole: nothing of it is usable
+// unless all of it is.
+func Load(name string, data []byte, vocab Vocabulary) (*Catalogue, error) {
+	var f file
+	doc, err := yamlfile.Decode(name, data, &f)
+	if err != nil {
+		return nil, err
+	}
+	if f.Scenarios == nil {
+		return nil, doc.Errorf(doc.Line(), "no scenarios: the file needs a top-level scenarios mapping")
+	}
+	cat := &Catalogue{File: name}
+	for _, sname := range doc.Keys("scenarios") {
+		raw := f.Scenarios[sname]
+		at := func(p ...string) int { return doc.Line(append([]string{"scenarios", sname}, p...)...) }
+		if len(raw.Rules) == 0 {
+			return nil, doc.Errorf(at(), "scenario %q has no rules", sname)
+		}
+		sc := &Scenario{Name: sname, Description: raw.Description}
+		for i, rr := range raw.Rules {
+			idx := strconv.Itoa(i)
+			rule := &Rule{Match: rr.Match, When: rr.When, Line: at("rules", idx)}
+			rule.Match.Method = strings.ToUpper(rule.Match.Method)
+			if err := checkMatch(rule.Match, vocab); err != nil {
+				return nil, doc.Errorf(at("rules", idx, "match", err.key), "%s", err.msg)
+			}
+			if err := checkWhen(rule.When); err != nil {
+				return nil, doc.Errorf(at("rules", idx, "when"), "%v", err)
+			}
+			if err := buildFault(doc, &rr.Fault, rule); err != nil {
+				return nil, err
+			}
+			sc.Rules = append(sc.Rules, rule)
+		}
+		cat.Scenarios = append(cat.Scenarios, sc)
+	}
+	return cat, nil
+}
+
+type keyError struct{ key, msg string }
+
+func checkMatch(m Match, vocab Vocabulary) *keyError {
+	if m.Vendor != "" {
+		eps, ok := vocab[m.Vendor]
+		if !ok {
+			return &keyError{"vendor", fmt.Sprintf("unknown vendor %q (known: %s)", m.Vendor, strings.Join(vendorNames(vocab), ", "))}
+		}
+		if m.Endpoint != "" && !slices.Contains(eps, m.Endpoint) {
+			return &keyError{"endpoint", fmt.Sprintf("vendor %s has no endpoint %q (its endpoints: %s)", m.Vendor, m.Endpoint, strings.Join(eps, ", "))}
+		}
+		return nil
+	}
+	if m.Endpoint != "" {
+		for _, eps := range vocab {
+			if slices.Contains(eps, m.Endpoint) {
+				return nil
+			}
+		}
+		return &keyError{"endpoint", fmt.Sprintf("no vendor has an endpoint %q", m.Endpoint)}
+	}
+	return nil
+}
+
+func vendorNames(vocab Vocabulary) []string {
+	out := make([]string, 0, len(vocab))
+	for v := range vocab {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func checkWhen(w When) error {
+	n := 0
+	for _, set := range []bool{w.Always, w.First != 0, w.After != 0, len(w.Nth) > 0, w.Every != 0, w.Probability != nil} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return fmt.Errorf("when takes one of always, first, after, nth, every, probability")
+	case w.First < 0 || w.After < 0 || w.Every < 0:
+		return fmt.Errorf("first, after and every must be positive")
+	case w.Probability != nil && (*w.Probability <= 0 || *w.Probability > 1):
+		return fmt.Errorf("probability must be above 0 and at most 1")
+	case w.Seed != nil && w.Probability == nil:
+		return fmt.Errorf("seed goes with probability")
+	}
+	for _, k := range w.Nth {
+		if k < 1 {
+			return fmt.Errorf("nth counts from 1")
+		}
+	}
+	return nil
+}
+
+// buildFault reads a fault mapping: its type (or alias), its phase, and the
+// type's own parameters, each unknown key refused at its line.
+func buildFault(doc *yamlfile.Doc, n *yaml.Node, rule *Rule) error {
+	if n.Kind != yaml.MappingNode {
+		return doc.Errorf(max(n.Line, rule.Line), "fault must be a mapping with a type")
+	}
+	params := &yaml.Node{Kind: yaml.MappingNode, Line: n.Line, Column: n.Column}
+	var typ string
+	typeLine := n.Line
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "type":
+			typ, typeLine = v.Value, k.Line
+		case "phase":
+			switch v.Value {
+			case "before":
+			case "after":
+				rule.After = true
+			default:
+				return doc.Errorf(k.Line, "phase must be before or after, not %q", v.Value)
+			}
+		default:
+			params.Content = append(params.Content, k, v)
+		}
+	}
+	if typ == "" {
+		return doc.Errorf(n.Line, "fault has no type (known: %s)", knownFaults())
+	}
+	name, ok := canonical(typ)
+	if !ok {
+		return doc.Errorf(typeLine, "unknown fault type %q (known: %s)", typ, knownFaults())
+	}
+	var decodeErr error
+	f, err := faults[name](func(p any) error {
+		allowed := yamlKeys(p)
+		for i := 0; i+1 < len(params.Content); i += 2 {
+			if k := params.Content[i]; !allowed[k.Value] {
+				decodeErr = doc.Errorf(k.Line, "fault %s has no parameter %q (its parameters: %s)", name, k.Value, strings.Join(sortedKeys(allowed), ", "))
+				return decodeErr
+			}
+		}
+		if len(params.Content) == 0 {
+			return nil
+		}
+		decodeErr = doc.DecodeNode(params, p)
+		return decodeErr
+	})
+	switch {
+	case decodeErr != nil:
+		return decodeErr
+	case err != nil:
+		return doc.Errorf(typeLine, "fault %s: %v", name, err)
+	}
+	rule.FaultType, rule.Fault = name, f
+	return nil
+}
+
+// yamlKeys lists the yaml keys of a params struct.
+func yamlKeys(p any) map[string]bool {
+	out := map[string]bool{}
+	t := reflect.TypeOf(p)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return out
+	}
+	for i := range t.NumField() {
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+			out[tag] = true
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
+}

@@ -1,0 +1,387 @@
+package scenario
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// UnknownScenarioError names a scenario the catalogue lacks, with the
+// closest names it has.
+type UnknownScenarioError struct {
+	Name        string
+	Suggestions []string
+}
+
+func (e *UnknownScenarioError) Error() string {
+	msg := fmt.Sprintf("no scenario %q", e.Name)
+	if len(e.Suggestions) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(quoteAll(e.Suggestions), ", "))
+	}
+	return msg + "; GET /__admin/scenarios lists them"
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = fmt.Sprintf("%q", v)
+	}
+	return out
+}
+
+// Selected by: where a decision's scenario came from.
+const (
+	ByHeader = "header"       // X-Mockauth-Scenario
+	ByUser   = "fixture user" // the login's fixture user names it
+	ByActive = "active"       // switched on for everybody
+)
+
+// Query is what the engine knows of a request.
+type Query struct {
+	Vendor, Endpoint, Method, User string
+	Header                         string // scenario named by X-Mockauth-Scenario, or ""
+	UserScenario                   string // scenario of the login's fixture user, or ""
+}
+
+// Decision is the rule that answers a request.
+type Decision struct {
+	Scenario   string
+	Rule       int // 1-based, within the scenario
+	FaultType  string
+	Fault      Fault
+	After      bool
+	SelectedBy string
+	Rand       *Rand
+}
+
+// MintsExpired reports whether tokens minted under the decision must be
+// already expired.
+func (d *Decision) MintsExpired() bool {
+	if d == nil {
+		return false
+	}
+	f, ok := d.Fault.(expiringFault)
+	return ok && f.MintsExpired()
+}
+
+// activation is a scenario switched on: its rule counters start at zero.
+type activation struct {
+	since   time.Time
+	expires time.Time // zero: until switched off
+	counts  []uint64  // matching requests per rule
+	rands   []*Rand   // per rule
+}
+
+func newActivation(sc *Scenario, now time.Time, ttl time.Duration) *activation {
+	a := &activation{since: now, counts: make([]uint64, len(sc.Rules)), rands: make([]*Rand, len(sc.Rules))}
+	if ttl > 0 {
+		a.expires = now.Add(ttl)
+	}
+	for i, r := range sc.Rules {
+		a.rands[i] = NewRand(r.When.Seed)
+	}
+	return a
+}
+
+// Status is one scenario as the admin API shows it.
+type Status struct {
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	Active      bool       `json:"active"`
+	Since       *time.Time `json:"since,omitempty"`
+	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
+	Rules       []RuleInfo `json:"rules"`
+}
+
+// RuleInfo describes one rule.
+type RuleInfo struct {
+	Match Match  `json:"match"`
+	When  When   `json:"when"`
+	Fault string `json:"fault"`
+	Phase string `json:"phase"`
+}
+
+// Engine holds a catalogue and which of its scenarios are active.
+type Engine struct {
+	now func() time.Time
+
+	mu       sync.Mutex             // guards cat, active, selected
+	cat      *Catalogue             // never nil
+	active   map[string]*activation // switched on for everybody
+	selected map[string]*activation // chosen per request (header, fixture user)
+}
+
+// NewEngine returns an engine with nothing active.
+func NewEngine(cat *Catalogue) *Engine {
+	return &Engine{now: time.Now, cat: cat, active: map[string]*activation{}, selected: map[string]*activation{}}
+}
+
+// Catalogue returns the loaded catalogue.
+func (e *Engine) Catalogue() *Catalogue {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cat
+}
+
+func (e *Engine) unknown(name string) error {
+	return &UnknownScenarioError{Name: name, Suggestions: closest(name, e.cat.Names())}
+}
+
+// Check reports whether a scenario exists.
+func (e *Engine) Check(name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.cat.Find(name) == nil {
+		return e.unknown(name)
+	}
+	return nil
+}
+
+// Activate switches a scenario on for every request, restarting its
+// counters; with ttl > 0 it switches itself off after ttl.
+func (e *Engine) Activate(name string, ttl time.Duration) (Status, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	sc := e.cat.Find(name)
+	if sc == nil {
+		return Status{}, e.unknown(name)
+	}
+	e.active[name] = newActivation(sc, e.now(), ttl)
+	delete(e.selected, name)
+	return e.statusLocked(sc), nil
+}
+
+// Deactivate switches a scenario off.
+func (e *Engine) Deactivate(name string) (Status, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	sc := e.cat.Find(name)
+	if sc == nil {
+		return Status{}, e.unknown(name)
+	}
+	delete(e.active, name)
+	delete(e.selected, name)
+	return e.statusLocked(sc), nil
+}
+
+// DeactivateAll switches every scenario off and forgets the counters of
+// per-request selections.
+func (e *Engine) DeactivateAll() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	clear(e.active)
+	clear(e.selected)
+}
+
+// Replace puts a new catalogue in place (a hot reload). Active scenarios
+// that it still has stay active, with fresh counters; the names of those
+// it dropped are returned.
+func (e *Engine) Replace(cat *Catalogue) (dropped []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	next := map[string]*activation{}
+	for name, a := range e.active {
+		sc := cat.Find(name)
+		if sc == nil {
+			dropped = append(dropped, name)
+			continue
+		}
+		next[name] = newActivation(sc, now, 0)
+		next[name].expires = a.expires
+	}
+	e.cat, e.active = cat, next
+	clear(e.selected)
+	slices.Sort(dropped)
+	return dropped
+}
+
+// Statuses lists every scenario in file order.
+func (e *Engine) Statuses() []Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.expireLocked()
+	out := make([]Status, 0, len(e.cat.Scenarios))
+	for _, sc := range e.cat.Scenarios {
+		out = append(out, e.statusLocked(sc))
+	}
+	return out
+}
+
+// ActiveNames lists the active scenarios in file order.
+func (e *Engine) ActiveNames() []string {
+	var out []string
+	for _, s := range e.Statuses() {
+		if s.Active {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+func (e *Engine) statusLocked(sc *Scenario) Status {
+	s := Status{Name: sc.Name, Description: sc.Description}
+	if a, ok := e.active[sc.Name]; ok {
+		s.Active = true
+		since := a.since
+		s.Since = &since
+		if !a.expires.IsZero() {
+			exp := a.expires
+			s.ExpiresAt = &exp
+		}
+	}
+	for _, r := range sc.Rules {
+		phase := "before"
+		if r.After {
+			phase = "after"
+		}
+		s.Rules = append(s.Rules, RuleInfo{Match: r.Match, When: r.When, Fault: r.FaultType, Phase: phase})
+	}
+	return s
+}
+
+func (e *Engine) expireLocked() {
+	now := e.now()
+	for name, a := range e.active {
+		if !a.expires.IsZero() && !now.Before(a.expires) {
+			delete(e.active, name)
+		}
+	}
+}
+
+// Decide returns the rule that answers a request, or nil when the vendor
+// answers as usual. A scenario named by the header that does not exist is
+// an error: the request cannot be served as its sender meant.
+func (e *Engine) Decide(q Query) (*Decision, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if q.Header != "" {
+		sc := e.cat.Find(q.Header)
+		if sc == nil {
+			return nil, e.unknown(q.Header)
+		}
+		return e.selectLocked(sc, q, ByHeader), nil
+	}
+	if q.UserScenario != "" {
+		if sc := e.cat.Find(q.UserScenario); sc != nil {
+			return e.selectLocked(sc, q, ByUser), nil
+		}
+	}
+	if len(e.active) == 0 {
+		return nil, nil
+	}
+	e.expireLocked()
+	for _, sc := range e.cat.Scenarios {
+		if a, ok := e.active[sc.Name]; ok {
+			if d := evaluate(sc, a, q); d != nil {
+				d.SelectedBy = ByActive
+				return d, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// selectLocked evaluates a scenario chosen for one request; its counters
+// run from the first request that chose it.
+func (e *Engine) selectLocked(sc *Scenario, q Query, by string) *Decision {
+	a, ok := e.selected[sc.Name]
+	if !ok {
+		a = newActivation(sc, e.now(), 0)
+		e.selected[sc.Name] = a
+	}
+	d := evaluate(sc, a, q)
+	if d != nil {
+		d.SelectedBy = by
+	}
+	return d
+}
+
+// evaluate counts the request against every rule it matches and returns
+// the first whose trigger fires.
+func evaluate(sc *Scenario, a *activation, q Query) *Decision {
+	for i, r := range sc.Rules {
+		if !r.Match.matches(q) {
+			continue
+		}
+		a.counts[i]++
+		if r.When.fires(a.counts[i], a.rands[i]) {
+			return &Decision{Scenario: sc.Name, Rule: i + 1, FaultType: r.FaultType, Fault: r.Fault, After: r.After, Rand: a.rands[i]}
+		}
+	}
+	return nil
+}
+
+func (m Match) matches(q Query) bool {
+	return (m.Vendor == "" || m.Vendor == q.Vendor) &&
+		(m.Endpoint == "" || m.Endpoint == q.Endpoint) &&
+		(m.Method == "" || strings.EqualFold(m.Method, q.Method)) &&
+		(m.User == "" || m.User == q.User)
+}
+
+// fires says whether the n-th matching request (from 1) gets the fault.
+func (w When) fires(n uint64, r *Rand) bool {
+	switch {
+	case w.First > 0:
+		return n <= uint64(w.First)
+	case w.After > 0:
+		return n > uint64(w.After)
+	case len(w.Nth) > 0:
+		return slices.Contains(w.Nth, int(n))
+	case w.Every > 0:
+		return n%uint64(w.Every) == 0
+	case w.Probability != nil:
+		return r.Float64() < *w.Probability
+	}
+	return true
+}
+
+// closest returns up to three names near name: those that contain it or
+// are contained in it, then those within a small edit distance.
+func closest(name string, names []string) []string {
+	type scored struct {
+		name string
+		d    int
+	}
+	var c []scored
+	limit := max(2, len(name)/5)
+	for _, n := range names {
+		d := distance(strings.ToLower(name), strings.ToLower(n))
+		if strings.Contains(n, name) || strings.Contains(name, n) {
+			d = min(d, 1)
+		}
+		if d <= limit {
+			c = append(c, scored{n, d})
+		}
+	}
+	sort.SliceStable(c, func(i, j int) bool { return c[i].d < c[j].d })
+	out := []string{}
+	for i := 0; i < len(c) && i < 3; i++ {
+		out = append(out, c[i].name)
+	}
+	return out
+}
+
+// distance is the Levenshtein distance.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,123 @@
+package simulators_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/ucontact"
+)
+
+// The scenario issue's own check, through the admin API and the default catalogue.
+func TestScenarios_FlakyThenHeaderThenCount(t *testing.T) {
+	s := start(t, simulators.Options{})
+	admin := func(method, path, body string) reply {
+		return send(t, http.DefaultClient, method, s.AdminURL()+path, "application/json", body)
+	}
+	if got := admin("PUT", "/__admin/scenarios/ucontact-flaky", ""); got.status != 200 || !strings.Contains(got.body, `"active": true`) {
+		t.Fatalf("activate: %d %s", got.status, got.body)
+	}
+	var listed struct {
+		Scenarios []struct {
+			Name   string
+			Active bool
+		}
+	}
+	if err := json.Unmarshal([]byte(admin("GET", "/__admin/scenarios", "").body), &listed); err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range listed.Scenarios {
+		if sc.Active != (sc.Name == "ucontact-flaky") {
+			t.Errorf("%s active = %v", sc.Name, sc.Active)
+		}
+	}
+	for i, want := range []int{503, 503, 200} {
+		got := login(t, s, "demo", "demo")
+		if got.status != want {
+			t.Fatalf("login %d = %d, want %d", i+1, got.status, want)
+		}
+		if want == 503 && got.header.Get("Retry-After") != "1" {
+			t.Fatalf("503 without Retry-After: 1")
+		}
+		if want == 200 && !strings.HasPrefix(got.body, `"`) || got.body == `"0"` {
+			t.Fatalf("login 3 body = %q, want a token", got.body)
+		}
+	}
+	if got := admin("DELETE", "/__admin/scenarios/ucontact-flaky", ""); got.status != 200 {
+		t.Fatalf("deactivate: %d %s", got.status, got.body)
+	}
+	hdr := send(t, s.Client(), http.MethodPost, s.URL(ucontact.Name)+ucontact.PathGetUserToken, formCT, "user=demo&password=demo", simulators.HeaderScenario, "ucontact-vendor-error")
+	if hdr.body != `"0"` {
+		t.Fatalf("login with the header = %q, want \"0\"", hdr.body)
+	}
+	if got := login(t, s, "demo", "demo"); got.body == `"0"` || got.status != 200 {
+		t.Fatalf("login without the header = %d %q, want a token", got.status, got.body)
+	}
+	assertJSONEqual(t, admin("POST", "/__admin/requests/count", `{"vendor":"ucontact","path":"/Integra/resources/auth/getUserToken"}`).body, `{"count":5}`)
+}
+
+func TestScenarios_AdminErrors(t *testing.T) {
+	s := start(t, simulators.Options{})
+	testCases := []struct {
+		method, path string
+		status       int
+		want         string
+	}{
+		{"PUT", "/__admin/scenarios/ucontact-flakey", 404, `no scenario \"ucontact-flakey\" (did you mean \"ucontact-flaky\"?)`},
+		{"DELETE", "/__admin/scenarios/nope", 404, `no scenario \"nope\"`},
+		{"PUT", "/__admin/scenarios/ucontact-slow?ttl=soon", 400, "ttl must be a positive Go duration"},
+		{"PUT", "/__admin/scenarios/ucontact-slow?ttl=5m", 200, `"expiresAt"`},
+		{"DELETE", "/__admin/scenarios", 200, `"active": []`},
+	}
+	for _, tc := range testCases {
+		got := send(t, http.DefaultClient, tc.method, s.AdminURL()+tc.path, "", "")
+		if got.status != tc.status || !strings.Contains(got.body, tc.want) {
+			t.Errorf("%s %s = %d %s, want %d containing %s", tc.method, tc.path, got.status, got.body, tc.status, tc.want)
+		}
+	}
+	got := send(t, s.Client(), http.MethodPost, s.URL(ucontact.Name)+ucontact.PathGetUserToken, formCT, "user=demo&password=demo", simulators.HeaderScenario, "ucontact-flakey")
+	if got.status != 400 || !strings.HasPrefix(got.body, simulators.MsgBadScenarioHeader+`no scenario "ucontact-flakey" (did you mean "ucontact-flaky"?)`) {
+		t.Fatalf("unknown header scenario = %d %q", got.status, got.body)
+	}
+}
+
+func TestScenarios_FixtureUserSelects(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/ucontact.yaml", "users:\n  demo:\n    password: demo\n  unlucky:\n    password: unlucky\n    scenario: ucontact-unavailable\n")
+	s := start(t, simulators.Options{FixturesDir: dir})
+	if got := login(t, s, "unlucky", "unlucky"); got.status != 503 {
+		t.Fatalf("magic user login = %d, want 503", got.status)
+	}
+	if got := login(t, s, "demo", "demo"); got.status != 200 {
+		t.Fatalf("other user login = %d, want 200: the scenario is that user's only", got.status)
+	}
+	writeFile(t, dir+"/ucontact.yaml", "users:\n  demo:\n    password: demo\n    scenario: no-such-scenario\n")
+	if _, err := simulators.Start(simulators.Options{FixturesDir: dir}); err == nil || !strings.Contains(err.Error(), `user "demo" names scenario "no-such-scenario"`) {
+		t.Fatalf("fixture naming an unknown scenario: %v", err)
+	}
+}
+
+func TestScenarios_ActivateAtStartAndReload(t *testing.T) {
+	if _, err := simulators.Start(simulators.Options{Activate: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), `--activate: no scenario "nope"`) {
+		t.Fatalf("Start with an unknown --activate: %v", err)
+	}
+	s := start(t, simulators.Options{Activate: []string{"ucontact-unavailable"}})
+	if got := login(t, s, "demo", "demo"); got.status != 503 {
+		t.Fatalf("login = %d, want 503", got.status)
+	}
+	err := s.ReloadScenarios("bad.yaml", []byte("scenarios:\n  x:\n    rules:\n      - match: {vendor: nobody}\n        fault: {type: empty-response}\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), `bad.yaml:4: unknown vendor "nobody"`) {
+		t.Fatalf("bad reload: %v", err)
+	}
+	if got := login(t, s, "demo", "demo"); got.status != 503 {
+		t.Fatal("a failed reload changed the scenarios")
+	}
+	if err := s.ReloadScenarios("good.yaml", []byte("scenarios:\n  ucontact-unavailable:\n    rules:\n      - fault: {type: status, status: 502}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := login(t, s, "demo", "demo"); got.status != 502 {
+		t.Fatalf("after reload login = %d, want 502 (still active, new rules)", got.status)
+	}
+}
