@@ -35,6 +35,7 @@ const (
 	MsgBodyUnread        = "mockauth: could not read the request body\n"
 	MsgStrictPrefix      = "mockauth --strict: request refused by its contract:\n"
 	MsgBadScenarioHeader = "mockauth: " + HeaderScenario + ": "
+	MsgBadUserScenario   = "mockauth: "
 )
 
 // pipeline serves one vendor: it reads the request, checks it against the
@@ -96,7 +97,12 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Header: r.Header.Get(HeaderScenario), UserScenario: p.userScenarios[x.call.User],
 	})
 	if err != nil {
-		p.answer(w, x, plain(http.StatusBadRequest, MsgBadScenarioHeader+err.Error()+"\n"))
+		prefix := MsgBadScenarioHeader
+		var userErr *scenario.UserScenarioError
+		if errors.As(err, &userErr) {
+			prefix = MsgBadUserScenario
+		}
+		p.answer(w, x, plain(http.StatusBadRequest, prefix+err.Error()+"\n"))
 		return
 	}
 	x.decision = dec

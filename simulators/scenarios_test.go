@@ -94,8 +94,10 @@ func TestScenarios_FixtureUserSelects(t *testing.T) {
 		t.Fatalf("other user login = %d, want 200: the scenario is that user's only", got.status)
 	}
 	writeFile(t, dir+"/ucontact.yaml", "users:\n  demo:\n    password: demo\n    scenario: no-such-scenario\n")
-	if _, err := simulators.Start(simulators.Options{FixturesDir: dir}); err == nil || !strings.Contains(err.Error(), `user "demo" names scenario "no-such-scenario"`) {
-		t.Fatalf("fixture naming an unknown scenario: %v", err)
+	s2 := start(t, simulators.Options{FixturesDir: dir})
+	got := login(t, s2, "demo", "demo")
+	if got.status != 400 || got.body != simulators.MsgBadUserScenario+`fixture user "demo" selects a scenario the loaded file lacks: no scenario "no-such-scenario"; GET /__admin/scenarios lists them`+"\n" {
+		t.Fatalf("fixture naming an unknown scenario: %d %q", got.status, got.body)
 	}
 }
 
@@ -119,5 +121,17 @@ func TestScenarios_ActivateAtStartAndReload(t *testing.T) {
 	}
 	if got := login(t, s, "demo", "demo"); got.status != 502 {
 		t.Fatalf("after reload login = %d, want 502 (still active, new rules)", got.status)
+	}
+}
+
+func TestScenarios_DefaultMagicUsers(t *testing.T) {
+	s := start(t, simulators.Options{})
+	for i, want := range []int{503, 503, 200} {
+		if got := login(t, s, "flaky", "flaky"); got.status != want {
+			t.Fatalf("flaky login %d = %d, want %d", i+1, got.status, want)
+		}
+	}
+	if got := login(t, s, "demo", "demo"); got.status != 200 {
+		t.Fatalf("demo login = %d: the magic user's scenario leaked", got.status)
 	}
 }

@@ -157,9 +157,7 @@ func Start(opts Options) (*Stack, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := checkUserScenarios(sim, cat); err != nil {
-			return nil, err
-		}
+		warnUserScenarios(s.log, sim, cat)
 		s.vendors = append(s.vendors, &served{
 			name: spec.name,
 			sim:  sim,
@@ -329,16 +327,16 @@ func (s *Stack) Healthy() bool {
 	return true
 }
 
-// checkUserScenarios refuses fixtures whose users name a scenario the
-// catalogue lacks: the failure would otherwise surface as a login that
-// mysteriously works.
-func checkUserScenarios(sim vendor.Simulator, cat *scenario.Catalogue) error {
+// warnUserScenarios logs fixture users whose scenario the catalogue lacks;
+// their requests are answered 400 saying so (a user's own scenarios file
+// need not carry the scenarios of the default fixtures).
+func warnUserScenarios(log *slog.Logger, sim vendor.Simulator, cat *scenario.Catalogue) {
 	for user, name := range sim.UserScenarios() {
 		if cat.Find(name) == nil {
-			return fmt.Errorf("fixtures/%s: user %q names scenario %q, which %s does not have", sim.Name(), user, name, cat.File)
+			log.Warn("a fixture user names a scenario the scenarios file lacks; its requests will be refused",
+				slog.String("vendor", sim.Name()), slog.String("user", user), slog.String("scenario", name), slog.String("file", cat.File))
 		}
 	}
-	return nil
 }
 
 // InFlight reports how many vendor requests are being served right now.
@@ -348,17 +346,15 @@ func (s *Stack) InFlight() int { return int(s.inFlight.Load()) }
 func (s *Stack) Scenarios() *scenario.Engine { return s.engine }
 
 // ReloadScenarios replaces the scenario catalogue with a new file. A file
-// that does not load, or lacks a scenario a fixture user names, changes
-// nothing. Active scenarios the new file still has stay active.
+// that does not load changes nothing. Active scenarios the new file still
+// has stay active.
 func (s *Stack) ReloadScenarios(name string, data []byte) error {
 	cat, err := scenario.Load(name, data, Vocabulary())
 	if err != nil {
 		return err
 	}
 	for _, sv := range s.vendors {
-		if err := checkUserScenarios(sv.sim, cat); err != nil {
-			return err
-		}
+		warnUserScenarios(s.log, sv.sim, cat)
 	}
 	if dropped := s.engine.Replace(cat); len(dropped) > 0 {
 		s.log.Warn("scenarios reloaded without some active ones", slog.Any("deactivated", dropped))

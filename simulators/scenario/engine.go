@@ -32,6 +32,19 @@ func quoteAll(s []string) []string {
 	return out
 }
 
+// UserScenarioError is a fixture user naming a scenario the loaded
+// catalogue lacks (fixtures and scenarios files come apart).
+type UserScenarioError struct {
+	User string
+	Err  error
+}
+
+func (e *UserScenarioError) Error() string {
+	return fmt.Sprintf("fixture user %q selects a scenario the loaded file lacks: %v", e.User, e.Err)
+}
+
+func (e *UserScenarioError) Unwrap() error { return e.Err }
+
 // Selected by: where a decision's scenario came from.
 const (
 	ByHeader = "header"       // X-Mockauth-Scenario
@@ -253,8 +266,9 @@ func (e *Engine) expireLocked() {
 }
 
 // Decide returns the rule that answers a request, or nil when the vendor
-// answers as usual. A scenario named by the header that does not exist is
-// an error: the request cannot be served as its sender meant.
+// answers as usual. A scenario named by the header, or by the fixture user,
+// that does not exist is an error: the request cannot be served as its
+// sender meant.
 func (e *Engine) Decide(q Query) (*Decision, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -266,9 +280,11 @@ func (e *Engine) Decide(q Query) (*Decision, error) {
 		return e.selectLocked(sc, q, ByHeader), nil
 	}
 	if q.UserScenario != "" {
-		if sc := e.cat.Find(q.UserScenario); sc != nil {
-			return e.selectLocked(sc, q, ByUser), nil
+		sc := e.cat.Find(q.UserScenario)
+		if sc == nil {
+			return nil, &UserScenarioError{User: q.User, Err: e.unknown(q.UserScenario)}
 		}
+		return e.selectLocked(sc, q, ByUser), nil
 	}
 	if len(e.active) == 0 {
 		return nil, nil
