@@ -8,11 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/scenario"
 )
@@ -97,6 +100,9 @@ func (s *Stack) adminHandler() http.Handler {
 	r.Handle(p("/requests"), adminJSON(s.listRequests)).Methods(http.MethodGet)
 	r.Handle(p("/requests"), adminJSON(s.clearRequests)).Methods(http.MethodDelete)
 	r.Handle(p("/requests/count"), adminJSON(s.countRequests)).Methods(http.MethodPost)
+	r.Handle(p("/requests/unmatched"), adminJSON(s.listUnmatched)).Methods(http.MethodGet)
+	r.Handle(p("/contracts"), adminJSON(s.listContracts)).Methods(http.MethodGet)
+	r.Handle(p("/contracts/{vendor}"), http.HandlerFunc(s.serveContract)).Methods(http.MethodGet)
 	r.Handle(p("/clock"), adminJSON(s.getClock)).Methods(http.MethodGet)
 	r.Handle(p("/clock"), adminJSON(s.moveClock)).Methods(http.MethodPost)
 	r.Handle(p("/reset"), adminJSON(s.reset)).Methods(http.MethodPost)
@@ -139,6 +145,11 @@ type requestsAnswer struct {
 	Requests []journal.Entry `json:"requests"`
 }
 
+func (s *Stack) listUnmatched(r *http.Request) (any, error) {
+	r.URL.RawQuery += "&unmatched=true"
+	return s.listRequests(r)
+}
+
 func (s *Stack) listRequests(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	limit := 0
@@ -149,7 +160,7 @@ func (s *Stack) listRequests(r *http.Request) (any, error) {
 		}
 		limit = n
 	}
-	f := journal.Filter{Vendor: q.Get("vendor"), Method: q.Get("method"), Path: q.Get("path")}
+	f := journal.Filter{Vendor: q.Get("vendor"), Method: q.Get("method"), Path: q.Get("path"), Unmatched: q.Get("unmatched") == "true"}
 	if f.Vendor != "" && s.vendor(f.Vendor) == nil {
 		return nil, badRequest("no vendor %q in this stack (running: %v)", f.Vendor, s.vendorNames())
 	}
@@ -262,4 +273,68 @@ func (s *Stack) deactivateAll(*http.Request) (any, error) {
 	s.engine.DeactivateAll()
 	s.log.Info("every scenario deactivated")
 	return map[string][]string{"active": {}}, nil
+}
+
+// contractInfo lists one vendor's contract.
+type contractInfo struct {
+	Vendor     string   `json:"vendor"`
+	Title      string   `json:"title"`
+	Version    string   `json:"version"`
+	URL        string   `json:"url"`
+	Server     string   `json:"server"`
+	Operations []string `json:"operations"`
+}
+
+func (s *Stack) listContracts(*http.Request) (any, error) {
+	out := []contractInfo{}
+	for _, sv := range s.vendors {
+		v, err := validatorFor(sv.name)
+		if err != nil {
+			return nil, err
+		}
+		doc := v.Doc()
+		info := contractInfo{Vendor: sv.name, Title: doc.Info.Title, Version: doc.Info.Version,
+			URL: AdminPrefix + "/contracts/" + sv.name, Server: sv.url}
+		for _, path := range doc.Paths.InMatchingOrder() {
+			for m, op := range doc.Paths.Value(path).Operations() {
+				info.Operations = append(info.Operations, m+" "+path+" ("+op.OperationID+")")
+			}
+		}
+		slices.Sort(info.Operations)
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// serveContract answers a vendor's contract with its servers pointing at
+// the running simulator: YAML, or JSON when the client asks for it.
+func (s *Stack) serveContract(w http.ResponseWriter, r *http.Request) {
+	name := mux.Vars(r)["vendor"]
+	sv := s.vendor(name)
+	if sv == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no vendor %q in this stack (running: %v)", name, s.vendorNames())})
+		return
+	}
+	v, err := validatorFor(name)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	data, err := v.ForServer(sv.url)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(data)
+		return
+	}
+	out, err := contracts.JSONToYAML(data)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(out)
 }

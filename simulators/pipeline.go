@@ -66,6 +66,7 @@ type exchange struct {
 	violations []string
 	decision   *scenario.Decision
 	note       string // what the fault did
+	unmatched  bool   // no documented operation matches
 }
 
 func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -86,6 +87,12 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	check, violations := p.validator.Request(r, x.call.Path, body)
+	if !check.Matched() {
+		// No documented operation: say which ones are close, and what differs.
+		x.unmatched = true
+		p.answer(w, x, plain(http.StatusNotFound, p.validator.NearMissBody(r.Method, r.URL.Path)))
+		return
+	}
 	x.violations = violations
 	if p.strict && len(violations) > 0 {
 		p.answer(w, x, plain(http.StatusBadRequest, MsgStrictPrefix+"- "+strings.Join(violations, "\n- ")+"\n"))
@@ -194,7 +201,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		ResponseHeaders: p.respRedact.Headers(respHeader),
 		ResponseBody:    clip(redact.Values(p.respRedact.Body(respHeader.Get("Content-Type"), respBody), minted)),
 		DurationMS:      float64(dur.Microseconds()) / 1000,
-		Unmatched:       x.call.Endpoint == "",
+		Unmatched:       x.unmatched,
 		Violations:      x.violations,
 	}
 	if d := x.decision; d != nil {

@@ -39,6 +39,8 @@ type Filter struct {
 	Vendor string `json:"vendor"`
 	Method string `json:"method"`
 	Path   string `json:"path"` // compared without the query string
+	// Unmatched keeps only requests that matched no documented operation.
+	Unmatched bool `json:"unmatched"`
 }
 
 func (f Filter) match(e *Entry) bool {
@@ -49,6 +51,9 @@ func (f Filter) match(e *Entry) bool {
 		return false
 	}
 	if f.Path != "" && f.Path != pathOnly(e.Path) {
+		return false
+	}
+	if f.Unmatched && !e.Unmatched {
 		return false
 	}
 	return true

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mockauth/mockauth/internal/fuzzy"
 )
 
 // UnknownScenarioError names a scenario the catalogue lacks, with the
@@ -365,7 +367,7 @@ func closest(name string, names []string) []string {
 	var c []scored
 	limit := max(2, len(name)/5)
 	for _, n := range names {
-		d := distance(strings.ToLower(name), strings.ToLower(n))
+		d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(n))
 		if strings.Contains(n, name) || strings.Contains(name, n) {
 			d = min(d, 1)
 		}
@@ -379,25 +381,4 @@ func closest(name string, names []string) []string {
 		out = append(out, c[i].name)
 	}
 	return out
-}
-
-// distance is the Levenshtein distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
