@@ -109,3 +109,26 @@ func TestShellQuoteAndEnvName(t *testing.T) {
 		}
 	}
 }
+
+func TestContractCheck_ExitCodes(t *testing.T) {
+	stack, err := simulators.Start(simulators.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"contract", "check", "--vendor", "autoalert", "--base-url", stack.URL("autoalert")}, &out, &errOut); code != 0 {
+		t.Fatalf("check against the stack exited %d:\n%s%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "no drift: 5 probes answered as the contract says") {
+		t.Fatalf("report:\n%s", out.String())
+	}
+	// crmcom's probes sent to the AutoAlert port: every answer drifts.
+	out.Reset()
+	if code := run(context.Background(), []string{"contract", "check", "--vendor", "crmcom", "--base-url", stack.URL("autoalert")}, &out, &errOut); code != 1 {
+		t.Fatalf("check against the wrong server exited %d, want 1:\n%s", code, out.String())
+	}
+	if code := run(context.Background(), []string{"contract", "check", "--vendor", "crmcom"}, &out, &errOut); code != 2 {
+		t.Fatalf("check without --base-url exited %d, want 2", code)
+	}
+}

@@ -17,6 +17,8 @@ Usage:
   mockauth env [flags]       print the running stack's base URLs and demo logins as shell exports
   mockauth scenario list|activate|deactivate|reset [NAME] [--admin URL] [--ttl D]
                              switch a running stack's failure scenarios
+  mockauth contract check --vendor V --base-url URL [--user U --password P]
+                             report where a server's answers drift from the vendor's contract
   mockauth version           print the module version and commit
 
 Run 'mockauth serve -h' or 'mockauth env -h' for their flags.
@@ -40,6 +42,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = env(ctx, args, stdout, stderr)
 	case "scenario":
 		err = scenarioCmd(ctx, args, stdout, stderr)
+	case "contract":
+		err = contractCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 	case "help":
@@ -55,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, errDrift):
+		return 1
 	default:
 		fmt.Fprintf(stderr, "mockauth %s: %v\n", cmd, err)
 		return 1

@@ -1,0 +1,86 @@
+package contracts_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/simulators"
+)
+
+func TestCheck_TheStackDoesNotDrift(t *testing.T) {
+	stack, err := simulators.Start(simulators.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	for _, vendor := range simulators.VendorNames() {
+		t.Run(vendor, func(t *testing.T) {
+			rep, err := contracts.Check(context.Background(), stack.Client(), vendor, stack.URL(vendor), contracts.Credentials{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			rep.Write(&out)
+			if rep.Drifted() || len(rep.Results) < 2 {
+				t.Fatalf("drift against the simulator:\n%s", out.String())
+			}
+			if strings.Contains(out.String(), "\"password\":\"1234\"") || strings.Contains(out.String(), "password=demo") {
+				t.Fatalf("the report shows a password:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// A server that answers like uContact, with deliberate differences.
+func driftedUContact() *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/getUserToken") && r.PostForm.Get("password") == "demo":
+			w.Header().Set("Content-Type", "application/json") // the real one sends text
+			_, _ = w.Write([]byte(`ZGVtbzp4eXo=`))             // and quotes it
+		case strings.HasSuffix(r.URL.Path, "/getUserToken"):
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusInternalServerError) // an undocumented status
+			_, _ = w.Write([]byte(`oops`))
+		case strings.HasSuffix(r.URL.Path, "/AgentLogin"):
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write([]byte(`{"id":"4","name":1997}`)) // wrong types, missing fields
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+}
+
+func TestCheck_ReportsEachDifference(t *testing.T) {
+	srv := driftedUContact()
+	defer srv.Close()
+	rep, err := contracts.Check(context.Background(), srv.Client(), "ucontact", srv.URL, contracts.Credentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Drifted() {
+		t.Fatal("no drift reported")
+	}
+	var out bytes.Buffer
+	rep.Write(&out)
+	for _, want := range []string{
+		`DRIFT  getUserToken, good login`,
+		`response 200: response header Content-Type has unexpected value: "application/json"`,
+		`expected a quoted token, not "0" (HTTP 200), got HTTP 200`,
+		`DRIFT  getUserToken, wrong password`,
+		`response 500: status is not supported`,
+		`DRIFT  AgentLogin, wrong password`,
+		`"accountcode" is missing`,
+		`3 of 3 probes drifted from contracts/ucontact.yaml`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
