@@ -32,14 +32,18 @@ func token(re string, body string) string {
 }
 
 var (
-	ucLogin   = call{"POST", "/Integra/resources/auth/getUserToken", formCT, "user=demo&password=demo"}
-	crmLogin  = call{"POST", "/crmapi/rest/v2/authentication/token", "application/json", `{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO"}`}
-	aaLogin   = call{"POST", "/User/authenticate", "application/json", `{"userName":"demo","password":"demo"}`}
-	aaSecure  = call{"POST", "/User/authenticate", "application/json", `{"userName":"secure","password":"secure-pass","code":"424242"}`}
-	exBody    = `{"username":"customer_manager","password":"customer_manager@123","context":"ContactCenter","contextId":"1","userRole":"Administrator"}`
-	ucToken   = func(prev func(string, call) reply) string { return token(`^"(.+)"$`, prev("ucontact", ucLogin).body) }
-	crmToken  = func(prev func(string, call) reply) string { return token(`"token":"([^"]+)"`, prev("crmcom", crmLogin).body) }
-	aaToken   = func(prev func(string, call) reply, c call) string { return token(`"token":"([^"]+)"`, prev("autoalert", c).body) }
+	ucLogin  = call{"POST", "/Integra/resources/auth/getUserToken", formCT, "user=demo&password=demo"}
+	crmLogin = call{"POST", "/crmapi/rest/v2/authentication/token", "application/json", `{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO"}`}
+	aaLogin  = call{"POST", "/User/authenticate", "application/json", `{"userName":"demo","password":"demo"}`}
+	aaSecure = call{"POST", "/User/authenticate", "application/json", `{"userName":"secure","password":"secure-pass","code":"424242"}`}
+	exBody   = `{"username":"customer_manager","password":"customer_manager@123","context":"ContactCenter","contextId":"1","userRole":"Administrator"}`
+	ucToken  = func(prev func(string, call) reply) string { return token(`^"(.+)"$`, prev("ucontact", ucLogin).body) }
+	crmToken = func(prev func(string, call) reply) string {
+		return token(`"token":"([^"]+)"`, prev("crmcom", crmLogin).body)
+	}
+	aaToken = func(prev func(string, call) reply, c call) string {
+		return token(`"token":"([^"]+)"`, prev("autoalert", c).body)
+	}
 	withAgent = func(tok string) string { return "Authorization: Basic " + tok }
 )
 

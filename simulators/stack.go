@@ -339,6 +339,17 @@ func warnUserScenarios(log *slog.Logger, sim vendor.Simulator, cat *scenario.Cat
 	}
 }
 
+// ValidToken reports whether a vendor's simulator minted token and it is
+// still good (for conformance judges).
+func (s *Stack) ValidToken(vendorName, token string) bool {
+	sv := s.vendor(vendorName)
+	if sv == nil {
+		return false
+	}
+	o, ok := sv.sim.(vendor.TokenOracle)
+	return ok && token != "" && o.ValidToken(token)
+}
+
 // InFlight reports how many vendor requests are being served right now.
 func (s *Stack) InFlight() int { return int(s.inFlight.Load()) }
 

@@ -177,6 +177,9 @@ func (s *Simulator) Demo() map[string]string {
 // SecretFields implements vendor.Simulator: the security code.
 func (s *Simulator) SecretFields() []string { return []string{"code"} }
 
+// ValidToken implements vendor.TokenOracle.
+func (s *Simulator) ValidToken(token string) bool { return s.tokens.Valid(strings.ToLower(token)) }
+
 // Reset implements vendor.Simulator.
 func (s *Simulator) Reset() { s.tokens.Reset() }
 

@@ -117,6 +117,9 @@ func (s *Simulator) Demo() map[string]string {
 // SecretFields implements vendor.Simulator: all among the usual names.
 func (s *Simulator) SecretFields() []string { return nil }
 
+// ValidToken implements vendor.TokenOracle.
+func (s *Simulator) ValidToken(token string) bool { return s.tokens.Valid(token) }
+
 // Reset implements vendor.Simulator.
 func (s *Simulator) Reset() { s.tokens.Reset() }
 

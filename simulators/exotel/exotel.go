@@ -164,6 +164,20 @@ func (s *Simulator) Demo() map[string]string {
 // SecretFields implements vendor.Simulator: all among the usual names.
 func (s *Simulator) SecretFields() []string { return nil }
 
+// ValidToken implements vendor.TokenOracle: the token of a registered
+// credential is its Basic value, base64(username:password).
+func (s *Simulator) ValidToken(token string) bool {
+	raw, err := base64.StdEncoding.DecodeString(token)
+	if err != nil {
+		return false
+	}
+	user, password, _ := strings.Cut(string(raw), ":")
+	s.mu.Lock()
+	c, ok := s.credentials[user]
+	s.mu.Unlock()
+	return ok && c.password == password && s.clock.Now().Before(c.Expiry)
+}
+
 // Reset implements vendor.Simulator: registered credentials are forgotten.
 func (s *Simulator) Reset() {
 	s.mu.Lock()

@@ -125,6 +125,16 @@ func expired(t Token, now time.Time) bool {
 	return t.IdleFor > 0 && !now.Before(t.LastUsed.Add(t.IdleFor))
 }
 
+// Valid reports whether a token is known, not ended and not expired,
+// without marking it used.
+func (s *Store) Valid(value string) bool {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.tokens[value]
+	return ok && !st.expiredAtMint && !expired(st.Token, now)
+}
+
 // Revoke ends a token; it reports ErrUnknown when there was none.
 func (s *Store) Revoke(value string) error {
 	s.mu.Lock()

@@ -136,6 +136,9 @@ func (s *Simulator) Demo() map[string]string {
 // among the usual names (password, token, md5secret, secret).
 func (s *Simulator) SecretFields() []string { return nil }
 
+// ValidToken implements vendor.TokenOracle.
+func (s *Simulator) ValidToken(token string) bool { return s.tokens.Valid(token) }
+
 // Reset implements vendor.Simulator.
 func (s *Simulator) Reset() { s.tokens.Reset() }
 

@@ -51,6 +51,12 @@ type Simulator interface {
 	Reset()
 }
 
+// TokenOracle is a simulator that can tell whether a token it handed out is
+// still good; conformance judges ask it about what a client handed back.
+type TokenOracle interface {
+	ValidToken(token string) bool
+}
+
 // ScenariosOf collects the non-empty scenario names of fixture logins.
 func ScenariosOf[T any](logins map[string]T, scenario func(T) string) map[string]string {
 	out := map[string]string{}

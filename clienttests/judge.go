@@ -1,0 +1,203 @@
+package clienttests
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/journal"
+)
+
+// Client is the small adapter the suites drive: any client of a vendor,
+// the reference ones, a user's own, or an external program.
+type Client interface {
+	// Login logs in at env.Endpoint and returns the token. For a
+	// token-checking endpoint it proves the token there, logging in again
+	// when the token is refused. It must give up by ctx's deadline.
+	Login(ctx context.Context, env Env) (string, error)
+}
+
+// Env is what a client is given for one case.
+type Env struct {
+	Vendor   string
+	Endpoint string
+	BaseURL  string
+	// Creds: user, password, and as the vendor needs them organisation,
+	// unit, code, format (json or xml), bearer.
+	Creds map[string]string
+}
+
+// ClientFunc adapts a function to Client.
+type ClientFunc func(ctx context.Context, env Env) (string, error)
+
+// Login implements Client.
+func (f ClientFunc) Login(ctx context.Context, env Env) (string, error) { return f(ctx, env) }
+
+// Result is the verdict of one case.
+type Result struct {
+	Case     Case
+	Passed   bool
+	Reason   string // why it failed
+	Requests int
+	Elapsed  time.Duration
+}
+
+// retryTolerance forgives a client's clock for Retry-After.
+const retryTolerance = 100 * time.Millisecond
+
+// Run starts a fresh stack for the case, lets the client log in, and judges
+// what it did: the outcome, the number of requests, the spacing of retries
+// after Retry-After, and the deadline.
+func Run(ctx context.Context, c Case, client Client) Result {
+	res := Result{Case: c}
+	opts := simulators.Options{Vendors: []string{c.Vendor}, Scenarios: scenariosYAML, ScenariosName: "clienttests/conformance.yaml"}
+	if c.Scenario != "" {
+		opts.Activate = []string{c.Scenario}
+	}
+	stack, err := simulators.Start(opts)
+	if err != nil {
+		res.Reason = "could not start the stack: " + err.Error()
+		return res
+	}
+	defer stack.Close()
+
+	creds := c.Credentials()
+	if _, set := c.Creds["bearer"]; c.Vendor == "exotel" && !set {
+		creds["bearer"] = stack.Vendors()[0].Demo["adminToken"]
+	}
+	env := Env{Vendor: c.Vendor, Endpoint: c.Endpoint, BaseURL: stack.URL(c.Vendor), Creds: creds}
+
+	type answer struct {
+		token string
+		err   error
+	}
+	done := make(chan answer, 1)
+	cctx, cancel := context.WithTimeout(ctx, c.Deadline)
+	defer cancel()
+	begin := time.Now()
+	go func() {
+		tok, err := client.Login(cctx, env)
+		done <- answer{tok, err}
+	}()
+	var got answer
+	timedOut := false
+	select {
+	case got = <-done:
+	case <-time.After(c.Deadline + 250*time.Millisecond):
+		timedOut = true
+		_ = stack.Close() // releases a request held by a timeout fault
+		select {
+		case got = <-done:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	res.Elapsed = time.Since(begin)
+	verb := "handed back"
+	if v, ok := client.(interface{ Verb() string }); ok {
+		verb = v.Verb()
+	}
+	valid := func(tok string) bool { return stack.ValidToken(c.Vendor, tok) }
+	outcome := judgeOutcome(c.Want, got.token, got.err, valid, verb)
+
+	_ = stack.Close() // journal entries of held requests are written as they end
+	entries := stack.Requests(journal.Filter{Vendor: c.Vendor}, 0)
+	slices.Reverse(entries)
+	res.Requests = len(entries)
+	var reasons []string
+	if timedOut {
+		reasons = append(reasons, fmt.Sprintf("did not finish within the %v deadline", c.Deadline))
+	} else if outcome != "" {
+		reasons = append(reasons, outcome)
+	}
+	if len(entries) > MaxRequests {
+		reasons = append(reasons, fmt.Sprintf("sent %d requests (at most %d)", len(entries), MaxRequests))
+	}
+	if r := retrySpacing(entries); r != "" {
+		reasons = append(reasons, r)
+	}
+	res.Reason = strings.Join(reasons, "; ")
+	res.Passed = res.Reason == ""
+	return res
+}
+
+// judgeOutcome checks what the client handed back against the case.
+func judgeOutcome(want Outcome, tok string, err error, valid func(string) bool, verb string) string {
+	failed := err != nil
+	switch {
+	case failed && want == WantToken:
+		return fmt.Sprintf("reported failure where a token was due: %v", shortErr(err))
+	case failed:
+		return ""
+	case want == WantError:
+		if r := badToken(tok, valid, verb); r != "" {
+			return r + " where the login must fail"
+		}
+		return fmt.Sprintf("%s a token where the login must fail", verb)
+	}
+	return badToken(tok, valid, verb)
+}
+
+// badToken says what is wrong with a handed-back token, or "".
+func badToken(tok string, valid func(string) bool, verb string) string {
+	switch {
+	case tok == "":
+		return verb + " an empty token"
+	case tok == `"0"` || tok == "0":
+		return fmt.Sprintf("%s %q as a token", verb, tok)
+	case strings.HasPrefix(tok, `"`) && strings.HasSuffix(tok, `"`) && len(tok) > 1 && valid(tok[1:len(tok)-1]):
+		return verb + " the token with its quotes"
+	case valid(tok):
+		return ""
+	}
+	shown := tok
+	if len(shown) > 48 {
+		shown = shown[:48] + "…"
+	}
+	return fmt.Sprintf("%s %q, which is not a good token the simulator minted", verb, shown)
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
+
+// retrySpacing finds a request sent sooner after a Retry-After than it asked.
+func retrySpacing(entries []journal.Entry) string {
+	for i := 0; i+1 < len(entries); i++ {
+		e := entries[i]
+		if e.Status != http.StatusTooManyRequests && e.Status != http.StatusServiceUnavailable {
+			continue
+		}
+		secs, err := strconv.Atoi(e.ResponseHeaders.Get("Retry-After"))
+		if err != nil || secs <= 0 {
+			continue
+		}
+		answered := e.Time.Add(time.Duration(e.DurationMS * float64(time.Millisecond)))
+		gap := entries[i+1].Time.Sub(answered)
+		if gap < time.Duration(secs)*time.Second-retryTolerance {
+			return fmt.Sprintf("retried %d ms after Retry-After: %d", gap.Milliseconds(), secs)
+		}
+	}
+	return ""
+}
+
+// RunAll runs every case of a vendor endpoint.
+func RunAll(ctx context.Context, vendor, endpoint string, client Client) ([]Result, error) {
+	cases, err := Cases(vendor, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, 0, len(cases))
+	for _, c := range cases {
+		out = append(out, Run(ctx, c, client))
+	}
+	return out, nil
+}

@@ -1,0 +1,64 @@
+package clienttests
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// Program runs any executable as the client: the case's base URL and
+// credentials come in MOCKAUTH_* environment variables; success is exit 0
+// with the token alone on the last line of stdout, failure a non-zero exit.
+type Program struct {
+	Command []string
+	Dir     string
+}
+
+// Verb implements the judge's wording: a program prints its token.
+func (p Program) Verb() string { return "printed" }
+
+// Environ is the environment a program gets for a case.
+func Environ(env Env) []string {
+	vars := []string{
+		"MOCKAUTH_BASE_URL=" + env.BaseURL,
+		"MOCKAUTH_VENDOR=" + env.Vendor,
+		"MOCKAUTH_ENDPOINT=" + env.Endpoint,
+	}
+	for _, k := range []string{"user", "password", "organisation", "unit", "code", "format", "bearer"} {
+		if v, ok := env.Creds[k]; ok {
+			vars = append(vars, "MOCKAUTH_"+strings.ToUpper(k)+"="+v)
+		}
+	}
+	return vars
+}
+
+// Login implements Client.
+func (p Program) Login(ctx context.Context, env Env) (string, error) {
+	if len(p.Command) == 0 {
+		return "", errors.New("no command to run")
+	}
+	cmd := exec.CommandContext(ctx, p.Command[0], p.Command[1:]...)
+	cmd.Dir = p.Dir
+	cmd.Env = append(os.Environ(), Environ(env)...)
+	cmd.WaitDelay = time.Second // a child left holding stdout cannot hold the judge
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+		if msg != "" {
+			return "", fmt.Errorf("%v (stderr: %s)", err, msg)
+		}
+		return "", err
+	}
+	lines := strings.Split(strings.TrimRight(stdout.String(), "\r\n"), "\n")
+	return strings.TrimRight(lines[len(lines)-1], "\r"), nil
+}
