@@ -97,6 +97,9 @@ func Run(ctx context.Context, c Case, client Client) Result {
 		}
 	}
 	res.Elapsed = time.Since(begin)
+	// An answer at or after the deadline is no answer: the client was
+	// cancelled (or killed) rather than giving up by itself.
+	timedOut = timedOut || res.Elapsed >= c.Deadline
 	verb := "handed back"
 	if v, ok := client.(interface{ Verb() string }); ok {
 		verb = v.Verb()

@@ -19,6 +19,8 @@ Usage:
                              switch a running stack's failure scenarios
   mockauth contract check --vendor V --base-url URL [--user U --password P]
                              report where a server's answers drift from the vendor's contract
+  mockauth conformance --vendor V [--endpoint E] [--junit FILE] -- CMD ARGS...
+                             run any program as a vendor client through the conformance cases
   mockauth version           print the module version and commit
 
 Run 'mockauth serve -h' or 'mockauth env -h' for their flags.
@@ -44,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = scenarioCmd(ctx, args, stdout, stderr)
 	case "contract":
 		err = contractCmd(ctx, args, stdout, stderr)
+	case "conformance":
+		err = conformance(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 	case "help":
@@ -59,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
-	case errors.Is(err, errDrift):
+	case errors.Is(err, errDrift), errors.Is(err, errCasesFailed):
 		return 1
 	default:
 		fmt.Fprintf(stderr, "mockauth %s: %v\n", cmd, err)

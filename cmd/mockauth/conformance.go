@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/mockauth/mockauth/clienttests"
+)
+
+// errCasesFailed makes conformance exit 1 after its report.
+var errCasesFailed = fmt.Errorf("conformance cases failed")
+
+// conformance runs any program as a vendor client through the conformance
+// cases, each on a fresh stack, and judges it.
+func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flagArgs, command := args, []string(nil)
+	if i := slices.Index(args, "--"); i >= 0 {
+		flagArgs, command = args[:i], args[i+1:]
+	}
+	fs := flagSet("conformance", stderr)
+	vendor := fs.String("vendor", "", "ucontact, crmcom, autoalert or exotel")
+	endpoint := fs.String("endpoint", "", "one endpoint (default: all of the vendor's)")
+	junit := fs.String("junit", "", "write JUnit XML to this file")
+	if err := parse(fs, flagArgs); err != nil {
+		return err
+	}
+	endpoints := clienttests.Endpoints[*vendor]
+	switch {
+	case len(command) == 0:
+		fmt.Fprintln(stderr, "Usage: mockauth conformance --vendor V [--endpoint E] [--junit FILE] -- CMD ARGS...")
+		return errUsage
+	case endpoints == nil:
+		fmt.Fprintf(stderr, "mockauth conformance: --vendor must be one of ucontact, crmcom, autoalert, exotel\n")
+		return errUsage
+	case *endpoint != "":
+		if !slices.Contains(endpoints, *endpoint) {
+			fmt.Fprintf(stderr, "mockauth conformance: %s has no cases for endpoint %q (endpoints: %v)\n", *vendor, *endpoint, endpoints)
+			return errUsage
+		}
+		endpoints = []string{*endpoint}
+	}
+	client := clienttests.Program{Command: command}
+	var all []clienttests.Result
+	passed, failed := 0, 0
+	for _, ep := range endpoints {
+		cases, err := clienttests.Cases(*vendor, ep)
+		if err != nil {
+			return err
+		}
+		for _, c := range cases {
+			r := clienttests.Run(ctx, c, client)
+			all = append(all, r)
+			name := ep + ": " + c.Name
+			if r.Passed {
+				passed++
+				fmt.Fprintf(stdout, "PASS %s\n", name)
+			} else {
+				failed++
+				fmt.Fprintf(stdout, "FAIL %s: %s\n", name, r.Reason)
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	if *junit != "" {
+		f, err := os.Create(*junit)
+		if err != nil {
+			return err
+		}
+		if err := clienttests.WriteJUnit(f, "mockauth conformance "+*vendor, all); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return errCasesFailed
+	}
+	return nil
+}
