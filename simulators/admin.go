@@ -2,6 +2,7 @@ package simulators
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,19 @@ import (
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/scenario"
 )
+
+//go:embed dashboard.html
+var dashboardHTML []byte
+
+// serveDashboard answers the QA dashboard: one page, no build step, no
+// CDN, that uses only the admin API.
+func serveDashboard(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(dashboardHTML)
+}
 
 // AdminPrefix is where the admin API lives on the admin port.
 const AdminPrefix = "/__admin"
@@ -110,6 +124,7 @@ func (s *Stack) adminHandler() http.Handler {
 	r.Handle(p("/scenarios"), adminJSON(s.deactivateAll)).Methods(http.MethodDelete)
 	r.Handle(p("/scenarios/{name}"), adminJSON(s.activate)).Methods(http.MethodPut)
 	r.Handle(p("/scenarios/{name}"), adminJSON(s.deactivate)).Methods(http.MethodDelete)
+	r.Handle("/", http.HandlerFunc(serveDashboard)).Methods(http.MethodGet)
 	r.NotFoundHandler = adminJSON(func(r *http.Request) (any, error) {
 		return nil, &apiError{Status: http.StatusNotFound, Msg: fmt.Sprintf("no admin call %s %s; see GET %s/vendors and the README", r.Method, r.URL.Path, AdminPrefix)}
 	})

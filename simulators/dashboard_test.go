@@ -1,0 +1,152 @@
+package simulators_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/ucontact"
+)
+
+// findBrowser returns Debian's chromium (or another Chrome). Outside CI a
+// machine without one skips the test, saying so; in CI, .ci/run installs
+// chromium, so a missing one is a failure.
+func findBrowser(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no chromium in CI: .ci/run must install it")
+	}
+	t.Skip("no chromium here (apt-get install chromium to run the browser test)")
+	return ""
+}
+
+// userDataDir is a fresh profile directory. Chromium's helper processes
+// may still be writing to it for a moment after the browser is killed, so
+// its removal is retried rather than left to t.TempDir.
+func userDataDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "mockauth-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for os.RemoveAll(dir) != nil && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
+}
+
+func scenarioActive(t *testing.T, s *simulators.Stack, name string) bool {
+	t.Helper()
+	var ans struct {
+		Scenarios []struct {
+			Name   string
+			Active bool
+		}
+	}
+	if err := json.Unmarshal([]byte(send(t, http.DefaultClient, "GET", s.AdminURL()+"/__admin/scenarios", "", "").body), &ans); err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range ans.Scenarios {
+		if sc.Name == name {
+			return sc.Active
+		}
+	}
+	return false
+}
+
+func TestDashboard_InABrowser(t *testing.T) {
+	browser := findBrowser(t)
+	s := start(t, simulators.Options{})
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(browser),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(userDataDir(t)),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	browserCtx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(browserCtx, 90*time.Second)
+	defer cancelTimeout()
+
+	// The page lists every scenario; switch ucontact-flaky on with a click.
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(s.AdminURL()+"/"),
+		chromedp.WaitVisible(`#sc-ucontact-flaky`, chromedp.ByID),
+		chromedp.Click(`#sc-ucontact-flaky`, chromedp.ByID),
+	); err != nil {
+		t.Fatalf("opening the dashboard and switching ucontact-flaky on: %v", err)
+	}
+	eventually(t, 10*time.Second, func() bool { return scenarioActive(t, s, "ucontact-flaky") }, "the click did not activate ucontact-flaky through the admin API")
+
+	// A login now answers 503, and the row appears in the journal table.
+	if got := login(t, s, "demo", "demo"); got.status != 503 {
+		t.Fatalf("login with ucontact-flaky on = %d, want 503", got.status)
+	}
+	row := `tr[data-status="503"][data-path="` + ucontact.PathGetUserToken + `"]`
+	var scenarioCell string
+	if err := chromedp.Run(ctx,
+		chromedp.WaitVisible(row, chromedp.ByQuery),
+		chromedp.Text(row+` td:nth-child(5)`, &scenarioCell, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("the 503 never appeared in the journal table: %v", err)
+	}
+	if scenarioCell != "ucontact-flaky" {
+		t.Fatalf("the row names scenario %q", scenarioCell)
+	}
+
+	// Without a mouse: focus another switch, press space; expand the row with Enter.
+	var details string
+	if err := chromedp.Run(ctx,
+		chromedp.Focus(`#sc-crmcom-slow`, chromedp.ByID),
+		chromedp.KeyEvent(" "),
+		chromedp.Focus(row+` button`, chromedp.ByQuery),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(`.row-details`, chromedp.ByQuery),
+		chromedp.Text(`.row-details`, &details, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("keyboard use: %v", err)
+	}
+	eventually(t, 10*time.Second, func() bool { return scenarioActive(t, s, "crmcom-slow") }, "space on a focused switch did not activate crmcom-slow")
+	for _, want := range []string{"ucontact-flaky, rule 1", "password=[redacted]", "503"} {
+		if !strings.Contains(details, want) {
+			t.Errorf("expanded row lacks %q:\n%s", want, details)
+		}
+	}
+
+	if path := os.Getenv("MOCKAUTH_SCREENSHOT"); path != "" {
+		var png []byte
+		if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
