@@ -130,6 +130,25 @@ func cases(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// routable is a shallow copy of r (headers shared, read only) whose path
+// is the documented one when given.
+func routable(r *http.Request, path string) *http.Request {
+	req := r.WithContext(r.Context())
+	if path != "" && path != r.URL.Path {
+		u := *r.URL
+		u.Path, u.RawPath = path, ""
+		req.URL = &u
+	}
+	return req
+}
+
+// Matches reports whether a request matches a documented operation: the
+// router's part of a check alone, cheap enough for every request.
+func (v *Validator) Matches(r *http.Request, path string) bool {
+	_, _, err := v.router.FindRoute(routable(r, path))
+	return err == nil
+}
+
 // Exchange is a request being checked; Response checks its answer later.
 type Exchange struct {
 	v     *Validator
@@ -141,10 +160,7 @@ type Exchange struct {
 // empty, replaces the request's path for routing (vendors that match paths
 // without regard to case route under the documented spelling).
 func (v *Validator) Request(r *http.Request, path string, body []byte) (*Exchange, []string) {
-	req := r.Clone(r.Context())
-	if path != "" {
-		req.URL.Path, req.URL.RawPath = path, ""
-	}
+	req := routable(r, path)
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	x := &Exchange{v: v, op: r.Method + " " + req.URL.Path}
 	route, params, err := v.router.FindRoute(req)

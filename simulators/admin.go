@@ -137,10 +137,12 @@ func (s *Stack) adminHandler() http.Handler {
 type healthAnswer struct {
 	Status  string            `json:"status"`
 	Vendors map[string]string `json:"vendors"`
+	// ContractChecksShed counts checks skipped under overload.
+	ContractChecksShed int64 `json:"contractChecksShed"`
 }
 
 func (s *Stack) health(*http.Request) (any, error) {
-	h := healthAnswer{Status: "ok", Vendors: map[string]string{}}
+	h := healthAnswer{Status: "ok", Vendors: map[string]string{}, ContractChecksShed: s.checker.shed.Load()}
 	for _, sv := range s.vendors {
 		state := "serving"
 		if !sv.serving.Load() {
@@ -166,6 +168,7 @@ func (s *Stack) listUnmatched(r *http.Request) (any, error) {
 }
 
 func (s *Stack) listRequests(r *http.Request) (any, error) {
+	s.Sync() // a reader sees the contract checks of what it sent
 	q := r.URL.Query()
 	limit := 0
 	if l := q.Get("limit"); l != "" {
@@ -197,6 +200,7 @@ func (s *Stack) clearRequests(*http.Request) (any, error) {
 }
 
 func (s *Stack) countRequests(r *http.Request) (any, error) {
+	s.Sync()
 	var f journal.Filter
 	if err := decodeBody(r, &f); err != nil {
 		return nil, err

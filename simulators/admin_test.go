@@ -23,7 +23,7 @@ func TestAdmin_Calls(t *testing.T) {
 		wantStatus               int
 		wantBody                 string // exact JSON when it starts with { or [, else a substring
 	}{
-		{"health", "GET", "/__admin/health", "", 200, `{"status":"ok","vendors":{"ucontact":"serving"}}`},
+		{"health", "GET", "/__admin/health", "", 200, `{"status":"ok","vendors":{"ucontact":"serving"},"contractChecksShed":0}`},
 		{"count all", "POST", "/__admin/requests/count", "", 200, `{"count":3}`},
 		{"count by path", "POST", "/__admin/requests/count", `{"vendor":"ucontact","method":"POST","path":"/Integra/resources/auth/getUserToken"}`, 200, `{"count":2}`},
 		{"count other vendor", "POST", "/__admin/requests/count", `{"vendor":"crmcom"}`, 200, `{"count":0}`},

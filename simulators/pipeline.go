@@ -53,6 +53,7 @@ type pipeline struct {
 	strict        bool
 	done          <-chan struct{} // closed when the stack stops: faults that wait give up
 	inFlight      *atomic.Int64   // requests being served, stack-wide
+	checker       *checker        // contract checks off the hot path
 	log           *slog.Logger
 }
 
@@ -65,8 +66,22 @@ type exchange struct {
 	tracker    *tokens.Tracker // tokens minted while answering, never journaled
 	violations []string
 	decision   *scenario.Decision
-	note       string // what the fault did
-	unmatched  bool   // no documented operation matches
+	note       string              // what the fault did
+	unmatched  bool                // no documented operation matches
+	checkable  bool                // read whole and matched: its contract check is due
+	check      *contracts.Exchange // --strict: the request's check, for its answers
+	answers    []answered          // the vendor's answers, for the contract check
+}
+
+// vendorAnswered notes an answer of the vendor for the contract check:
+// at once under --strict, later otherwise.
+func (x *exchange) vendorAnswered(rec *recorder) {
+	a := answered{status: rec.status, header: rec.header, body: rec.body.Bytes()}
+	if x.check != nil {
+		x.violations = append(x.violations, x.check.Response(a.status, a.header, a.body)...)
+		return
+	}
+	x.answers = append(x.answers, a)
 }
 
 func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -86,17 +101,23 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	check, violations := p.validator.Request(r, x.call.Path, body)
-	if !check.Matched() {
+	if !p.validator.Matches(r, x.call.Path) {
 		// No documented operation: say which ones are close, and what differs.
 		x.unmatched = true
 		p.answer(w, x, plain(http.StatusNotFound, p.validator.NearMissBody(r.Method, r.URL.Path)))
 		return
 	}
-	x.violations = violations
-	if p.strict && len(violations) > 0 {
-		p.answer(w, x, plain(http.StatusBadRequest, MsgStrictPrefix+"- "+strings.Join(violations, "\n- ")+"\n"))
-		return
+	x.checkable = true
+	if p.strict {
+		// Only --strict checks before answering; otherwise the check runs
+		// off the hot path (checker.go) and its violations reach the journal.
+		check, violations := p.validator.Request(r, x.call.Path, body)
+		if len(violations) > 0 {
+			x.violations, x.checkable = violations, false
+			p.answer(w, x, plain(http.StatusBadRequest, MsgStrictPrefix+"- "+strings.Join(violations, "\n- ")+"\n"))
+			return
+		}
+		x.check = check
 	}
 
 	dec, err := p.engine.Decide(scenario.Query{
@@ -117,7 +138,7 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, tracker := tokens.Track(r.Context(), dec.MintsExpired())
 	x.tracker = tracker
 	vr := r.WithContext(ctx)
-	fx := &faultExchange{p: p, x: x, r: vr, check: check}
+	fx := &faultExchange{p: p, x: x, r: vr}
 	if dec == nil {
 		p.answer(w, x, fx.vendorAnswer())
 		return
@@ -135,18 +156,16 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type faultExchange struct {
 	p      *pipeline
 	x      *exchange
-	r      *http.Request
-	check  *contracts.Exchange
+	r      *http.Request // the request as the vendor sees it
 	answer *recorder
 }
 
 func (f *faultExchange) vendorAnswer() *recorder {
 	if f.answer == nil {
 		rec := newRecorder()
-		vr := f.r.Clone(f.r.Context())
-		vr.Body = io.NopCloser(bytes.NewReader(f.x.body))
-		f.p.sim.ServeHTTP(rec, vr)
-		f.x.violations = append(f.x.violations, f.check.Response(rec.status, rec.header, rec.body.Bytes())...)
+		f.r.Body = io.NopCloser(bytes.NewReader(f.x.body))
+		f.p.sim.ServeHTTP(rec, f.r)
+		f.x.vendorAnswered(rec)
 		f.answer = rec
 	}
 	return f.answer
@@ -157,7 +176,7 @@ func (f *faultExchange) Answer() scenario.Answer { return f.vendorAnswer().answe
 func (f *faultExchange) VendorError() scenario.Answer {
 	rec := newRecorder()
 	f.p.sim.VendorError(rec, f.r, f.x.call.Endpoint)
-	f.x.violations = append(f.x.violations, f.check.Response(rec.status, rec.header, rec.body.Bytes())...)
+	f.x.vendorAnswered(rec)
 	return rec.answer()
 }
 
@@ -208,6 +227,9 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		e.Scenario, e.Rule, e.Fault = d.Scenario, d.Rule, x.note
 	}
 	e = p.journal.Add(e)
+	if x.checkable && x.check == nil {
+		p.checker.submit(checkJob{v: p.validator, id: e.ID, r: r, path: x.call.Path, body: x.body, answers: x.answers})
+	}
 	attrs := []any{
 		slog.String("vendor", e.Vendor), slog.String("method", e.Method), slog.String("path", r.URL.Path),
 		slog.String("endpoint", e.Endpoint), slog.Int("status", status), slog.Duration("duration", dur),

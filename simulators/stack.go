@@ -73,6 +73,7 @@ type Stack struct {
 	certs   *certs // nil without TLS
 
 	engine   *scenario.Engine
+	checker  *checker      // contract checks off the hot path
 	done     chan struct{} // closed by Close: faults that wait stop waiting
 	inFlight atomic.Int64  // vendor requests being served
 
@@ -133,6 +134,7 @@ func Start(opts Options) (*Stack, error) {
 		engine:  scenario.NewEngine(cat),
 		done:    make(chan struct{}),
 	}
+	s.checker = newChecker(s.journal)
 	if opts.TLS {
 		c, err := makeCerts(opts.TLSDir)
 		if err != nil {
@@ -172,6 +174,7 @@ func Start(opts Options) (*Stack, error) {
 				strict:        opts.Strict,
 				done:          s.done,
 				inFlight:      &s.inFlight,
+				checker:       s.checker,
 				log:           opts.Logger,
 			}),
 		})
@@ -203,6 +206,7 @@ func Start(opts Options) (*Stack, error) {
 			return nil, err
 		}
 	}
+	s.checker.start()
 	for _, sv := range all {
 		sv.done = make(chan struct{})
 		sv.serving.Store(true)
@@ -288,8 +292,10 @@ func (s *Stack) vendor(name string) *served {
 	return nil
 }
 
-// Requests returns journal entries, newest first (all when limit <= 0).
+// Requests returns journal entries, newest first (all when limit <= 0),
+// once the contract checks of the requests so far have run.
 func (s *Stack) Requests(f journal.Filter, limit int) []journal.Entry {
+	s.Sync()
 	return s.journal.List(f, limit)
 }
 
@@ -350,6 +356,11 @@ func (s *Stack) ValidToken(vendorName, token string) bool {
 	return ok && token != "" && o.ValidToken(token)
 }
 
+// Sync waits until the contract checks of every request answered so far
+// have reached the journal. Checks run off the hot path; a test that reads
+// violations right after a request calls Sync first.
+func (s *Stack) Sync() { s.checker.sync() }
+
 // InFlight reports how many vendor requests are being served right now.
 func (s *Stack) InFlight() int { return int(s.inFlight.Load()) }
 
@@ -404,6 +415,7 @@ func (s *Stack) Close() error {
 			})
 		}
 		wg.Wait()
+		s.checker.stop() // the checks still queued run, so the journal is complete
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr

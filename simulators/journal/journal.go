@@ -32,6 +32,8 @@ type Entry struct {
 	Fault           string      `json:"fault,omitempty"`
 	Unmatched       bool        `json:"unmatched,omitempty"`  // no documented operation matched
 	Violations      []string    `json:"violations,omitempty"` // contract violations, request and response
+	// Unchecked: the contract check was shed under overload.
+	Unchecked bool `json:"unchecked,omitempty"`
 }
 
 // Filter selects entries; an empty field matches anything.
@@ -70,10 +72,10 @@ func pathOnly(p string) string {
 
 // Journal is a bounded ring of entries, safe for concurrent use.
 type Journal struct {
-	mu      sync.Mutex // guards ring, next, full, lastID
+	mu      sync.Mutex // guards ring, next, count, lastID
 	ring    []Entry
-	next    int  // index the next entry goes to
-	full    bool // the ring has wrapped at least once
+	next    int // index the next entry goes to: always lastID % len(ring)
+	count   int // entries kept
 	lastID  uint64
 	observe func(Entry) // called after each Add, outside the lock; may be nil
 }
@@ -100,17 +102,30 @@ func (j *Journal) Add(e Entry) Entry {
 	j.lastID++
 	e.ID = j.lastID
 	j.ring[j.next] = e
-	j.next++
-	if j.next == len(j.ring) {
-		j.next = 0
-		j.full = true
-	}
+	j.next = (j.next + 1) % len(j.ring)
+	j.count = min(j.count+1, len(j.ring))
 	obs := j.observe
 	j.mu.Unlock()
 	if obs != nil {
 		obs(e)
 	}
 	return e
+}
+
+// Annotate adds the contract check's outcome to an entry, if the ring
+// still holds it.
+func (j *Journal) Annotate(id uint64, violations []string, unchecked bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if id == 0 || id > j.lastID {
+		return
+	}
+	e := &j.ring[(id-1)%uint64(len(j.ring))]
+	if e.ID != id {
+		return // overwritten since
+	}
+	e.Violations = append(e.Violations, violations...)
+	e.Unchecked = e.Unchecked || unchecked
 }
 
 // List returns up to limit matching entries, newest first (all when limit <= 0).
@@ -145,10 +160,7 @@ func (j *Journal) Count(f Filter) int {
 func (j *Journal) Len() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.full {
-		return len(j.ring)
-	}
-	return j.next
+	return j.count
 }
 
 // Clear forgets every entry; IDs keep growing so a reader can tell.
@@ -156,15 +168,11 @@ func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	clear(j.ring)
-	j.next, j.full = 0, false
+	j.count = 0
 }
 
 func (j *Journal) eachNewestFirst(f func(*Entry) bool) {
-	n := j.next
-	if j.full {
-		n = len(j.ring)
-	}
-	for k := 1; k <= n; k++ {
+	for k := 1; k <= j.count; k++ {
 		i := (j.next - k + len(j.ring)) % len(j.ring)
 		if !f(&j.ring[i]) {
 			return

@@ -81,3 +81,23 @@ func TestJournal_ConcurrentUse(t *testing.T) {
 		t.Fatalf("Len = %d, want 50", j.Len())
 	}
 }
+
+func TestJournal_Annotate(t *testing.T) {
+	j := New(2)
+	a := j.Add(Entry{Path: "/a"})
+	j.Clear()
+	b := j.Add(Entry{Path: "/b"})
+	j.Annotate(b.ID, []string{"v"}, false)
+	j.Annotate(a.ID, []string{"lost"}, false) // cleared: nothing to annotate
+	c := j.Add(Entry{Path: "/c"})
+	j.Add(Entry{Path: "/d"}) // overwrites b's slot
+	j.Annotate(b.ID, []string{"late"}, false)
+	j.Annotate(c.ID, nil, true)
+	got := j.List(Filter{}, 0)
+	if len(got) != 2 || got[0].Path != "/d" || got[1].Path != "/c" || !got[1].Unchecked || len(got[1].Violations) != 0 {
+		t.Fatalf("entries = %+v", got)
+	}
+	if len(got[0].Violations) != 0 {
+		t.Fatal("an annotation reached an entry that replaced its own")
+	}
+}

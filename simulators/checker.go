@@ -1,0 +1,117 @@
+package simulators
+
+import (
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/simulators/journal"
+)
+
+// checkQueueSize bounds the contract checks waiting to run. Beyond it, under
+// a load no test needs to be checked at (a load test of the system calling
+// the stack), checks are shed and the journal entry says so: answers are
+// never slowed to check them.
+const checkQueueSize = 4096
+
+// answered is one answer the vendor gave in an exchange.
+type answered struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// checkJob is one exchange whose contract check runs off the hot path.
+type checkJob struct {
+	v       *contracts.Validator
+	id      uint64 // journal entry to annotate
+	r       *http.Request
+	path    string // documented path (vendors that match loosely)
+	body    []byte
+	answers []answered
+}
+
+// checker runs contract checks in the background and writes the
+// violations into the journal entries; Sync waits for them.
+type checker struct {
+	journal *journal.Journal
+	jobs    chan checkJob
+	shed    atomic.Int64
+
+	mu      sync.Mutex // guards pending, stopped and sends on jobs
+	idle    *sync.Cond // signalled when pending drops to zero
+	pending int        // jobs queued or running
+	stopped bool       // jobs is closed: a late request (a hijacked connection's) is checked in place
+	done    chan struct{}
+}
+
+func newChecker(j *journal.Journal) *checker {
+	c := &checker{journal: j, jobs: make(chan checkJob, checkQueueSize), done: make(chan struct{})}
+	c.idle = sync.NewCond(&c.mu)
+	return c
+}
+
+// start runs the worker; stop ends it.
+func (c *checker) start() { go c.run() }
+
+func (c *checker) run() {
+	defer close(c.done)
+	for job := range c.jobs {
+		c.journal.Annotate(job.id, check(job), false)
+		c.mu.Lock()
+		c.pending--
+		if c.pending == 0 {
+			c.idle.Broadcast()
+		}
+		c.mu.Unlock()
+	}
+}
+
+// check runs the whole contract check of an exchange.
+func check(job checkJob) []string {
+	x, violations := job.v.Request(job.r, job.path, job.body)
+	for _, a := range job.answers {
+		violations = append(violations, x.Response(a.status, a.header, a.body)...)
+	}
+	return violations
+}
+
+// submit queues a check, or sheds it when the queue is full.
+func (c *checker) submit(job checkJob) {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		c.journal.Annotate(job.id, check(job), false)
+		return
+	}
+	select {
+	case c.jobs <- job:
+		c.pending++
+		c.mu.Unlock()
+	default:
+		c.mu.Unlock()
+		c.shed.Add(1)
+		c.journal.Annotate(job.id, nil, true)
+	}
+}
+
+// sync waits until every check submitted so far has run.
+func (c *checker) sync() {
+	c.mu.Lock()
+	for c.pending > 0 {
+		c.idle.Wait()
+	}
+	c.mu.Unlock()
+}
+
+// stop runs the checks still queued and ends the worker.
+func (c *checker) stop() {
+	c.mu.Lock()
+	if !c.stopped {
+		c.stopped = true
+		close(c.jobs)
+	}
+	c.mu.Unlock()
+	<-c.done
+}
