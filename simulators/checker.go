@@ -1,7 +1,9 @@
 package simulators
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -30,7 +32,11 @@ type checkJob struct {
 	path    string // documented path (vendors that match loosely)
 	body    []byte
 	answers []answered
+	minted  []string // tokens in the answers, masked in the verdict cache's key
 }
+
+// verdictCacheSize bounds the checker's memory of verdicts.
+const verdictCacheSize = 4096
 
 // checker runs contract checks in the background and writes the
 // violations into the journal entries; Sync waits for them.
@@ -44,6 +50,11 @@ type checker struct {
 	pending int        // jobs queued or running
 	stopped bool       // jobs is closed: a late request (a hijacked connection's) is checked in place
 	done    chan struct{}
+
+	// verdicts remembers the check of an exchange by its bytes (minted
+	// tokens masked): repeated traffic, a load test's, is checked once.
+	// Only the worker goroutine uses it.
+	verdicts map[string][]string
 }
 
 func newChecker(j *journal.Journal) *checker {
@@ -58,7 +69,7 @@ func (c *checker) start() { go c.run() }
 func (c *checker) run() {
 	defer close(c.done)
 	for job := range c.jobs {
-		c.journal.Annotate(job.id, check(job), false)
+		c.journal.Annotate(job.id, c.cachedCheck(job), false)
 		c.mu.Lock()
 		c.pending--
 		if c.pending == 0 {
@@ -66,6 +77,41 @@ func (c *checker) run() {
 		}
 		c.mu.Unlock()
 	}
+}
+
+// cachedCheck is check, remembered by the exchange's bytes.
+func (c *checker) cachedCheck(job checkJob) []string {
+	key := verdictKey(job)
+	if v, ok := c.verdicts[key]; ok {
+		return v
+	}
+	v := check(job)
+	if c.verdicts == nil || len(c.verdicts) >= verdictCacheSize {
+		c.verdicts = make(map[string][]string)
+	}
+	c.verdicts[key] = v
+	return v
+}
+
+// verdictKey is everything a check reads: method, path, query, the
+// headers that matter, the body, and each answer with its minted tokens
+// masked (the first token of a shape was checked whole).
+func verdictKey(job checkJob) string {
+	var b strings.Builder
+	r := job.r
+	auth, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	for _, part := range []string{r.Method, job.path, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), auth, string(job.body)} {
+		b.WriteString(part)
+		b.WriteByte(0)
+	}
+	for _, a := range job.answers {
+		body := string(a.body)
+		for _, t := range job.minted {
+			body = strings.ReplaceAll(body, t, "\x01")
+		}
+		fmt.Fprintf(&b, "%d\x00%s\x00%s\x00%s\x00", a.status, a.header.Get("Content-Type"), a.header.Get("Www-Authenticate"), body)
+	}
+	return b.String()
 }
 
 // check runs the whole contract check of an exchange.

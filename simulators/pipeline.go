@@ -228,7 +228,10 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	}
 	e = p.journal.Add(e)
 	if x.checkable && x.check == nil {
-		p.checker.submit(checkJob{v: p.validator, id: e.ID, r: r, path: x.call.Path, body: x.body, answers: x.answers})
+		p.checker.submit(checkJob{v: p.validator, id: e.ID, r: r, path: x.call.Path, body: x.body, answers: x.answers, minted: minted})
+	}
+	if !p.log.Enabled(r.Context(), slog.LevelInfo) {
+		return
 	}
 	attrs := []any{
 		slog.String("vendor", e.Vendor), slog.String("method", e.Method), slog.String("path", r.URL.Path),

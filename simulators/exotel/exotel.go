@@ -80,12 +80,17 @@ type Options struct {
 type Simulator struct {
 	fx     Fixtures
 	clock  clock.Clock
-	key    *rsa.PrivateKey
-	kid    string
+	signer func() signer // the key, made or parsed when first needed: RSA generation is slow
 	router *mux.Router
 
 	mu          sync.Mutex            // guards credentials
 	credentials map[string]credential // by username
+}
+
+// signer is the admin tokens' key and its id in the JWKS.
+type signer struct {
+	key *rsa.PrivateKey
+	kid string
 }
 
 // credential is a registered Basic username/password.
@@ -123,12 +128,14 @@ func New(opts Options) *Simulator {
 	if s.clock == nil {
 		s.clock = clock.NewSimulated()
 	}
-	s.key = s.fx.key
-	if s.key == nil {
-		s.key = processKey()
-	}
-	sum := sha256.Sum256(s.key.PublicKey.N.Bytes())
-	s.kid = hex.EncodeToString(sum[:8])
+	s.signer = sync.OnceValue(func() signer {
+		key := s.fx.key
+		if key == nil {
+			key = processKey()
+		}
+		sum := sha256.Sum256(key.PublicKey.N.Bytes())
+		return signer{key: key, kid: hex.EncodeToString(sum[:8])}
+	})
 
 	r := mux.NewRouter()
 	r.HandleFunc(PathLogin, s.loginPage).Methods(http.MethodGet)
@@ -246,8 +253,9 @@ func (s *Simulator) AdminToken(admin string) (string, error) {
 		},
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodRS512, claims)
-	t.Header["kid"] = s.kid
-	return t.SignedString(s.key)
+	sg := s.signer()
+	t.Header["kid"] = sg.kid
+	return t.SignedString(sg.key)
 }
 
 // adminClaims is what an admin bearer token says.
@@ -267,7 +275,7 @@ func (s *Simulator) checkBearer(r *http.Request) (*adminClaims, string) {
 	}
 	var claims adminClaims
 	_, err := jwt.ParseWithClaims(strings.TrimSpace(raw), &claims,
-		func(*jwt.Token) (any, error) { return &s.key.PublicKey, nil },
+		func(*jwt.Token) (any, error) { return &s.signer().key.PublicKey, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodRS512.Alg()}),
 		jwt.WithTimeFunc(s.clock.Now),
 		jwt.WithIssuer(Issuer),
@@ -284,9 +292,10 @@ func (s *Simulator) checkBearer(r *http.Request) (*adminClaims, string) {
 
 // jwks publishes the public key.
 func (s *Simulator) jwks(w http.ResponseWriter, _ *http.Request) {
-	pub := s.key.PublicKey
+	sg := s.signer()
+	pub := sg.key.PublicKey
 	writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{{
-		"kty": "RSA", "use": "sig", "alg": "RS512", "kid": s.kid,
+		"kty": "RSA", "use": "sig", "alg": "RS512", "kid": sg.kid,
 		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
 		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 	}}})

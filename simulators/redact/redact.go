@@ -101,7 +101,11 @@ func (p Policy) Body(contentType string, body []byte) string {
 	if len(body) == 0 {
 		return ""
 	}
-	return jwtPattern.ReplaceAllString(p.body(contentType, body), Mask)
+	out := p.body(contentType, body)
+	if strings.Contains(out, "eyJ") {
+		out = jwtPattern.ReplaceAllString(out, Mask)
+	}
+	return out
 }
 
 func (p Policy) body(contentType string, body []byte) string {
@@ -119,7 +123,22 @@ func (p Policy) body(contentType string, body []byte) string {
 	case mt == "application/x-www-form-urlencoded" || bytes.IndexByte(body, '=') > 0:
 		return p.Query(string(body))
 	}
+	if !p.mentionsSecret(body) {
+		return string(body)
+	}
 	return p.pattern.ReplaceAllString(string(body), "${1}"+Mask)
+}
+
+// mentionsSecret is a cheap look for a secret field's name before the
+// fallback pattern runs: most bodies that do not parse name none.
+func (p Policy) mentionsSecret(body []byte) bool {
+	lower := bytes.ToLower(body)
+	for name := range p.fields {
+		if bytes.Contains(lower, []byte(name)) {
+			return true
+		}
+	}
+	return false
 }
 
 type span struct{ start, end int }

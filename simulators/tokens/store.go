@@ -21,8 +21,9 @@ var (
 )
 
 // DefaultMaxTokens bounds a store so a long load test cannot grow it without
-// end; the oldest tokens are forgotten first.
-const DefaultMaxTokens = 50_000
+// end; the oldest tokens are forgotten first (a token from 20,000 logins ago
+// then answers as unknown).
+const DefaultMaxTokens = 20_000
 
 // Token is one minted token.
 type Token struct {
