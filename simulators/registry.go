@@ -19,9 +19,17 @@ import (
 type vendorSpec struct {
 	name      string
 	offset    int // port = port base + offset; fixed per vendor so ports never move
-	build     func(fx fixtureFile, c clock.Clock) (vendor.Simulator, error)
+	build     func(fx fixtureFile, env buildEnv) (vendor.Simulator, error)
 	endpoints func() []vendor.Endpoint
 }
+
+// buildEnv is what every simulator of a stack shares.
+type buildEnv struct {
+	clock     clock.Clock
+	maxTokens int // per vendor; 0 for tokens.DefaultMaxTokens
+}
+
+func (e buildEnv) store() *tokens.Store { return tokens.NewStore(e.clock).Limit(e.maxTokens) }
 
 // fixtureFile is a vendor's fixture file, by name and content.
 type fixtureFile struct {
@@ -31,28 +39,28 @@ type fixtureFile struct {
 
 // registry lists every vendor in port order.
 var registry = []vendorSpec{
-	{name: ucontact.Name, endpoints: ucontact.Endpoints, offset: 1, build: builder(ucontact.ParseFixtures, func(f *ucontact.Fixtures, c clock.Clock) vendor.Simulator {
-		return ucontact.New(ucontact.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
+	{name: ucontact.Name, endpoints: ucontact.Endpoints, offset: 1, build: builder(ucontact.ParseFixtures, func(f *ucontact.Fixtures, e buildEnv) vendor.Simulator {
+		return ucontact.New(ucontact.Options{Fixtures: f, Clock: e.clock, Tokens: e.store()})
 	})},
-	{name: crmcom.Name, endpoints: crmcom.Endpoints, offset: 2, build: builder(crmcom.ParseFixtures, func(f *crmcom.Fixtures, c clock.Clock) vendor.Simulator {
-		return crmcom.New(crmcom.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
+	{name: crmcom.Name, endpoints: crmcom.Endpoints, offset: 2, build: builder(crmcom.ParseFixtures, func(f *crmcom.Fixtures, e buildEnv) vendor.Simulator {
+		return crmcom.New(crmcom.Options{Fixtures: f, Clock: e.clock, Tokens: e.store()})
 	})},
-	{name: autoalert.Name, endpoints: autoalert.Endpoints, offset: 3, build: builder(autoalert.ParseFixtures, func(f *autoalert.Fixtures, c clock.Clock) vendor.Simulator {
-		return autoalert.New(autoalert.Options{Fixtures: f, Clock: c, Tokens: tokens.NewStore(c)})
+	{name: autoalert.Name, endpoints: autoalert.Endpoints, offset: 3, build: builder(autoalert.ParseFixtures, func(f *autoalert.Fixtures, e buildEnv) vendor.Simulator {
+		return autoalert.New(autoalert.Options{Fixtures: f, Clock: e.clock, Tokens: e.store()})
 	})},
-	{name: exotel.Name, endpoints: exotel.Endpoints, offset: 4, build: builder(exotel.ParseFixtures, func(f *exotel.Fixtures, c clock.Clock) vendor.Simulator {
-		return exotel.New(exotel.Options{Fixtures: f, Clock: c})
+	{name: exotel.Name, endpoints: exotel.Endpoints, offset: 4, build: builder(exotel.ParseFixtures, func(f *exotel.Fixtures, e buildEnv) vendor.Simulator {
+		return exotel.New(exotel.Options{Fixtures: f, Clock: e.clock})
 	})},
 }
 
 // builder joins a vendor's fixture parser and constructor into a build func.
-func builder[F any](parse func(string, []byte) (F, error), make func(*F, clock.Clock) vendor.Simulator) func(fixtureFile, clock.Clock) (vendor.Simulator, error) {
-	return func(fx fixtureFile, c clock.Clock) (vendor.Simulator, error) {
+func builder[F any](parse func(string, []byte) (F, error), make func(*F, buildEnv) vendor.Simulator) func(fixtureFile, buildEnv) (vendor.Simulator, error) {
+	return func(fx fixtureFile, env buildEnv) (vendor.Simulator, error) {
 		f, err := parse(fx.name, fx.data)
 		if err != nil {
 			return nil, err
 		}
-		return make(&f, c), nil
+		return make(&f, env), nil
 	}
 }
 

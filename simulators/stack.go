@@ -62,6 +62,9 @@ type Options struct {
 	ScenariosName string
 	// Activate switches these scenarios on at start.
 	Activate []string
+	// MaxTokens bounds each vendor's token store (default
+	// tokens.DefaultMaxTokens); the oldest tokens are forgotten first.
+	MaxTokens int
 }
 
 // Stack is a running set of simulators and their admin API.
@@ -151,7 +154,7 @@ func Start(opts Options) (*Stack, error) {
 		if err != nil {
 			return nil, err
 		}
-		sim, err := spec.build(fx, s.clock)
+		sim, err := spec.build(fx, buildEnv{clock: s.clock, maxTokens: opts.MaxTokens})
 		if err != nil {
 			return nil, err
 		}

@@ -131,7 +131,8 @@ func New(opts Options) *Simulator {
 		Authenticate: s.authenticate, Autologin: s.autologin, RenewToken: s.renewToken,
 		Logoff: s.logoff, GetUsers: s.getUsers,
 	}
-	r := mux.NewRouter()
+	// SkipClean: a vendor does not redirect /a/../b; such a path matches nothing.
+	r := mux.NewRouter().SkipClean(true)
 	for _, e := range endpoints {
 		r.MatcherFunc(pathFold(e.Path)).Handler(s.adapt(e.Name, handlers[e.Name]))
 	}

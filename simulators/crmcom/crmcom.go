@@ -86,7 +86,8 @@ func New(opts Options) *Simulator {
 		s.tokens = tokens.NewStore(s.clock)
 	}
 	_, _ = rand.Read(s.jwtSecret)
-	r := mux.NewRouter()
+	// SkipClean: a vendor does not redirect /a/../b; such a path matches nothing.
+	r := mux.NewRouter().SkipClean(true)
 	r.Handle(PathToken, s.adapt(s.login)).Methods(http.MethodPost)
 	r.Handle(PathRelease, s.adapt(s.release)).Methods(http.MethodPost)
 	r.Handle(PathShow, s.adapt(s.show)).Methods(http.MethodGet)

@@ -137,7 +137,8 @@ func New(opts Options) *Simulator {
 		return signer{key: key, kid: hex.EncodeToString(sum[:8])}
 	})
 
-	r := mux.NewRouter()
+	// SkipClean: a vendor does not redirect /a/../b; such a path matches nothing.
+	r := mux.NewRouter().SkipClean(true)
 	r.HandleFunc(PathLogin, s.loginPage).Methods(http.MethodGet)
 	r.HandleFunc(PathLogin, s.login).Methods(http.MethodPost)
 	r.HandleFunc(PathJWKS, s.jwks).Methods(http.MethodGet)

@@ -57,6 +57,16 @@ func NewStore(c clock.Clock) *Store {
 	return &Store{clock: c, max: DefaultMaxTokens, tokens: make(map[string]*stored)}
 }
 
+// Limit bounds the store to n tokens (n > 0), forgetting the oldest first.
+func (s *Store) Limit(n int) *Store {
+	if n > 0 {
+		s.mu.Lock()
+		s.max = n
+		s.mu.Unlock()
+	}
+	return s
+}
+
 // Add stores t, stamping IssuedAt and LastUsed with the clock when they are
 // zero, and returns what was stored. Under a Tracker that asks for it, the
 // token is stored already expired while the caller still sees its intended
