@@ -2,6 +2,7 @@ package simulators
 
 import (
 	"bytes"
+	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -131,7 +132,27 @@ func (s *Stack) adminHandler() http.Handler {
 	r.MethodNotAllowedHandler = adminJSON(func(r *http.Request) (any, error) {
 		return nil, &apiError{Status: http.StatusMethodNotAllowed, Msg: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)}
 	})
-	return http.MaxBytesHandler(r, MaxBodyBytes+1)
+	var h http.Handler = r
+	if s.opts.AdminToken != "" {
+		h = requireToken(s.opts.AdminToken, r)
+	}
+	return http.MaxBytesHandler(h, MaxBodyBytes+1)
+}
+
+// requireToken guards the admin API with a bearer token. The dashboard
+// page itself carries no data and is served to anyone; it asks for the
+// token and sends it with every call.
+func requireToken(token string, next http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, AdminPrefix+"/") &&
+			subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mockauth admin"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the admin API needs Authorization: Bearer <admin token>"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type healthAnswer struct {

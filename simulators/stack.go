@@ -62,9 +62,25 @@ type Options struct {
 	ScenariosName string
 	// Activate switches these scenarios on at start.
 	Activate []string
+	// AdminToken, when set, is required as "Authorization: Bearer TOKEN" on
+	// every admin API call. Binding to a non-loopback address needs one.
+	AdminToken string
 	// MaxTokens bounds each vendor's token store (default
 	// tokens.DefaultMaxTokens); the oldest tokens are forgotten first.
 	MaxTokens int
+}
+
+// ErrAdminExposed refuses an admin API reachable beyond this machine
+// without a token.
+var ErrAdminExposed = errors.New("admin API exposed without a token")
+
+// isLoopback reports whether an address is reached only from this machine.
+func isLoopback(bind string) bool {
+	if bind == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(bind)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Stack is a running set of simulators and their admin API.
@@ -118,6 +134,9 @@ func Start(opts Options) (*Stack, error) {
 	names := opts.Vendors
 	if len(names) == 0 {
 		names = VendorNames()
+	}
+	if !isLoopback(opts.Bind) && opts.AdminToken == "" {
+		return nil, fmt.Errorf("simulators: %w: %q is not a loopback address, and the admin API there would let anyone switch failures on: set an admin token (--admin-token)", ErrAdminExposed, opts.Bind)
 	}
 	if opts.Scenarios == nil {
 		opts.Scenarios, opts.ScenariosName = mockauth.DefaultScenarios, mockauth.DefaultScenariosName

@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/mockauth/mockauth/simulators"
@@ -24,13 +23,15 @@ func env(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	admin := fs.String("admin", "", "admin API base URL (default: from --bind and --port-base)")
 	bind := fs.String("bind", "127.0.0.1", "address the stack was started with")
 	portBase := fs.Int("port-base", simulators.DefaultPortBase, "port base the stack was started with")
+	token := fs.String("admin-token", os.Getenv("MOCKAUTH_ADMIN_TOKEN"), "the stack's admin token, if it has one (default $MOCKAUTH_ADMIN_TOKEN)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *admin == "" {
 		*admin = "http://" + net.JoinHostPort(*bind, strconv.Itoa(*portBase))
 	}
-	vendors, err := fetchVendors(ctx, strings.TrimSuffix(*admin, "/"))
+	var vendors []simulators.VendorInfo
+	err := call(ctx, http.MethodGet, strings.TrimSuffix(*admin, "/")+simulators.AdminPrefix+"/vendors", *token, &vendors)
 	if err != nil {
 		return err
 	}
@@ -48,28 +49,6 @@ func env(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
-}
-
-func fetchVendors(ctx context.Context, admin string) ([]simulators.VendorInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, admin+simulators.AdminPrefix+"/vendors", nil)
-	if err != nil {
-		return nil, fmt.Errorf("bad admin URL %q: %w", admin, err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot reach the admin API at %s (is 'mockauth serve' running?): %w", admin, err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("admin API at %s answered %s", admin, res.Status)
-	}
-	var vendors []simulators.VendorInfo
-	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&vendors); err != nil {
-		return nil, fmt.Errorf("admin API at %s answered something else than the vendor list: %w", admin, err)
-	}
-	return vendors, nil
 }
 
 // envName turns a vendor or field name into an environment variable part:

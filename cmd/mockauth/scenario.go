@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -36,6 +37,7 @@ func scenarioCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := flagSet("scenario "+verb, stderr)
 	admin := fs.String("admin", "http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(simulators.DefaultPortBase)), "admin API base URL")
 	ttl := fs.Duration("ttl", 0, "with activate: switch the scenario off after this long")
+	token := fs.String("admin-token", os.Getenv("MOCKAUTH_ADMIN_TOKEN"), "the stack's admin token, if it has one (default $MOCKAUTH_ADMIN_TOKEN)")
 	// The scenario name may come before or after the flags.
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -61,7 +63,7 @@ func scenarioCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			File      string            `json:"file"`
 			Scenarios []scenario.Status `json:"scenarios"`
 		}
-		if err := call(ctx, http.MethodGet, base, &ans); err != nil {
+		if err := call(ctx, http.MethodGet, base, *token, &ans); err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -86,7 +88,7 @@ func scenarioCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			u += "?ttl=" + ttl.String()
 		}
 		var st scenario.Status
-		if err := call(ctx, http.MethodPut, u, &st); err != nil {
+		if err := call(ctx, http.MethodPut, u, *token, &st); err != nil {
 			return err
 		}
 		if st.ExpiresAt != nil {
@@ -99,12 +101,12 @@ func scenarioCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 		var st scenario.Status
-		if err := call(ctx, http.MethodDelete, base+"/"+url.PathEscape(name), &st); err != nil {
+		if err := call(ctx, http.MethodDelete, base+"/"+url.PathEscape(name), *token, &st); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s off\n", st.Name)
 	case "reset":
-		if err := call(ctx, http.MethodDelete, base, nil); err != nil {
+		if err := call(ctx, http.MethodDelete, base, *token, nil); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "every scenario off")
@@ -116,12 +118,15 @@ func scenarioCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 // call makes one admin API call, turning its JSON error into an error.
-func call(ctx context.Context, method, u string, out any) error {
+func call(ctx context.Context, method, u, token string, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
 		return err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -124,3 +124,22 @@ func waitFor(t *testing.T, timeout time.Duration, cond func() bool, msg string) 
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestScenarioCLI_AdminToken(t *testing.T) {
+	stack, err := simulators.Start(simulators.Options{AdminToken: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"scenario", "list", "--admin", stack.AdminURL()}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "Bearer") {
+		t.Fatalf("list without the token: %d %q", code, errOut.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"scenario", "activate", "ucontact-slow", "--admin", stack.AdminURL(), "--admin-token", "tok"}, &out, &errOut); code != 0 {
+		t.Fatalf("activate with the token: %d %q", code, errOut.String())
+	}
+	if code := run(context.Background(), []string{"env", "--admin", stack.AdminURL(), "--admin-token", "tok"}, &out, &errOut); code != 0 {
+		t.Fatalf("env with the token: %d %q", code, errOut.String())
+	}
+}

@@ -30,6 +30,7 @@ type serveConfig struct {
 	Scenarios   string // file; "" for the embedded catalogue
 	Activate    []string
 	Watch       bool
+	AdminToken  string
 }
 
 // loadServe parses serve's flags into a config.
@@ -46,6 +47,7 @@ func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
 	fs.StringVar(&c.Scenarios, "scenarios", "", "scenarios file (default: the embedded scenarios.yaml)")
 	fs.Var((*stringsFlag)(&c.Activate), "activate", "switch this scenario on at start (repeatable)")
+	fs.StringVar(&c.AdminToken, "admin-token", os.Getenv("MOCKAUTH_ADMIN_TOKEN"), "require Authorization: Bearer TOKEN on the admin API (needed to bind beyond loopback; default $MOCKAUTH_ADMIN_TOKEN)")
 	fs.BoolVar(&c.Watch, "watch", false, "with --scenarios: reload the file when it changes; a bad file keeps the loaded scenarios")
 	if err := parse(fs, args); err != nil {
 		return c, err
@@ -68,6 +70,7 @@ func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
 func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 	o := simulators.Options{
 		Activate:    c.Activate,
+		AdminToken:  c.AdminToken,
 		Bind:        c.Bind,
 		PortBase:    c.PortBase,
 		FixturesDir: c.FixturesDir,
