@@ -115,18 +115,8 @@ var _ vendor.Simulator = (*Simulator)(nil)
 
 // New returns a Simulator.
 func New(opts Options) *Simulator {
-	s := &Simulator{clock: opts.Clock, tokens: opts.Tokens}
-	if opts.Fixtures != nil {
-		s.fx = *opts.Fixtures
-	} else {
-		s.fx = DefaultFixtures()
-	}
-	if s.clock == nil {
-		s.clock = clock.NewSimulated()
-	}
-	if s.tokens == nil {
-		s.tokens = tokens.NewStore(s.clock)
-	}
+	s := &Simulator{}
+	s.fx, s.clock, s.tokens = vendor.Defaults(opts.Fixtures, DefaultFixtures, opts.Clock, opts.Tokens)
 	handlers := map[string]func(*http.Request, map[string]string) reply{
 		Authenticate: s.authenticate, Autologin: s.autologin, RenewToken: s.renewToken,
 		Logoff: s.logoff, GetUsers: s.getUsers,

@@ -1,7 +1,6 @@
 package autoalert
 
 import (
-	"fmt"
 	"time"
 	_ "time/tzdata" // the timezone setting must load on machines without a zoneinfo database
 
@@ -84,13 +83,4 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 }
 
 // DefaultFixtures returns the embedded fixtures/autoalert.yaml.
-func DefaultFixtures() Fixtures {
-	name, data, err := fixtures.Default(Name)
-	if err == nil {
-		var f Fixtures
-		if f, err = ParseFixtures(name, data); err == nil {
-			return f
-		}
-	}
-	panic(fmt.Sprintf("autoalert: embedded fixtures are broken: %v", err))
-}
+func DefaultFixtures() Fixtures { return fixtures.MustParse(Name, ParseFixtures) }

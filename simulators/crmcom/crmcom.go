@@ -73,18 +73,8 @@ var _ vendor.Simulator = (*Simulator)(nil)
 
 // New returns a Simulator.
 func New(opts Options) *Simulator {
-	s := &Simulator{clock: opts.Clock, tokens: opts.Tokens, jwtSecret: make([]byte, 32)}
-	if opts.Fixtures != nil {
-		s.fx = *opts.Fixtures
-	} else {
-		s.fx = DefaultFixtures()
-	}
-	if s.clock == nil {
-		s.clock = clock.NewSimulated()
-	}
-	if s.tokens == nil {
-		s.tokens = tokens.NewStore(s.clock)
-	}
+	s := &Simulator{jwtSecret: make([]byte, 32)}
+	s.fx, s.clock, s.tokens = vendor.Defaults(opts.Fixtures, DefaultFixtures, opts.Clock, opts.Tokens)
 	_, _ = rand.Read(s.jwtSecret)
 	// SkipClean: a vendor does not redirect /a/../b; such a path matches nothing.
 	r := mux.NewRouter().SkipClean(true)

@@ -117,13 +117,4 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 }
 
 // DefaultFixtures returns the embedded fixtures/crmcom.yaml.
-func DefaultFixtures() Fixtures {
-	name, data, err := fixtures.Default(Name)
-	if err == nil {
-		var f Fixtures
-		if f, err = ParseFixtures(name, data); err == nil {
-			return f
-		}
-	}
-	panic(fmt.Sprintf("crmcom: embedded fixtures are broken: %v", err))
-}
+func DefaultFixtures() Fixtures { return fixtures.MustParse(Name, ParseFixtures) }

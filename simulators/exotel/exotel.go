@@ -119,15 +119,8 @@ var processKey = sync.OnceValue(func() *rsa.PrivateKey {
 
 // New returns a Simulator.
 func New(opts Options) *Simulator {
-	s := &Simulator{clock: opts.Clock, credentials: map[string]credential{}}
-	if opts.Fixtures != nil {
-		s.fx = *opts.Fixtures
-	} else {
-		s.fx = DefaultFixtures()
-	}
-	if s.clock == nil {
-		s.clock = clock.NewSimulated()
-	}
+	s := &Simulator{credentials: map[string]credential{}}
+	s.fx, s.clock, _ = vendor.Defaults(opts.Fixtures, DefaultFixtures, opts.Clock, nil)
 	s.signer = sync.OnceValue(func() signer {
 		key := s.fx.key
 		if key == nil {

@@ -101,13 +101,4 @@ func parseRSAKey(der []byte) (*rsa.PrivateKey, error) {
 }
 
 // DefaultFixtures returns the embedded fixtures/exotel.yaml.
-func DefaultFixtures() Fixtures {
-	name, data, err := fixtures.Default(Name)
-	if err == nil {
-		var f Fixtures
-		if f, err = ParseFixtures(name, data); err == nil {
-			return f
-		}
-	}
-	panic(fmt.Sprintf("exotel: embedded fixtures are broken: %v", err))
-}
+func DefaultFixtures() Fixtures { return fixtures.MustParse(Name, ParseFixtures) }

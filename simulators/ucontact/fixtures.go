@@ -1,7 +1,6 @@
 package ucontact
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/mockauth/mockauth/fixtures"
@@ -87,13 +86,4 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 }
 
 // DefaultFixtures returns the embedded fixtures/ucontact.yaml.
-func DefaultFixtures() Fixtures {
-	name, data, err := fixtures.Default(Name)
-	if err == nil {
-		var f Fixtures
-		if f, err = ParseFixtures(name, data); err == nil {
-			return f
-		}
-	}
-	panic(fmt.Sprintf("ucontact: embedded fixtures are broken: %v", err))
-}
+func DefaultFixtures() Fixtures { return fixtures.MustParse(Name, ParseFixtures) }

@@ -7,7 +7,12 @@
 // in, the vendor's documented error) it asks through this interface.
 package vendor
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/tokens"
+)
 
 // Endpoint is one documented operation of a vendor.
 type Endpoint struct {
@@ -66,4 +71,22 @@ func ScenariosOf[T any](logins map[string]T, scenario func(T) string) map[string
 		}
 	}
 	return out
+}
+
+// Defaults fills in what a simulator's options left empty: the embedded
+// fixtures, a fresh simulated clock, and a token store on that clock.
+func Defaults[F any](fx *F, embedded func() F, c clock.Clock, store *tokens.Store) (F, clock.Clock, *tokens.Store) {
+	var f F
+	if fx != nil {
+		f = *fx
+	} else {
+		f = embedded()
+	}
+	if c == nil {
+		c = clock.NewSimulated()
+	}
+	if store == nil {
+		store = tokens.NewStore(c)
+	}
+	return f, c, store
 }
