@@ -70,6 +70,12 @@ type Options struct {
 	MaxTokens int
 }
 
+// defaultCatalogue is the embedded scenarios.yaml, loaded once: a loaded
+// catalogue is read-only, and stacks are started per test.
+var defaultCatalogue = sync.OnceValues(func() (*scenario.Catalogue, error) {
+	return scenario.Load(mockauth.DefaultScenariosName, mockauth.DefaultScenarios, Vocabulary())
+})
+
 // ErrAdminExposed refuses an admin API reachable beyond this machine
 // without a token.
 var ErrAdminExposed = errors.New("admin API exposed without a token")
@@ -138,13 +144,16 @@ func Start(opts Options) (*Stack, error) {
 	if !isLoopback(opts.Bind) && opts.AdminToken == "" {
 		return nil, fmt.Errorf("simulators: %w: %q is not a loopback address, and the admin API there would let anyone switch failures on: set an admin token (--admin-token)", ErrAdminExposed, opts.Bind)
 	}
+	var cat *scenario.Catalogue
+	var err error
 	if opts.Scenarios == nil {
-		opts.Scenarios, opts.ScenariosName = mockauth.DefaultScenarios, mockauth.DefaultScenariosName
+		cat, err = defaultCatalogue()
+	} else {
+		if opts.ScenariosName == "" {
+			opts.ScenariosName = "scenarios"
+		}
+		cat, err = scenario.Load(opts.ScenariosName, opts.Scenarios, Vocabulary())
 	}
-	if opts.ScenariosName == "" {
-		opts.ScenariosName = "scenarios"
-	}
-	cat, err := scenario.Load(opts.ScenariosName, opts.Scenarios, Vocabulary())
 	if err != nil {
 		return nil, err
 	}
