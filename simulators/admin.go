@@ -117,6 +117,7 @@ func (s *Stack) adminHandler() http.Handler {
 	r.Handle(p("/requests/count"), adminJSON(s.countRequests)).Methods(http.MethodPost)
 	r.Handle(p("/requests/unmatched"), adminJSON(s.listUnmatched)).Methods(http.MethodGet)
 	r.Handle(p("/contracts"), adminJSON(s.listContracts)).Methods(http.MethodGet)
+	r.Handle(p("/postman"), adminJSON(s.postman)).Methods(http.MethodGet)
 	r.Handle(p("/contracts/{vendor}"), http.HandlerFunc(s.serveContract)).Methods(http.MethodGet)
 	r.Handle(p("/clock"), adminJSON(s.getClock)).Methods(http.MethodGet)
 	r.Handle(p("/clock"), adminJSON(s.moveClock)).Methods(http.MethodPost)

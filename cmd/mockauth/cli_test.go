@@ -132,3 +132,26 @@ func TestContractCheck_ExitCodes(t *testing.T) {
 		t.Fatalf("check without --base-url exited %d, want 2", code)
 	}
 }
+
+func TestLoadServe_Environment(t *testing.T) {
+	t.Setenv("MOCKAUTH_PORT_BASE", "12000")
+	t.Setenv("MOCKAUTH_STRICT", "true")
+	t.Setenv("MOCKAUTH_ACTIVATE", "ucontact-slow, crmcom-flaky")
+	t.Setenv("MOCKAUTH_ADMIN_TOKEN", "from-env")
+	t.Setenv("MOCKAUTH_JOURNAL_SIZE", "50")
+	var stderr bytes.Buffer
+	c, err := loadServe([]string{"--journal-size", "70"}, &stderr)
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if c.PortBase != 12000 || !c.Strict || strings.Join(c.Activate, ",") != "ucontact-slow,crmcom-flaky" || c.AdminToken != "from-env" {
+		t.Fatalf("config from the environment = %+v", c)
+	}
+	if c.JournalSize != 70 {
+		t.Fatalf("journal size = %d: the flag must win over MOCKAUTH_JOURNAL_SIZE", c.JournalSize)
+	}
+	t.Setenv("MOCKAUTH_PORT_BASE", "many")
+	if _, err := loadServe(nil, &stderr); err == nil || !strings.Contains(stderr.String(), `MOCKAUTH_PORT_BASE="many"`) {
+		t.Fatalf("a bad environment value: %v %s", err, stderr.String())
+	}
+}

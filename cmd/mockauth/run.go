@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 )
@@ -127,6 +128,34 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	return nil
+}
+
+// fromEnv sets every flag the command line left unset from its
+// environment variable, MOCKAUTH_ and the flag's name in capitals with
+// dashes as underscores (--port-base: MOCKAUTH_PORT_BASE). Flags win. A
+// repeatable flag takes a comma-separated list.
+func fromEnv(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "MOCKAUTH_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v, ok := os.LookupEnv(name)
+		if set[f.Name] || !ok || err != nil {
+			return
+		}
+		values := []string{v}
+		if _, repeatable := f.Value.(*stringsFlag); repeatable {
+			values = strings.Split(v, ",")
+		}
+		for _, one := range values {
+			if e := fs.Set(f.Name, strings.TrimSpace(one)); e != nil {
+				err = fmt.Errorf("%s=%q: %v", name, v, e)
+				return
+			}
+		}
+	})
+	return err
 }
 
 // stringsFlag is a repeatable string flag.

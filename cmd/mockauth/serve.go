@@ -47,10 +47,14 @@ func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
 	fs.StringVar(&c.Scenarios, "scenarios", "", "scenarios file (default: the embedded scenarios.yaml)")
 	fs.Var((*stringsFlag)(&c.Activate), "activate", "switch this scenario on at start (repeatable)")
-	fs.StringVar(&c.AdminToken, "admin-token", os.Getenv("MOCKAUTH_ADMIN_TOKEN"), "require Authorization: Bearer TOKEN on the admin API (needed to bind beyond loopback; default $MOCKAUTH_ADMIN_TOKEN)")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "require Authorization: Bearer TOKEN on the admin API (needed to bind beyond loopback)")
 	fs.BoolVar(&c.Watch, "watch", false, "with --scenarios: reload the file when it changes; a bad file keeps the loaded scenarios")
 	if err := parse(fs, args); err != nil {
 		return c, err
+	}
+	if err := fromEnv(fs); err != nil {
+		fmt.Fprintf(stderr, "mockauth serve: %v\n", err)
+		return c, errUsage
 	}
 	if c.PortBase < 0 || c.PortBase+4 > 65535 {
 		fmt.Fprintf(stderr, "mockauth serve: --port-base %d leaves no room for five ports\n", c.PortBase)
