@@ -1,6 +1,8 @@
 package simulators
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"sync"
 
 	"github.com/mockauth/mockauth/contracts"
@@ -26,10 +28,30 @@ type vendorSpec struct {
 // buildEnv is what every simulator of a stack shares.
 type buildEnv struct {
 	clock     clock.Clock
-	maxTokens int // per vendor; 0 for tokens.DefaultMaxTokens
+	maxTokens int            // per vendor; 0 for tokens.DefaultMaxTokens
+	signer    *tokens.Signer // nil: tokens are this process's alone
+	secret    string         // the shared token secret, "" without one
 }
 
-func (e buildEnv) store() *tokens.Store { return tokens.NewStore(e.clock).Limit(e.maxTokens) }
+// store is a vendor's token store, shared with other replicas when the
+// stack has a token secret.
+func (e buildEnv) store(vendor string, logins []string, decode func(string) ([16]byte, bool)) *tokens.Store {
+	st := tokens.NewStore(e.clock).Limit(e.maxTokens)
+	if e.signer != nil {
+		st.Share(&tokens.Sharing{Signer: e.signer, Vendor: vendor, Subjects: logins, Decode: decode})
+	}
+	return st
+}
+
+// derive is a key for one use, from the shared secret (nil without one).
+func (e buildEnv) derive(use string) []byte {
+	if e.secret == "" {
+		return nil
+	}
+	h := hmac.New(sha256.New, []byte(e.secret))
+	h.Write([]byte(use))
+	return h.Sum(nil)
+}
 
 // fixtureFile is a vendor's fixture file, by name and content.
 type fixtureFile struct {
@@ -40,13 +62,13 @@ type fixtureFile struct {
 // registry lists every vendor in port order.
 var registry = []vendorSpec{
 	{name: ucontact.Name, endpoints: ucontact.Endpoints, offset: 1, build: builder(ucontact.ParseFixtures, func(f *ucontact.Fixtures, e buildEnv) vendor.Simulator {
-		return ucontact.New(ucontact.Options{Fixtures: f, Clock: e.clock, Tokens: e.store()})
+		return ucontact.New(ucontact.Options{Fixtures: f, Clock: e.clock, Tokens: e.store(ucontact.Name, ucontact.Logins(f), ucontact.TokenID)})
 	})},
 	{name: crmcom.Name, endpoints: crmcom.Endpoints, offset: 2, build: builder(crmcom.ParseFixtures, func(f *crmcom.Fixtures, e buildEnv) vendor.Simulator {
-		return crmcom.New(crmcom.Options{Fixtures: f, Clock: e.clock, Tokens: e.store()})
+		return crmcom.New(crmcom.Options{Fixtures: f, Clock: e.clock, Tokens: e.store(crmcom.Name, crmcom.Logins(f), crmcom.TokenID), JWTSecret: e.derive("crmcom-jwt")})
 	})},
 	{name: autoalert.Name, endpoints: autoalert.Endpoints, offset: 3, build: builder(autoalert.ParseFixtures, func(f *autoalert.Fixtures, e buildEnv) vendor.Simulator {
-		return autoalert.New(autoalert.Options{Fixtures: f, Clock: e.clock, Tokens: e.store()})
+		return autoalert.New(autoalert.Options{Fixtures: f, Clock: e.clock, Tokens: e.store(autoalert.Name, autoalert.Logins(f), autoalert.TokenID)})
 	})},
 	{name: exotel.Name, endpoints: exotel.Endpoints, offset: 4, build: builder(exotel.ParseFixtures, func(f *exotel.Fixtures, e buildEnv) vendor.Simulator {
 		return exotel.New(exotel.Options{Fixtures: f, Clock: e.clock})

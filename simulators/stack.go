@@ -20,6 +20,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
+	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -65,6 +66,11 @@ type Options struct {
 	// AdminToken, when set, is required as "Authorization: Bearer TOKEN" on
 	// every admin API call. Binding to a non-loopback address needs one.
 	AdminToken string
+	// TokenSecret makes every token verifiable by any stack with the same
+	// secret (shared-nothing replicas): uContact, CRM.COM and AutoAlert
+	// derive their tokens' random part from an HMAC over vendor, login and
+	// expiry. Exotel's admin tokens need the fixture's signingKey shared.
+	TokenSecret string
 	// MaxTokens bounds each vendor's token store (default
 	// tokens.DefaultMaxTokens); the oldest tokens are forgotten first.
 	MaxTokens int
@@ -182,7 +188,11 @@ func Start(opts Options) (*Stack, error) {
 		if err != nil {
 			return nil, err
 		}
-		sim, err := spec.build(fx, buildEnv{clock: s.clock, maxTokens: opts.MaxTokens})
+		env := buildEnv{clock: s.clock, maxTokens: opts.MaxTokens, secret: opts.TokenSecret}
+		if opts.TokenSecret != "" {
+			env.signer = tokens.NewSigner(opts.TokenSecret)
+		}
+		sim, err := spec.build(fx, env)
 		if err != nil {
 			return nil, err
 		}

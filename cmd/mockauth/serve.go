@@ -31,6 +31,7 @@ type serveConfig struct {
 	Activate    []string
 	Watch       bool
 	AdminToken  string
+	TokenSecret string
 }
 
 // loadServe parses serve's flags into a config.
@@ -48,6 +49,7 @@ func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.Scenarios, "scenarios", "", "scenarios file (default: the embedded scenarios.yaml)")
 	fs.Var((*stringsFlag)(&c.Activate), "activate", "switch this scenario on at start (repeatable)")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "require Authorization: Bearer TOKEN on the admin API (needed to bind beyond loopback)")
+	fs.StringVar(&c.TokenSecret, "token-secret", "", "sign tokens so any replica with the same secret honours them (shared-nothing replicas)")
 	fs.BoolVar(&c.Watch, "watch", false, "with --scenarios: reload the file when it changes; a bad file keeps the loaded scenarios")
 	if err := parse(fs, args); err != nil {
 		return c, err
@@ -75,6 +77,7 @@ func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 	o := simulators.Options{
 		Activate:    c.Activate,
 		AdminToken:  c.AdminToken,
+		TokenSecret: c.TokenSecret,
 		Bind:        c.Bind,
 		PortBase:    c.PortBase,
 		FixturesDir: c.FixturesDir,

@@ -21,6 +21,7 @@ package autoalert
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -272,16 +273,27 @@ func (s *Simulator) brokenBody(endpoint string) reply {
 	return failedAuth(http.StatusBadRequest, MsgBrokenBody)
 }
 
-// session is what a token carries.
-type session struct{ user string }
-
 func (s *Simulator) mint(ctx context.Context, user string) tokens.Token {
+	expires := s.clock.Now().Add(s.fx.Settings.TokenLifetime)
 	return s.tokens.Add(ctx, tokens.Token{
-		Value:     uuid.NewString(),
+		Value:     uuid.UUID(s.tokens.NewID(ctx, user, expires)).String(),
 		Subject:   user,
-		ExpiresAt: s.clock.Now().Add(s.fx.Settings.TokenLifetime),
-		Data:      session{user},
+		ExpiresAt: expires,
 	})
+}
+
+// Logins lists a fixture's users, sorted: a shared token carries an index
+// into them.
+func Logins(f *Fixtures) []string {
+	out := slices.Collect(maps.Keys(f.Users))
+	slices.Sort(out)
+	return out
+}
+
+// TokenID is the id a GUID token is.
+func TokenID(value string) ([16]byte, bool) {
+	u, err := uuid.Parse(value)
+	return u, err == nil
 }
 
 // expiration writes a time as the service does: seven fractional digits and
@@ -344,7 +356,7 @@ func (s *Simulator) checkToken(value string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return t.Data.(session).user, true
+	return t.Subject, true
 }
 
 func (s *Simulator) renewToken(r *http.Request, m map[string]string) reply {

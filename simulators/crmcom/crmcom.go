@@ -15,7 +15,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -58,6 +60,9 @@ type Options struct {
 	Fixtures *Fixtures
 	Clock    clock.Clock
 	Tokens   *tokens.Store
+	// JWTSecret signs the tokens of the jwt-two-hours setting (default:
+	// random); replicas that share it honour each other's JWTs.
+	JWTSecret []byte
 }
 
 // Simulator is the CRM.COM fake. It is an http.Handler.
@@ -75,7 +80,11 @@ var _ vendor.Simulator = (*Simulator)(nil)
 func New(opts Options) *Simulator {
 	s := &Simulator{jwtSecret: make([]byte, 32)}
 	s.fx, s.clock, s.tokens = vendor.Defaults(opts.Fixtures, DefaultFixtures, opts.Clock, opts.Tokens)
-	_, _ = rand.Read(s.jwtSecret)
+	if opts.JWTSecret != nil {
+		s.jwtSecret = opts.JWTSecret
+	} else {
+		_, _ = rand.Read(s.jwtSecret)
+	}
 	// SkipClean: a vendor does not redirect /a/../b; such a path matches nothing.
 	r := mux.NewRouter().SkipClean(true)
 	r.Handle(PathToken, s.adapt(s.login)).Methods(http.MethodPost)
@@ -312,7 +321,9 @@ func (s *Simulator) mint(ctx context.Context, user, organisation, unit string) s
 	t := tokens.Token{Subject: user, Data: tokenData{organisation, unit}}
 	switch s.fx.Settings.Tokens {
 	case TokensHourIdle:
-		t.Value, t.IdleFor = randomHex(), time.Hour
+		// Across replicas an idle token is honoured an hour from issue:
+		// its last use is state they do not share.
+		t.Value, t.IdleFor = s.hexToken(ctx, user, now.Add(time.Hour)), time.Hour
 	case TokensJWTTwoHours:
 		t.ExpiresAt = now.Add(2 * time.Hour)
 		claims := jwt.MapClaims{"sub": user, "organisation": organisation, "unit": unit,
@@ -323,16 +334,42 @@ func (s *Simulator) mint(ctx context.Context, user, organisation, unit string) s
 		}
 		t.Value = signed
 	default:
-		t.Value, t.ExpiresAt = randomHex(), now.Add(time.Hour)
+		t.ExpiresAt = now.Add(time.Hour)
+		t.Value = s.hexToken(ctx, user, t.ExpiresAt)
 	}
 	return s.tokens.Add(ctx, t).Value
 }
 
-// randomHex is a token as the page shows them: 32 upper-case hex digits.
+// hexToken is a token as the page shows them: 32 upper-case hex digits.
+func (s *Simulator) hexToken(ctx context.Context, user string, expires time.Time) string {
+	id := s.tokens.NewID(ctx, user, expires)
+	return strings.ToUpper(hex.EncodeToString(id[:]))
+}
+
+// randomHex is 32 random upper-case hex digits (a JWT's id).
 func randomHex() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+// Logins lists a fixture's users, sorted: a shared token carries an index
+// into them.
+func Logins(f *Fixtures) []string {
+	out := slices.Collect(maps.Keys(f.Users))
+	slices.Sort(out)
+	return out
+}
+
+// TokenID is the id 32 hex digits spell.
+func TokenID(value string) ([16]byte, bool) {
+	var id [16]byte
+	b, err := hex.DecodeString(value)
+	if err != nil || len(b) != 16 {
+		return id, false
+	}
+	copy(id[:], b)
+	return id, true
 }
 
 // checkToken maps the store's verdict to the envelope's errors.
@@ -341,13 +378,31 @@ func (s *Simulator) checkToken(value string) (tokens.Token, response, bool) {
 		return tokens.Token{}, fail(CodeMandatoryFieldMissing, "token"), false
 	}
 	t, err := s.tokens.Check(value)
+	if errors.Is(err, tokens.ErrUnknown) && s.fx.Settings.Tokens == TokensJWTTwoHours {
+		t, err = s.checkJWT(value)
+	}
 	switch {
-	case err == tokens.ErrExpired:
+	case errors.Is(err, tokens.ErrExpired):
 		return t, fail(CodeTokenExpired), false
 	case err != nil:
 		return t, fail(CodeInvalidToken), false
 	}
 	return t, response{}, true
+}
+
+// checkJWT honours a JWT this store did not mint (another replica's, when
+// they share the secret).
+func (s *Simulator) checkJWT(value string) (tokens.Token, error) {
+	var claims jwt.RegisteredClaims
+	_, err := jwt.ParseWithClaims(value, &claims, func(*jwt.Token) (any, error) { return s.jwtSecret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithTimeFunc(s.clock.Now), jwt.WithExpirationRequired())
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return tokens.Token{}, tokens.ErrExpired
+	case err != nil:
+		return tokens.Token{}, tokens.ErrUnknown
+	}
+	return tokens.Token{Value: value, Subject: claims.Subject, ExpiresAt: claims.ExpiresAt.Time}, nil
 }
 
 func (s *Simulator) release(r *http.Request) response {

@@ -7,6 +7,7 @@ package tokens
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"sync"
 	"time"
@@ -47,9 +48,64 @@ type Store struct {
 	clock clock.Clock
 	max   int
 
-	mu     sync.Mutex         // guards tokens and order
+	mu     sync.Mutex         // guards tokens, order and revoked
 	tokens map[string]*stored // by Value
 	order  []string           // insertion order, for eviction; may hold ended values
+
+	sharing *Sharing        // nil: tokens live only in this store
+	revoked map[string]bool // with sharing: ended here, so no longer honoured by signature
+	revOrd  []string        // revoked's insertion order, for its bound
+}
+
+// Share makes the store's ids signed, and honours signed tokens minted by
+// other replicas holding the same secret. A token ended on another
+// replica is still honoured here until it expires: ends are the one state
+// replicas do not share.
+func (s *Store) Share(sh *Sharing) *Store {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sharing, s.revoked = sh, map[string]bool{}
+	return s
+}
+
+// NewID returns the 16 bytes a vendor turns into a visible token for a
+// login: random, or signed when the store is shared. A token minted under
+// a token-expired fault is signed already expired, so other replicas
+// refuse it too.
+func (s *Store) NewID(ctx context.Context, login string, expires time.Time) [16]byte {
+	if s.sharing == nil || s.sharing.Signer == nil {
+		var id [16]byte
+		_, _ = rand.Read(id[:])
+		return id
+	}
+	if tr := trackerFrom(ctx); tr != nil && tr.mintExpired {
+		expires = s.clock.Now().Add(-time.Second)
+	}
+	if expires.IsZero() {
+		expires = s.clock.Now().Add(100 * 365 * 24 * time.Hour)
+	}
+	return s.sharing.Signer.Seal(s.sharing.Vendor, s.sharing.SubjectIndex(login), expires)
+}
+
+// remote checks a token this store did not mint, by its signature.
+func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
+	sh := s.sharing
+	if sh == nil || sh.Signer == nil || sh.Decode == nil || s.revoked[value] {
+		return Token{}, ErrUnknown
+	}
+	id, ok := sh.Decode(value)
+	if !ok {
+		return Token{}, ErrUnknown
+	}
+	idx, exp, ok := sh.Signer.Open(sh.Vendor, id)
+	if !ok || int(idx) >= len(sh.Subjects) {
+		return Token{}, ErrUnknown
+	}
+	t := Token{Value: value, Subject: sh.Subjects[idx], ExpiresAt: exp, LastUsed: now}
+	if !now.Before(exp) {
+		return t, ErrExpired
+	}
+	return t, nil
 }
 
 // NewStore returns an empty store on the given clock.
@@ -120,7 +176,7 @@ func (s *Store) Check(value string) (Token, error) {
 	defer s.mu.Unlock()
 	st, ok := s.tokens[value]
 	if !ok {
-		return Token{}, ErrUnknown
+		return s.remoteLocked(value, now)
 	}
 	if st.expiredAtMint || expired(st.Token, now) {
 		return st.Token, ErrExpired
@@ -143,17 +199,32 @@ func (s *Store) Valid(value string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, ok := s.tokens[value]
-	return ok && !st.expiredAtMint && !expired(st.Token, now)
+	if !ok {
+		_, err := s.remoteLocked(value, now)
+		return err == nil
+	}
+	return !st.expiredAtMint && !expired(st.Token, now)
 }
 
 // Revoke ends a token; it reports ErrUnknown when there was none.
 func (s *Store) Revoke(value string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.tokens[value]; !ok {
-		return ErrUnknown
+	_, local := s.tokens[value]
+	if !local {
+		if _, err := s.remoteLocked(value, s.clock.Now()); err != nil {
+			return ErrUnknown
+		}
 	}
 	delete(s.tokens, value)
+	if s.revoked != nil {
+		s.revoked[value] = true
+		s.revOrd = append(s.revOrd, value)
+		for len(s.revOrd) > s.max {
+			delete(s.revoked, s.revOrd[0])
+			s.revOrd = s.revOrd[1:]
+		}
+	}
 	return nil
 }
 
@@ -170,6 +241,9 @@ func (s *Store) Reset() {
 	defer s.mu.Unlock()
 	s.tokens = make(map[string]*stored)
 	s.order = nil
+	if s.revoked != nil {
+		s.revoked, s.revOrd = map[string]bool{}, nil
+	}
 }
 
 // Tracker follows the tokens minted while one request is served: the

@@ -2,6 +2,7 @@ package tokens
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"testing"
@@ -104,5 +105,57 @@ func TestStore_BoundedAndCompacted(t *testing.T) {
 	s.mu.Unlock()
 	if n > 2*10+1024+1 {
 		t.Fatalf("eviction order grew to %d entries", n)
+	}
+}
+
+func hexID(value string) ([16]byte, bool) {
+	var id [16]byte
+	b, err := hex.DecodeString(value)
+	copy(id[:], b)
+	return id, err == nil && len(b) == 16
+}
+
+func sharedStore(secret string, c *clock.Simulated) *Store {
+	return NewStore(c).Share(&Sharing{Signer: NewSigner(secret), Vendor: "v", Subjects: []string{"alice", "bob"}, Decode: hexID})
+}
+
+func TestStore_SharedAcrossReplicas(t *testing.T) {
+	c := clock.NewSimulated()
+	a, b, other := sharedStore("s1", c), sharedStore("s1", c), sharedStore("s2", c)
+	mint := func(ctx context.Context, login string) string {
+		id := a.NewID(ctx, login, c.Now().Add(time.Hour))
+		v := fmt.Sprintf("%X", id[:])
+		a.Add(ctx, Token{Value: v, Subject: login, ExpiresAt: c.Now().Add(time.Hour)})
+		return v
+	}
+	tok := mint(context.Background(), "bob")
+	if got, err := b.Check(tok); err != nil || got.Subject != "bob" {
+		t.Fatalf("replica with the same secret: %v %+v", err, got)
+	}
+	if _, err := other.Check(tok); !errors.Is(err, ErrUnknown) {
+		t.Fatalf("replica with another secret: %v", err)
+	}
+	if _, err := b.Check(tok[:31] + "0"); !errors.Is(err, ErrUnknown) && tok[31] != '0' {
+		t.Fatalf("a changed token was honoured: %v", err)
+	}
+	if err := b.Revoke(tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Check(tok); !errors.Is(err, ErrUnknown) {
+		t.Fatalf("ended on b, still honoured by b: %v", err)
+	}
+	if _, err := a.Check(tok); err != nil {
+		t.Fatalf("a did not see the end: it still honours the token (documented): %v", err)
+	}
+	_ = c.Advance(time.Hour)
+	if _, err := b.Check(mint(context.Background(), "alice")); err != nil {
+		t.Fatalf("fresh token after the clock moved: %v", err)
+	}
+	if _, err := b.Check(tok); !errors.Is(err, ErrExpired) && !errors.Is(err, ErrUnknown) {
+		t.Fatalf("expired token: %v", err)
+	}
+	ctx, _ := Track(context.Background(), true)
+	if _, err := b.Check(mint(ctx, "alice")); !errors.Is(err, ErrExpired) {
+		t.Fatalf("token minted under token-expired, checked on another replica: %v", err)
 	}
 }

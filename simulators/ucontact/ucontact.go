@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -223,14 +224,30 @@ func (s *Simulator) getUserTokenError() response {
 
 // mint stores a fresh token, base64 of subject:uuid, as uContact makes them.
 func (s *Simulator) mint(ctx context.Context, subject, kind, login string) string {
-	value := base64.StdEncoding.EncodeToString([]byte(subject + ":" + uuid.NewString()))
-	s.tokens.Add(ctx, tokens.Token{
-		Value:     value,
-		Subject:   login,
-		Kind:      kind,
-		ExpiresAt: s.clock.Now().Add(s.fx.Settings.TokenLifetime),
-	})
+	expires := s.clock.Now().Add(s.fx.Settings.TokenLifetime)
+	id := uuid.UUID(s.tokens.NewID(ctx, login, expires))
+	value := base64.StdEncoding.EncodeToString([]byte(subject + ":" + id.String()))
+	s.tokens.Add(ctx, tokens.Token{Value: value, Subject: login, Kind: kind, ExpiresAt: expires})
 	return value
+}
+
+// Logins lists a fixture's users and agents, sorted: a shared token
+// carries an index into them.
+func Logins(f *Fixtures) []string {
+	out := append(slices.Collect(maps.Keys(f.Users)), slices.Collect(maps.Keys(f.Agents))...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// TokenID is the id inside a visible token: the uuid after the colon.
+func TokenID(value string) ([16]byte, bool) {
+	raw, err := base64.StdEncoding.DecodeString(value)
+	if err != nil {
+		return [16]byte{}, false
+	}
+	_, id, ok := strings.Cut(string(raw), ":")
+	u, err := uuid.Parse(id)
+	return u, ok && err == nil
 }
 
 // checkUser returns the user for valid credentials of a parsed form.
