@@ -63,7 +63,7 @@ func BenchmarkVendor(b *testing.B) {
 	s := benchStack(b)
 	for _, lr := range loginRequests {
 		b.Run(lr.vendor, func(b *testing.B) {
-			sim := s.vendor(lr.vendor).sim
+			sim := s.vendor(lr.vendor).sim()
 			b.ReportAllocs()
 			for b.Loop() {
 				serve(b, sim, lr.method, lr.path, lr.contentType, lr.body)

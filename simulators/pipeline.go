@@ -43,22 +43,33 @@ const (
 // vendor answer into a buffer, sends the answer (or the fault's), and
 // journals the exchange with its secrets redacted.
 type pipeline struct {
+	cur        atomic.Pointer[vendorState] // swapped whole when fixtures reload
+	validator  *contracts.Validator
+	journal    *journal.Journal
+	engine     *scenario.Engine
+	respRedact redact.Policy // the usual secrets: a vendor's request field may be an ordinary answer field
+	strict     bool
+	done       <-chan struct{} // closed when the stack stops: faults that wait give up
+	inFlight   *atomic.Int64   // requests being served, stack-wide
+	checker    *checker        // contract checks off the hot path
+	log        *slog.Logger
+}
+
+// vendorState is a simulator with what the pipeline derives from it; a
+// request uses one state from start to end.
+type vendorState struct {
 	sim           vendor.Simulator
-	validator     *contracts.Validator
-	journal       *journal.Journal
-	engine        *scenario.Engine
 	userScenarios map[string]string // fixture login -> scenario
 	reqRedact     redact.Policy     // the usual secrets and the vendor's own request fields
-	respRedact    redact.Policy     // the usual secrets: a vendor's request field may be an ordinary answer field
-	strict        bool
-	done          <-chan struct{} // closed when the stack stops: faults that wait give up
-	inFlight      *atomic.Int64   // requests being served, stack-wide
-	checker       *checker        // contract checks off the hot path
-	log           *slog.Logger
+}
+
+func newVendorState(sim vendor.Simulator) *vendorState {
+	return &vendorState{sim: sim, userScenarios: sim.UserScenarios(), reqRedact: redact.NewPolicy(sim.SecretFields()...)}
 }
 
 // exchange is one request on its way through the pipeline.
 type exchange struct {
+	vs         *vendorState
 	start      time.Time
 	r          *http.Request
 	body       []byte
@@ -87,10 +98,10 @@ func (x *exchange) vendorAnswered(rec *recorder) {
 func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.inFlight.Add(1)
 	defer p.inFlight.Add(-1)
-	x := &exchange{start: time.Now(), r: r}
+	x := &exchange{start: time.Now(), r: r, vs: p.cur.Load()}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	x.body = body
-	x.call = p.sim.Describe(r, body)
+	x.call = x.vs.sim.Describe(r, body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -121,8 +132,8 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	dec, err := p.engine.Decide(scenario.Query{
-		Vendor: p.sim.Name(), Endpoint: x.call.Endpoint, Method: r.Method, User: x.call.User,
-		Header: r.Header.Get(HeaderScenario), UserScenario: p.userScenarios[x.call.User],
+		Vendor: x.vs.sim.Name(), Endpoint: x.call.Endpoint, Method: r.Method, User: x.call.User,
+		Header: r.Header.Get(HeaderScenario), UserScenario: x.vs.userScenarios[x.call.User],
 	})
 	if err != nil {
 		prefix := MsgBadScenarioHeader
@@ -164,7 +175,7 @@ func (f *faultExchange) vendorAnswer() *recorder {
 	if f.answer == nil {
 		rec := newRecorder()
 		f.r.Body = io.NopCloser(bytes.NewReader(f.x.body))
-		f.p.sim.ServeHTTP(rec, f.r)
+		f.x.vs.sim.ServeHTTP(rec, f.r)
 		f.x.vendorAnswered(rec)
 		f.answer = rec
 	}
@@ -175,7 +186,7 @@ func (f *faultExchange) Answer() scenario.Answer { return f.vendorAnswer().answe
 
 func (f *faultExchange) VendorError() scenario.Answer {
 	rec := newRecorder()
-	f.p.sim.VendorError(rec, f.r, f.x.call.Endpoint)
+	f.x.vs.sim.VendorError(rec, f.r, f.x.call.Endpoint)
 	f.x.vendorAnswered(rec)
 	return rec.answer()
 }
@@ -200,7 +211,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	r := x.r
 	path := r.URL.Path
 	if r.URL.RawQuery != "" {
-		path += "?" + p.reqRedact.Query(r.URL.RawQuery)
+		path += "?" + x.vs.reqRedact.Query(r.URL.RawQuery)
 	}
 	var minted []string
 	if x.tracker != nil {
@@ -209,13 +220,13 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	dur := time.Since(x.start)
 	e := journal.Entry{
 		Time:            x.start,
-		Vendor:          p.sim.Name(),
+		Vendor:          x.vs.sim.Name(),
 		Endpoint:        x.call.Endpoint,
 		User:            x.call.User,
 		Method:          r.Method,
 		Path:            path,
-		RequestHeaders:  p.reqRedact.Headers(r.Header),
-		RequestBody:     clip(redact.Values(p.reqRedact.Body(r.Header.Get("Content-Type"), x.body), minted)),
+		RequestHeaders:  x.vs.reqRedact.Headers(r.Header),
+		RequestBody:     clip(redact.Values(x.vs.reqRedact.Body(r.Header.Get("Content-Type"), x.body), minted)),
 		Status:          status,
 		ResponseHeaders: p.respRedact.Headers(respHeader),
 		ResponseBody:    clip(redact.Values(p.respRedact.Body(respHeader.Get("Content-Type"), respBody), minted)),

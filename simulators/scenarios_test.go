@@ -135,3 +135,29 @@ func TestScenarios_DefaultMagicUsers(t *testing.T) {
 		t.Fatalf("demo login = %d: the magic user's scenario leaked", got.status)
 	}
 }
+
+func TestReloadFixtures(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/ucontact.yaml", "users:\n  first:\n    password: one\n")
+	s := start(t, simulators.Options{FixturesDir: dir})
+	if got := login(t, s, "first", "one"); got.body == `"0"` {
+		t.Fatal("fixture user cannot log in")
+	}
+	writeFile(t, dir+"/ucontact.yaml", "users:\n  second:\n    pasword: two\n")
+	if err := s.ReloadFixtures(dir); err == nil || !strings.Contains(err.Error(), "ucontact.yaml:3: field pasword not found") {
+		t.Fatalf("bad reload: %v", err)
+	}
+	if got := login(t, s, "first", "one"); got.body == `"0"` {
+		t.Fatal("a failed reload changed the fixtures")
+	}
+	writeFile(t, dir+"/ucontact.yaml", "users:\n  second:\n    password: two\n")
+	if err := s.ReloadFixtures(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := login(t, s, "second", "two"); got.body == `"0"` {
+		t.Fatal("the reloaded fixture's user cannot log in")
+	}
+	if got := login(t, s, "first", "one"); got.body != `"0"` {
+		t.Fatal("the user the reload removed can still log in")
+	}
+}

@@ -118,13 +118,51 @@ type Stack struct {
 // served is one listener with its server.
 type served struct {
 	name    string
-	sim     vendor.Simulator // nil for the admin API
+	pipe    *pipeline // nil for the admin API
 	url     string
 	ln      net.Listener
 	srv     *http.Server
 	serving atomic.Bool
 	done    chan struct{} // closed when Serve returns
 }
+
+// buildEnv is what the stack's simulators are built with.
+func (s *Stack) buildEnv() buildEnv {
+	env := buildEnv{clock: s.clock, maxTokens: s.opts.MaxTokens, secret: s.opts.TokenSecret}
+	if s.opts.TokenSecret != "" {
+		env.signer = tokens.NewSigner(s.opts.TokenSecret)
+	}
+	return env
+}
+
+// ReloadFixtures rebuilds every simulator from dir (the embedded fixtures
+// for files it lacks) and puts them in place together; a file that does
+// not load changes nothing. A reloaded vendor starts with no tokens of its
+// own and no registered credentials; with a token secret, the signed tokens
+// it minted before stay good.
+func (s *Stack) ReloadFixtures(dir string) error {
+	next := make([]vendor.Simulator, len(s.vendors))
+	for i, sv := range s.vendors {
+		spec := registry[slices.IndexFunc(registry, func(v vendorSpec) bool { return v.name == sv.name })]
+		fx, err := readFixtures(dir, sv.name)
+		if err != nil {
+			return err
+		}
+		if next[i], err = spec.build(fx, s.buildEnv()); err != nil {
+			return err
+		}
+	}
+	cat := s.engine.Catalogue()
+	for i, sv := range s.vendors {
+		warnUserScenarios(s.log, next[i], cat)
+		sv.pipe.cur.Store(newVendorState(next[i]))
+	}
+	s.log.Info("fixtures reloaded", slog.String("dir", dir))
+	return nil
+}
+
+// sim is the vendor's current simulator.
+func (sv *served) sim() vendor.Simulator { return sv.pipe.cur.Load().sim }
 
 // VendorInfo describes one running simulator.
 type VendorInfo struct {
@@ -188,11 +226,7 @@ func Start(opts Options) (*Stack, error) {
 		if err != nil {
 			return nil, err
 		}
-		env := buildEnv{clock: s.clock, maxTokens: opts.MaxTokens, secret: opts.TokenSecret}
-		if opts.TokenSecret != "" {
-			env.signer = tokens.NewSigner(opts.TokenSecret)
-		}
-		sim, err := spec.build(fx, env)
+		sim, err := spec.build(fx, s.buildEnv())
 		if err != nil {
 			return nil, err
 		}
@@ -201,24 +235,19 @@ func Start(opts Options) (*Stack, error) {
 			return nil, err
 		}
 		warnUserScenarios(s.log, sim, cat)
-		s.vendors = append(s.vendors, &served{
-			name: spec.name,
-			sim:  sim,
-			srv: s.newServer(&pipeline{
-				sim:           sim,
-				validator:     v,
-				journal:       s.journal,
-				engine:        s.engine,
-				userScenarios: sim.UserScenarios(),
-				reqRedact:     redact.NewPolicy(sim.SecretFields()...),
-				respRedact:    redact.NewPolicy(),
-				strict:        opts.Strict,
-				done:          s.done,
-				inFlight:      &s.inFlight,
-				checker:       s.checker,
-				log:           opts.Logger,
-			}),
-		})
+		p := &pipeline{
+			validator:  v,
+			journal:    s.journal,
+			engine:     s.engine,
+			respRedact: redact.NewPolicy(),
+			strict:     opts.Strict,
+			done:       s.done,
+			inFlight:   &s.inFlight,
+			checker:    s.checker,
+			log:        opts.Logger,
+		}
+		p.cur.Store(newVendorState(sim))
+		s.vendors = append(s.vendors, &served{name: spec.name, pipe: p, srv: s.newServer(p)})
 	}
 	for _, name := range opts.Activate {
 		if _, err := s.engine.Activate(name, 0); err != nil {
@@ -235,7 +264,7 @@ func Start(opts Options) (*Stack, error) {
 	all := append([]*served{s.admin}, s.vendors...)
 	for _, sv := range all {
 		offset := 0
-		if sv.sim != nil {
+		if sv.pipe != nil {
 			offset = PortOffset(sv.name)
 		}
 		if err := s.listen(sv, offset); err != nil {
@@ -319,7 +348,7 @@ func (s *Stack) AdminURL() string { return s.admin.url }
 func (s *Stack) Vendors() []VendorInfo {
 	out := make([]VendorInfo, 0, len(s.vendors))
 	for _, sv := range s.vendors {
-		out = append(out, VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: sv.sim.Endpoints(), Demo: sv.sim.Demo()})
+		out = append(out, VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: sv.sim().Endpoints(), Demo: sv.sim().Demo()})
 	}
 	return out
 }
@@ -393,7 +422,7 @@ func (s *Stack) ValidToken(vendorName, token string) bool {
 	if sv == nil {
 		return false
 	}
-	o, ok := sv.sim.(vendor.TokenOracle)
+	o, ok := sv.sim().(vendor.TokenOracle)
 	return ok && token != "" && o.ValidToken(token)
 }
 
@@ -417,7 +446,7 @@ func (s *Stack) ReloadScenarios(name string, data []byte) error {
 		return err
 	}
 	for _, sv := range s.vendors {
-		warnUserScenarios(s.log, sv.sim, cat)
+		warnUserScenarios(s.log, sv.sim(), cat)
 	}
 	if dropped := s.engine.Replace(cat); len(dropped) > 0 {
 		s.log.Warn("scenarios reloaded without some active ones", slog.Any("deactivated", dropped))
@@ -431,7 +460,7 @@ func (s *Stack) ReloadScenarios(name string, data []byte) error {
 func (s *Stack) Reset() {
 	s.engine.DeactivateAll()
 	for _, sv := range s.vendors {
-		sv.sim.Reset()
+		sv.sim().Reset()
 	}
 	s.journal.Clear()
 	s.clock.Reset()

@@ -143,3 +143,30 @@ func TestScenarioCLI_AdminToken(t *testing.T) {
 		t.Fatalf("env with the token: %d %q", code, errOut.String())
 	}
 }
+
+func TestServe_WatchReloadsFixtures(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ucontact.yaml")
+	write := func(data string) {
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("users:\n  alpha:\n    password: a-pass\n")
+	s := startServer(t, "--fixtures", dir, "--watch")
+	loginAs := func(user, password string) string {
+		_, body := post(t, s.url(1, "http")+"/Integra/resources/auth/getUserToken", "application/x-www-form-urlencoded", "user="+user+"&password="+password)
+		return body
+	}
+	if loginAs("alpha", "a-pass") == `"0"` {
+		t.Fatal("the fixture's user cannot log in")
+	}
+	write("users:\n  beta: [\n")
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(s.stderr.String(), "fixtures not reloaded") }, "the bad fixture was not logged")
+	if loginAs("alpha", "a-pass") == `"0"` {
+		t.Fatal("a bad fixture file changed the fixtures")
+	}
+	write("users:\n  beta:\n    password: b-pass\n")
+	waitFor(t, 10*time.Second, func() bool { return loginAs("beta", "b-pass") != `"0"` }, "the new fixture was not reloaded")
+	s.stop(t, syscall.SIGTERM)
+}

@@ -50,7 +50,7 @@ func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.Var((*stringsFlag)(&c.Activate), "activate", "switch this scenario on at start (repeatable)")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "require Authorization: Bearer TOKEN on the admin API (needed to bind beyond loopback)")
 	fs.StringVar(&c.TokenSecret, "token-secret", "", "sign tokens so any replica with the same secret honours them (shared-nothing replicas)")
-	fs.BoolVar(&c.Watch, "watch", false, "with --scenarios: reload the file when it changes; a bad file keeps the loaded scenarios")
+	fs.BoolVar(&c.Watch, "watch", false, "reload --scenarios FILE and --fixtures DIR when they change; a bad file keeps what is loaded")
 	if err := parse(fs, args); err != nil {
 		return c, err
 	}
@@ -62,8 +62,8 @@ func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
 		fmt.Fprintf(stderr, "mockauth serve: --port-base %d leaves no room for five ports\n", c.PortBase)
 		return c, errUsage
 	}
-	if c.Watch && c.Scenarios == "" {
-		fmt.Fprintf(stderr, "mockauth serve: --watch needs --scenarios FILE\n")
+	if c.Watch && c.Scenarios == "" && c.FixturesDir == "" {
+		fmt.Fprintf(stderr, "mockauth serve: --watch needs --scenarios FILE or --fixtures DIR\n")
 		return c, errUsage
 	}
 	if c.JournalSize < 1 {
@@ -127,8 +127,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if c.Watch {
-		go watch(ctx, c.Scenarios, time.Second, log, stack.ReloadScenarios)
+	if c.Watch && c.Scenarios != "" {
+		go watch(ctx, []string{c.Scenarios}, time.Second, log, "scenarios", func() error {
+			data, err := os.ReadFile(c.Scenarios)
+			if err != nil {
+				return err
+			}
+			return stack.ReloadScenarios(c.Scenarios, data)
+		})
+	}
+	if c.Watch && c.FixturesDir != "" {
+		var files []string
+		for _, v := range simulators.VendorNames() {
+			files = append(files, filepath.Join(c.FixturesDir, v+".yaml"))
+		}
+		go watch(ctx, files, time.Second, log, "fixtures", func() error { return stack.ReloadFixtures(c.FixturesDir) })
 	}
 	printBanner(stdout, stack, c)
 	log.Info("mockauth serving", slog.String("admin", stack.AdminURL()), slog.Bool("strict", c.Strict), slog.Bool("tls", c.TLS),
@@ -172,12 +185,21 @@ func demoLine(demo map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-// watch reloads a file whenever its size or modification time changes,
-// polling every interval (a ConfigMap update replaces the file, which
-// inotify-style watches can miss). A failed reload is logged with its
-// reason and changes nothing.
-func watch(ctx context.Context, path string, every time.Duration, log *slog.Logger, reload func(name string, data []byte) error) {
-	last, _ := os.Stat(path)
+// watch calls reload whenever one of the files changes size or
+// modification time (appears or goes, too), polling every interval: a
+// Kubernetes ConfigMap update swaps a symlink, which inotify-style watches
+// can miss. A failed reload is logged with its reason and changes nothing.
+func watch(ctx context.Context, paths []string, every time.Duration, log *slog.Logger, what string, reload func() error) {
+	stamp := func() string {
+		var b strings.Builder
+		for _, p := range paths {
+			if fi, err := os.Stat(p); err == nil {
+				fmt.Fprintf(&b, "%s %d %d;", p, fi.Size(), fi.ModTime().UnixNano())
+			}
+		}
+		return b.String()
+	}
+	last := stamp()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -186,17 +208,13 @@ func watch(ctx context.Context, path string, every time.Duration, log *slog.Logg
 			return
 		case <-t.C:
 		}
-		fi, err := os.Stat(path)
-		if err != nil || (last != nil && fi.ModTime().Equal(last.ModTime()) && fi.Size() == last.Size()) {
+		now := stamp()
+		if now == last {
 			continue
 		}
-		last = fi
-		data, err := os.ReadFile(path)
-		if err == nil {
-			err = reload(path, data)
-		}
-		if err != nil {
-			log.Warn("scenarios not reloaded; the loaded ones stay", slog.String("error", err.Error()))
+		last = now
+		if err := reload(); err != nil {
+			log.Warn(what+" not reloaded; what is loaded stays", slog.String("error", err.Error()))
 		}
 	}
 }
