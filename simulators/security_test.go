@@ -29,6 +29,7 @@ func TestAdmin_Token(t *testing.T) {
 		{"wrong token", "/__admin/scenarios", "Bearer nope", 401},
 		{"right token", "/__admin/vendors", "Bearer " + token, 200},
 		{"dashboard page (it asks for the token)", "/", "", 200},
+		{"health, for probes", "/__admin/health", "", 200},
 	}
 	for _, tc := range testCases {
 		var hdr []string

@@ -155,3 +155,18 @@ func TestLoadServe_Environment(t *testing.T) {
 		t.Fatalf("a bad environment value: %v %s", err, stderr.String())
 	}
 }
+
+func TestHealth(t *testing.T) {
+	stack, err := simulators.Start(simulators.Options{AdminToken: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"health", "--admin", stack.AdminURL()}, &out, &errOut); code != 0 || out.String() != "ok\n" {
+		t.Fatalf("health of a running stack (no token needed): %d %q %q", code, out.String(), errOut.String())
+	}
+	if code := run(context.Background(), []string{"health", "--admin", "http://127.0.0.1:1"}, &out, &errOut); code != 1 {
+		t.Fatalf("health with no stack exited %d, want 1", code)
+	}
+}

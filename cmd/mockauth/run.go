@@ -22,6 +22,7 @@ Usage:
                              report where a server's answers drift from the vendor's contract
   mockauth conformance --vendor V [--endpoint E] [--junit FILE] -- CMD ARGS...
                              run any program as a vendor client through the conformance cases
+  mockauth health [--admin URL]  exit 0 when a running stack serves every simulator
   mockauth version           print the module version and commit
 
 Run 'mockauth serve -h' or 'mockauth env -h' for their flags.
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = contractCmd(ctx, args, stdout, stderr)
 	case "conformance":
 		err = conformance(ctx, args, stdout, stderr)
+	case "health":
+		err = health(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 	case "help":

@@ -1,0 +1,21 @@
+# mockauth: a static binary on a non-root, shell-less base.
+#   docker build -t mockauth .
+#   docker run -p 9300-9304:9300-9304 -e MOCKAUTH_ADMIN_TOKEN=... mockauth
+# Inside a container the stack binds 0.0.0.0, which needs an admin token.
+
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=devel
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/mockauth ./cmd/mockauth
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/mockauth /usr/local/bin/mockauth
+USER 65532:65532
+EXPOSE 9300 9301 9302 9303 9304
+HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 \
+  CMD ["/usr/local/bin/mockauth", "health"]
+ENTRYPOINT ["/usr/local/bin/mockauth"]
+CMD ["serve", "--bind", "0.0.0.0"]

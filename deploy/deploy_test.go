@@ -1,0 +1,191 @@
+package deploy
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/scenario"
+)
+
+// manifests decodes every document of deploy/*.yaml strictly into its
+// Kubernetes API type: an unknown or misspelt field, or a value of the
+// wrong type, fails here as `kubectl apply --validate=strict` would.
+type manifests struct {
+	deployments []appsv1.Deployment
+	services    []corev1.Service
+	configMaps  []corev1.ConfigMap
+	secrets     []corev1.Secret
+}
+
+func load(t *testing.T) manifests {
+	t.Helper()
+	files, err := filepath.Glob("*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no manifests: %v", err)
+	}
+	var m manifests
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, doc := range bytes.Split(data, []byte("\n---\n")) {
+			var head struct{ APIVersion, Kind string }
+			if err := yaml.Unmarshal(doc, &head); err != nil {
+				t.Fatalf("%s document %d: %v", f, i+1, err)
+			}
+			var target any
+			switch head.APIVersion + " " + head.Kind {
+			case "apps/v1 Deployment":
+				m.deployments = append(m.deployments, appsv1.Deployment{})
+				target = &m.deployments[len(m.deployments)-1]
+			case "v1 Service":
+				m.services = append(m.services, corev1.Service{})
+				target = &m.services[len(m.services)-1]
+			case "v1 ConfigMap":
+				m.configMaps = append(m.configMaps, corev1.ConfigMap{})
+				target = &m.configMaps[len(m.configMaps)-1]
+			case "v1 Secret":
+				m.secrets = append(m.secrets, corev1.Secret{})
+				target = &m.secrets[len(m.secrets)-1]
+			default:
+				t.Fatalf("%s document %d: unexpected %s %s", f, i+1, head.APIVersion, head.Kind)
+			}
+			if err := yaml.UnmarshalStrict(doc, target); err != nil {
+				t.Fatalf("%s document %d (%s): %v", f, i+1, head.Kind, err)
+			}
+		}
+	}
+	return m
+}
+
+func TestManifests(t *testing.T) {
+	m := load(t)
+	if len(m.deployments) != 1 || len(m.configMaps) != 1 || len(m.secrets) != 1 {
+		t.Fatalf("want one Deployment, ConfigMap and Secret; got %d, %d, %d", len(m.deployments), len(m.configMaps), len(m.secrets))
+	}
+	d := m.deployments[0]
+	if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
+		t.Error("the Deployment must run 2 replicas")
+	}
+	if len(d.Spec.Template.Spec.Containers) != 1 {
+		t.Fatal("one container")
+	}
+	c := d.Spec.Template.Spec.Containers[0]
+
+	// Probes on the health endpoint of the admin port.
+	ports := map[string]int32{}
+	for _, p := range c.Ports {
+		ports[p.Name] = p.ContainerPort
+	}
+	for _, name := range simulators.VendorNames() {
+		if ports[name] != int32(simulators.DefaultPortBase+simulators.PortOffset(name)) {
+			t.Errorf("container port %s = %d", name, ports[name])
+		}
+	}
+	for what, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe} {
+		if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != simulators.AdminPrefix+"/health" || p.HTTPGet.Port.String() != "admin" {
+			t.Errorf("%s probe must GET /__admin/health on the admin port: %+v", what, p)
+		}
+	}
+
+	// Secrets come from the Secret; the keys exist.
+	secret := m.secrets[0]
+	env := map[string]string{}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil || e.ValueFrom.SecretKeyRef.Name != secret.Name {
+			t.Errorf("env %s must come from the Secret %s", e.Name, secret.Name)
+			continue
+		}
+		env[e.Name] = e.ValueFrom.SecretKeyRef.Key
+		if _, ok := secret.StringData[e.ValueFrom.SecretKeyRef.Key]; !ok {
+			t.Errorf("env %s names key %q, which the Secret lacks", e.Name, e.ValueFrom.SecretKeyRef.Key)
+		}
+	}
+	if env["MOCKAUTH_TOKEN_SECRET"] == "" || env["MOCKAUTH_ADMIN_TOKEN"] == "" {
+		t.Error("the replicas need the token secret and the admin token (they bind 0.0.0.0)")
+	}
+
+	// The mounted scenarios file is the one serve loads and watches, and it loads.
+	args := strings.Join(c.Args, " ")
+	cm := m.configMaps[0]
+	mount := ""
+	for _, vm := range c.VolumeMounts {
+		for _, v := range d.Spec.Template.Spec.Volumes {
+			if v.Name == vm.Name && v.ConfigMap != nil && v.ConfigMap.Name == cm.Name {
+				mount = vm.MountPath
+			}
+		}
+	}
+	if mount == "" || !strings.Contains(args, "--scenarios "+mount+"/scenarios.yaml") || !strings.Contains(args, "--watch") || !strings.Contains(args, "--bind 0.0.0.0") {
+		t.Errorf("args %q must load and watch the ConfigMap's scenarios.yaml at %s", args, mount)
+	}
+	if _, err := scenario.Load("configmap scenarios.yaml", []byte(cm.Data["scenarios.yaml"]), simulators.Vocabulary()); err != nil {
+		t.Errorf("the ConfigMap's scenarios do not load: %v", err)
+	}
+
+	// A Service per vendor port; the admin one stays inside the cluster.
+	targets := map[string]corev1.ServiceType{}
+	for _, s := range m.services {
+		if s.Spec.Selector["app.kubernetes.io/name"] != d.Spec.Template.Labels["app.kubernetes.io/name"] {
+			t.Errorf("Service %s does not select the Deployment's pods", s.Name)
+		}
+		for _, p := range s.Spec.Ports {
+			targets[p.TargetPort.String()] = s.Spec.Type
+		}
+	}
+	for _, name := range append(simulators.VendorNames(), "admin") {
+		if _, ok := targets[name]; !ok {
+			t.Errorf("no Service targets port %s", name)
+		}
+	}
+	if ty := targets["admin"]; ty != "" && ty != corev1.ServiceTypeClusterIP {
+		t.Errorf("the admin Service is %s: it must not leave the cluster", ty)
+	}
+	if sc := d.Spec.Template.Spec.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+		t.Error("the pods must run as non-root")
+	}
+}
+
+// The Dockerfile cannot be built here (no Docker engine); this checks what
+// the image promises: multi-stage, a static binary, non-root, a HEALTHCHECK
+// that the binary answers itself.
+func TestDockerfile(t *testing.T) {
+	data, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var froms, users, checks []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		switch f[0] {
+		case "FROM":
+			froms = append(froms, line)
+		case "USER":
+			users = append(users, f[1])
+		case "HEALTHCHECK":
+			checks = append(checks, line)
+		}
+	}
+	if len(froms) < 2 || !strings.Contains(string(data), "CGO_ENABLED=0") {
+		t.Error("the image must be built in stages into a static binary")
+	}
+	if len(users) == 0 || slices.Contains([]string{"0", "root"}, strings.Split(users[len(users)-1], ":")[0]) {
+		t.Errorf("the image must run as non-root: USER %v", users)
+	}
+	if len(checks) != 1 || !strings.Contains(string(data), `CMD ["/usr/local/bin/mockauth", "health"]`) {
+		t.Error("the image needs a HEALTHCHECK running mockauth health")
+	}
+}
