@@ -185,6 +185,11 @@ func Start(opts Options) (*Stack, error) {
 	if len(names) == 0 {
 		names = VendorNames()
 	}
+	for _, n := range names {
+		if PortOffset(n) < 0 {
+			return nil, fmt.Errorf("simulators: unknown vendor %q (known: %v)", n, VendorNames())
+		}
+	}
 	if !isLoopback(opts.Bind) && opts.AdminToken == "" {
 		return nil, fmt.Errorf("simulators: %w: %q is not a loopback address, and the admin API there would let anyone switch failures on: set an admin token (--admin-token)", ErrAdminExposed, opts.Bind)
 	}
@@ -252,11 +257,6 @@ func Start(opts Options) (*Stack, error) {
 	for _, name := range opts.Activate {
 		if _, err := s.engine.Activate(name, 0); err != nil {
 			return nil, fmt.Errorf("--activate: %w", err)
-		}
-	}
-	for _, n := range names {
-		if PortOffset(n) < 0 {
-			return nil, fmt.Errorf("simulators: unknown vendor %q (known: %v)", n, VendorNames())
 		}
 	}
 	s.admin = &served{name: "admin", srv: s.newServer(s.adminHandler())}

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -20,22 +17,15 @@ import (
 // fixtures the stack was started with.
 func env(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("env", stderr)
-	admin := fs.String("admin", "", "admin API base URL (default: from --bind and --port-base)")
-	bind := fs.String("bind", "127.0.0.1", "address the stack was started with")
-	portBase := fs.Int("port-base", simulators.DefaultPortBase, "port base the stack was started with")
-	token := fs.String("admin-token", os.Getenv("MOCKAUTH_ADMIN_TOKEN"), "the stack's admin token, if it has one (default $MOCKAUTH_ADMIN_TOKEN)")
+	admin := adminFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *admin == "" {
-		*admin = "http://" + net.JoinHostPort(*bind, strconv.Itoa(*portBase))
-	}
 	var vendors []simulators.VendorInfo
-	err := call(ctx, http.MethodGet, strings.TrimSuffix(*admin, "/")+simulators.AdminPrefix+"/vendors", *token, &vendors)
-	if err != nil {
+	if err := admin.call(ctx, http.MethodGet, admin.url("/vendors"), &vendors); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "export MOCKAUTH_ADMIN_URL=%s\n", shellQuote(*admin))
+	fmt.Fprintf(stdout, "export MOCKAUTH_ADMIN_URL=%s\n", shellQuote(admin.base()))
 	for _, v := range vendors {
 		prefix := "MOCKAUTH_" + envName(v.Name) + "_"
 		fmt.Fprintf(stdout, "export %sURL=%s\n", prefix, shellQuote(v.BaseURL))

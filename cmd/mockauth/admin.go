@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mockauth/mockauth/simulators"
+)
+
+// adminTarget is how a command (env, scenario, health) reaches a running
+// stack's admin API: --admin, or --bind and --port-base as the stack was
+// started with, and --admin-token.
+type adminTarget struct {
+	admin    *string
+	bind     *string
+	portBase *int
+	token    *string
+}
+
+// adminFlags registers the flags of an adminTarget.
+func adminFlags(fs *flag.FlagSet) *adminTarget {
+	return &adminTarget{
+		admin:    fs.String("admin", "", "admin API base URL (default: from --bind and --port-base)"),
+		bind:     fs.String("bind", "127.0.0.1", "address the stack was started with"),
+		portBase: fs.Int("port-base", simulators.DefaultPortBase, "port base the stack was started with"),
+		token:    fs.String("admin-token", os.Getenv("MOCKAUTH_ADMIN_TOKEN"), "the stack's admin token, if it has one (default $MOCKAUTH_ADMIN_TOKEN)"),
+	}
+}
+
+// base is the admin API's base URL.
+func (a *adminTarget) base() string {
+	if *a.admin != "" {
+		return strings.TrimSuffix(*a.admin, "/")
+	}
+	return "http://" + net.JoinHostPort(*a.bind, strconv.Itoa(*a.portBase))
+}
+
+// url is an admin API call's URL: path below /__admin.
+func (a *adminTarget) url(path string) string { return a.base() + simulators.AdminPrefix + path }
+
+// call makes one admin API call, turning its JSON error into an error.
+func (a *adminTarget) call(ctx context.Context, method, u string, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	if err != nil {
+		return err
+	}
+	if *a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+*a.token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the admin API (is 'mockauth serve' running?): %w", err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		var e struct{ Error string }
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s", e.Error)
+		}
+		return fmt.Errorf("admin API answered %s: %s", res.Status, bytes.TrimSpace(data))
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}
