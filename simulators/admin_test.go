@@ -80,7 +80,7 @@ func TestAdmin_Vendors(t *testing.T) {
 		t.Fatalf("%d vendors listed, want %d", len(vendors), len(simulators.VendorNames()))
 	}
 	u := vendors[0]
-	if u.Name != "ucontact" || u.BaseURL != s.URL("ucontact") || u.Demo["user"] != "demo" || u.Demo["agent"] != "1997" {
+	if u.Name != "ucontact" || u.BaseURL != s.URL("ucontact") || u.Demo["user"] != "demo" || u.Demo["agentUser"] != "1997" {
 		t.Fatalf("ucontact entry = %+v", u)
 	}
 	var paths []string

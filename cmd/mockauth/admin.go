@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -48,6 +49,37 @@ func (a *adminTarget) base() string {
 // url is an admin API call's URL: path below /__admin.
 func (a *adminTarget) url(path string) string { return a.base() + simulators.AdminPrefix + path }
 
+// unreachableError is an admin API that did not answer at all (not yet
+// started, or stopped), as opposed to one that answered with an error.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string {
+	return fmt.Sprintf("cannot reach the admin API (is 'mockauth serve' running?): %v", e.err)
+}
+
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// callWaiting is call, retried while the admin API is unreachable, for up
+// to wait: a stack that is still starting answers soon.
+func (a *adminTarget) callWaiting(ctx context.Context, wait time.Duration, method, u string, out any) error {
+	deadline := time.Now().Add(wait)
+	for {
+		err := a.call(ctx, method, u, out)
+		var unreachable *unreachableError
+		if err == nil || !errors.As(err, &unreachable) || !time.Now().Before(deadline) {
+			if err != nil && wait > 0 && errors.As(err, &unreachable) {
+				return fmt.Errorf("no stack answered within %v: %w", wait, err)
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // call makes one admin API call, turning its JSON error into an error.
 func (a *adminTarget) call(ctx context.Context, method, u string, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -61,7 +93,7 @@ func (a *adminTarget) call(ctx context.Context, method, u string, out any) error
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach the admin API (is 'mockauth serve' running?): %w", err)
+		return &unreachableError{err}
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))

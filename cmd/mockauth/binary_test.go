@@ -203,7 +203,7 @@ func TestServe_VendorPageCurl(t *testing.T) {
 	if strings.Contains(s.stderr.String(), unique) || strings.Contains(s.stdout.String(), unique) {
 		t.Error("the server log shows the password")
 	}
-	for _, line := range []string{"admin ", "ucontact ", "demo: agent=1997 agentPassword=1997 password=demo user=demo"} {
+	for _, line := range []string{"admin ", "ucontact ", "demo: agentPassword=1997 agentUser=1997 password=demo user=demo"} {
 		if !strings.Contains(s.stdout.String(), line) {
 			t.Errorf("banner lacks %q:\n%s", line, s.stdout.String())
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -31,7 +32,7 @@ func TestLoadServe(t *testing.T) {
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer
-			c, err := loadServe(tc.args, &stderr)
+			c, err := loadServe(tc.args, io.Discard, &stderr)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error %v (stderr %q)", err, tc.wantErr, stderr.String())
 			}
@@ -54,6 +55,10 @@ func TestRun_ExitCodes(t *testing.T) {
 		{[]string{"help"}, 0},
 		{[]string{"serve", "-h"}, 0},
 		{[]string{"nosuch"}, 2},
+		{[]string{"help", "nosuch"}, 2},
+		{[]string{"scenario", "nosuch"}, 2},
+		{[]string{"contract", "nosuch"}, 2},
+		{[]string{"version", "extra"}, 2},
 		{[]string{"serve", "--port-base", "-1"}, 2},
 		{[]string{"env", "--admin", "http://127.0.0.1:1"}, 1},
 	}
@@ -78,8 +83,8 @@ func TestEnv_PrintsExports(t *testing.T) {
 	want := strings.Join([]string{
 		"export MOCKAUTH_ADMIN_URL=" + stack.AdminURL(),
 		"export MOCKAUTH_UCONTACT_URL=" + stack.URL("ucontact"),
-		"export MOCKAUTH_UCONTACT_AGENT=1997",
 		"export MOCKAUTH_UCONTACT_AGENT_PASSWORD=1997",
+		"export MOCKAUTH_UCONTACT_AGENT_USER=1997",
 		"export MOCKAUTH_UCONTACT_PASSWORD=demo",
 		"export MOCKAUTH_UCONTACT_USER=demo",
 	}, "\n")
@@ -140,7 +145,7 @@ func TestLoadServe_Environment(t *testing.T) {
 	t.Setenv("MOCKAUTH_ADMIN_TOKEN", "from-env")
 	t.Setenv("MOCKAUTH_JOURNAL_SIZE", "50")
 	var stderr bytes.Buffer
-	c, err := loadServe([]string{"--journal-size", "70"}, &stderr)
+	c, err := loadServe([]string{"--journal-size", "70"}, io.Discard, &stderr)
 	if err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
@@ -151,7 +156,7 @@ func TestLoadServe_Environment(t *testing.T) {
 		t.Fatalf("journal size = %d: the flag must win over MOCKAUTH_JOURNAL_SIZE", c.JournalSize)
 	}
 	t.Setenv("MOCKAUTH_PORT_BASE", "many")
-	if _, err := loadServe(nil, &stderr); err == nil || !strings.Contains(stderr.String(), `MOCKAUTH_PORT_BASE="many"`) {
+	if _, err := loadServe(nil, io.Discard, &stderr); err == nil || !strings.Contains(stderr.String(), `MOCKAUTH_PORT_BASE="many"`) {
 		t.Fatalf("a bad environment value: %v %s", err, stderr.String())
 	}
 }
@@ -168,5 +173,56 @@ func TestHealth(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"health", "--admin", "http://127.0.0.1:1"}, &out, &errOut); code != 1 {
 		t.Fatalf("health with no stack exited %d, want 1", code)
+	}
+}
+
+// Every command answers -h and --help with its usage on stdout and exit 0;
+// the top-level help lists every command.
+func TestHelp_EveryCommand(t *testing.T) {
+	t.Parallel()
+	testCases := []struct {
+		args []string
+		want []string // on stdout
+	}{
+		{[]string{}, []string{"Commands:", "Flags of serve:", "-port-base"}},
+		{[]string{"serve"}, []string{"Usage: mockauth [serve] [flags]", "-port-base", "MOCKAUTH_PORT_BASE"}},
+		{[]string{"env"}, []string{"Usage: mockauth env", "-wait", `out=$(mockauth env --wait 30s) && eval "$out"`}},
+		{[]string{"scenario"}, []string{"mockauth scenario activate NAME"}},
+		{[]string{"scenario", "activate"}, []string{"mockauth scenario activate NAME", "-ttl"}},
+		{[]string{"scenario", "list"}, []string{"mockauth scenario list", "-admin"}},
+		{[]string{"contract"}, []string{"Usage: mockauth contract check"}},
+		{[]string{"contract", "check"}, []string{"Usage: mockauth contract check", "-base-url"}},
+		{[]string{"conformance"}, []string{"-- CMD ARGS...", "MOCKAUTH_BASE_URL", "-vendor"}},
+		{[]string{"health"}, []string{"Usage: mockauth health", "-admin"}},
+		{[]string{"version"}, []string{"Usage: mockauth version"}},
+		{[]string{"help"}, []string{"Commands:"}},
+	}
+	for _, tc := range testCases {
+		for _, flag := range []string{"-h", "--help"} {
+			args := append(append([]string(nil), tc.args...), flag)
+			var out, errOut bytes.Buffer
+			if code := run(context.Background(), args, &out, &errOut); code != 0 || errOut.Len() != 0 {
+				t.Errorf("mockauth %v: exit %d, stderr %q; want 0 and nothing on stderr", args, code, errOut.String())
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("mockauth %v printed on stdout:\n%s\nwant it to contain %q", args, out.String(), want)
+				}
+			}
+		}
+	}
+	var out, errOut bytes.Buffer
+	run(context.Background(), []string{"--help"}, &out, &errOut)
+	for _, c := range commands {
+		if !strings.Contains(out.String(), "\n  "+c.name+" ") {
+			t.Errorf("the top-level help does not list %q:\n%s", c.name, out.String())
+		}
+	}
+	// help COMMAND is the command's --help.
+	var direct bytes.Buffer
+	run(context.Background(), []string{"conformance", "--help"}, &direct, &errOut)
+	out.Reset()
+	if code := run(context.Background(), []string{"help", "conformance"}, &out, &errOut); code != 0 || out.String() != direct.String() {
+		t.Errorf("mockauth help conformance: exit %d, printed\n%s\nwant what conformance --help prints", code, out.String())
 	}
 }

@@ -13,6 +13,19 @@ import (
 // errCasesFailed makes conformance exit 1 after its report.
 var errCasesFailed = fmt.Errorf("conformance cases failed")
 
+const conformanceUsage = `Usage: mockauth conformance --vendor V [--endpoint E] [--junit FILE] -- CMD ARGS...
+
+Runs CMD ARGS... as a client of vendor V through every conformance case, each on a fresh
+in-process stack, and prints PASS or FAIL per case with what the client did, then
+"N passed, N failed". Exit 0 only when every case passed.
+
+The program finds the case in its environment: MOCKAUTH_BASE_URL, MOCKAUTH_VENDOR,
+MOCKAUTH_ENDPOINT, MOCKAUTH_USER, MOCKAUTH_PASSWORD and, as the vendor needs them,
+MOCKAUTH_ORGANISATION, MOCKAUTH_UNIT, MOCKAUTH_CODE, MOCKAUTH_FORMAT, MOCKAUTH_BEARER.
+On success it exits 0 with the token alone on the last line of stdout; when it decides
+the login failed, it exits non-zero.
+`
+
 // conformance runs any program as a vendor client through the conformance
 // cases, each on a fresh stack, and judges it.
 func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -20,7 +33,7 @@ func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if i := slices.Index(args, "--"); i >= 0 {
 		flagArgs, command = args[:i], args[i+1:]
 	}
-	fs := flagSet("conformance", stderr)
+	fs := flagSet("conformance", stdout, stderr)
 	vendor := fs.String("vendor", "", "ucontact, crmcom, autoalert or exotel")
 	endpoint := fs.String("endpoint", "", "one endpoint (default: all of the vendor's)")
 	junit := fs.String("junit", "", "write JUnit XML to this file")
@@ -30,7 +43,7 @@ func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	endpoints := clienttests.Endpoints[*vendor]
 	switch {
 	case len(command) == 0:
-		fmt.Fprintln(stderr, "Usage: mockauth conformance --vendor V [--endpoint E] [--junit FILE] -- CMD ARGS...")
+		fmt.Fprintf(stderr, "mockauth conformance: no client program: give it after --\n%s", conformanceUsage)
 		return errUsage
 	case endpoints == nil:
 		fmt.Fprintf(stderr, "mockauth conformance: --vendor must be one of ucontact, crmcom, autoalert, exotel\n")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,15 +14,28 @@ import (
 // errDrift makes contract check exit 1 after printing its report.
 var errDrift = fmt.Errorf("drift found")
 
+const contractUsage = `Usage: mockauth contract check --vendor V --base-url URL [--user U --password P] [--organisation O --unit U] [--code C] [--bearer T]
+
+Sends the vendor's documented requests to any server (a simulator or a real tenant) and reports
+where the answers drift from contracts/<vendor>.yaml: exit 0 for no drift, 1 for drift.
+`
+
 // contractCmd is `mockauth contract check`: it sends a vendor's documented
 // requests to any server and reports where the answers drift from the
 // contract.
 func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "check" {
-		fmt.Fprintln(stderr, "Usage: mockauth contract check --vendor V --base-url URL [--user U --password P] [--organisation O --unit U] [--code C] [--bearer T] [--insecure]")
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
+		fmt.Fprint(stdout, contractUsage)
+		return flag.ErrHelp
+	case len(args) == 0 || args[0] != "check":
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "mockauth contract: unknown action %q\n", args[0])
+		}
+		fmt.Fprint(stderr, contractUsage)
 		return errUsage
 	}
-	fs := flagSet("contract check", stderr)
+	fs := flagSet("contract check", stdout, stderr)
 	vendor := fs.String("vendor", "", "ucontact, crmcom, autoalert or exotel")
 	base := fs.String("base-url", "", "the server to check: a simulator or a real tenant")
 	var c contracts.Credentials

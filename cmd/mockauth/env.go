@@ -16,13 +16,14 @@ import (
 // lines, read from the admin API so they hold whatever ports, TLS and
 // fixtures the stack was started with.
 func env(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("env", stderr)
-	admin := adminFlags(fs)
+	fs := flagSet("env", stdout, stderr)
+	admin := adminFlags(fs.FlagSet)
+	wait := fs.Duration("wait", 0, "wait up to this long for a stack that is still starting (e.g. 30s)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	var vendors []simulators.VendorInfo
-	if err := admin.call(ctx, http.MethodGet, admin.url("/vendors"), &vendors); err != nil {
+	if err := admin.callWaiting(ctx, *wait, http.MethodGet, admin.url("/vendors"), &vendors); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "export MOCKAUTH_ADMIN_URL=%s\n", shellQuote(admin.base()))

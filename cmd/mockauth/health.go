@@ -10,12 +10,12 @@ import (
 // health asks a running stack whether every simulator serves: exit 0 when
 // it does. It is the container image's HEALTHCHECK (the image has no curl).
 func health(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("health", stderr)
-	admin := adminFlags(fs)
+	fs := flagSet("health", stdout, stderr)
+	admin := adminFlags(fs.FlagSet)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := fromEnv(fs); err != nil {
+	if err := fromEnv(fs.FlagSet); err != nil {
 		return err
 	}
 	var h struct{ Status string }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,56 +10,103 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"text/tabwriter"
 )
 
-const usage = `mockauth: fake vendor authentication APIs for integration tests.
+// command is one subcommand of mockauth.
+type command struct {
+	name    string
+	summary string // one line for the command list
+	// usage is the synopsis printed above the flags by --help (each flag
+	// set appends its own defaults).
+	usage string
+	run   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
 
-Usage:
-  mockauth [serve] [flags]   start every simulator and the admin API (default)
-  mockauth env [flags]       print the running stack's base URLs and demo logins as shell exports
-  mockauth scenario list|activate|deactivate|reset [NAME] [--admin URL] [--ttl D]
-                             switch a running stack's failure scenarios
-  mockauth contract check --vendor V --base-url URL [--user U --password P]
-                             report where a server's answers drift from the vendor's contract
-  mockauth conformance --vendor V [--endpoint E] [--junit FILE] -- CMD ARGS...
-                             run any program as a vendor client through the conformance cases
-  mockauth health [--admin URL]  exit 0 when a running stack serves every simulator
-  mockauth version           print the module version and commit
+// commands in the order the help lists them; serve is the default. (Set in
+// init: the commands' own help refers back to this list.)
+var commands []command
 
-Run 'mockauth serve -h' or 'mockauth env -h' for their flags.
-`
+func init() { commands = commandList() }
+
+func commandList() []command {
+	return []command{
+		{"serve", "start every simulator and the admin API (the default command)",
+			"Usage: mockauth [serve] [flags]\n\nStarts every simulator and the admin API; Ctrl-C (SIGINT) or SIGTERM stops it cleanly.\nEvery flag can also be set as MOCKAUTH_<FLAG> (--port-base: MOCKAUTH_PORT_BASE); flags win.\n",
+			serve},
+		{"env", "print the running stack's base URLs and demo logins as shell exports",
+			"Usage: mockauth env [--wait 30s] [--admin URL | --bind ADDR --port-base N] [--admin-token T]\n\nPrints MOCKAUTH_ADMIN_URL, and for each vendor MOCKAUTH_<VENDOR>_URL and its demo logins\n(MOCKAUTH_<VENDOR>_USER, _PASSWORD, and <ROLE>_USER, <ROLE>_PASSWORD, ... where a vendor has more).\nIt fails (exit 1, nothing on stdout) when no stack answers, so use it as:\n  out=$(mockauth env --wait 30s) && eval \"$out\"\n",
+			env},
+		{"scenario", "switch a running stack's failure scenarios on and off",
+			scenarioUsage, scenarioCmd},
+		{"contract", "report where a server's answers drift from the vendor's contract",
+			contractUsage, contractCmd},
+		{"conformance", "run any program as a vendor client through the conformance cases",
+			conformanceUsage, conformance},
+		{"health", "exit 0 when a running stack serves every simulator",
+			"Usage: mockauth health [--admin URL | --bind ADDR --port-base N] [--admin-token T]\n\nAsks a running stack's admin API whether every simulator serves: exit 0 when it does\n(the container image's HEALTHCHECK).\n",
+			health},
+		{"version", "print the module version and commit",
+			"Usage: mockauth version\n\nPrints the module version and the VCS commit the binary was built from.\n",
+			versionCmd},
+		{"help", "show this help, or a command's (mockauth help COMMAND)",
+			"Usage: mockauth help [COMMAND]\n", nil},
+	}
+}
+
+// lookup finds a command by name.
+func lookup(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// writeUsage writes the top-level help: what mockauth is, its commands,
+// and the flags of serve, the default command.
+func writeUsage(w io.Writer) {
+	fmt.Fprint(w, "mockauth: fake vendor authentication APIs for integration tests.\n\nUsage:\n  mockauth [COMMAND] [flags]\n\nCommands:\n")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	_ = tw.Flush()
+	fmt.Fprint(w, "\n'mockauth COMMAND --help' shows a command's flags. With no command, mockauth serves.\n\nFlags of serve:\n")
+	fs, _ := serveFlags(w, io.Discard)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
 
 // errUsage marks a command-line mistake: exit code 2, as flag does.
 var errUsage = errors.New("usage")
 
+// isHelp reports whether an argument asks for help.
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
 // run is the whole program behind main, testable in-process: it returns the
 // exit code instead of exiting.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
+	name := "serve"
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
+		writeUsage(stdout)
+		return 0
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
+		name, args = args[0], args[1:]
+	}
+	cmd, ok := lookup(name)
+	if !ok {
+		fmt.Fprintf(stderr, "mockauth: unknown command %q\n\n", name)
+		writeUsage(stderr)
+		return 2
 	}
 	var err error
-	switch cmd {
-	case "serve":
-		err = serve(ctx, args, stdout, stderr)
-	case "env":
-		err = env(ctx, args, stdout, stderr)
-	case "scenario":
-		err = scenarioCmd(ctx, args, stdout, stderr)
-	case "contract":
-		err = contractCmd(ctx, args, stdout, stderr)
-	case "conformance":
-		err = conformance(ctx, args, stdout, stderr)
-	case "health":
-		err = health(ctx, args, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, version())
-	case "help":
-		fmt.Fprint(stdout, usage)
-	default:
-		fmt.Fprintf(stderr, "mockauth: unknown command %q\n\n%s", cmd, usage)
-		return 2
+	if name == "help" {
+		err = helpCmd(args, stdout, stderr)
+	} else {
+		err = cmd.run(ctx, args, stdout, stderr)
 	}
 	switch {
 	case err == nil:
@@ -70,9 +118,39 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errDrift), errors.Is(err, errCasesFailed):
 		return 1
 	default:
-		fmt.Fprintf(stderr, "mockauth %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "mockauth %s: %v\n", name, err)
 		return 1
 	}
+}
+
+// helpCmd is `mockauth help [COMMAND]`: a command's help is what its
+// --help prints.
+func helpCmd(args []string, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) == 0 || isHelp(args[0]):
+		writeUsage(stdout)
+		return nil
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "Usage: mockauth help [COMMAND]\n")
+		return errUsage
+	}
+	cmd, ok := lookup(args[0])
+	if !ok || cmd.name == "help" {
+		fmt.Fprintf(stderr, "mockauth help: unknown command %q\n\n", args[0])
+		writeUsage(stderr)
+		return errUsage
+	}
+	return cmd.run(context.Background(), []string{"--help"}, stdout, stderr)
+}
+
+// versionCmd prints the version; it takes no arguments but --help.
+func versionCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("version", stdout, stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, version())
+	return nil
 }
 
 // version names the module version and VCS commit the binary was built from.
@@ -102,32 +180,65 @@ func version() string {
 	return fmt.Sprintf("mockauth %s %s commit %s%s", bi.Main.Path, v, commit, modified)
 }
 
-// flagSet returns a FlagSet that reports to stderr and returns errors.
-func flagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("mockauth "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
+// cmdFlags is a command's flag set and where its --help goes.
+type cmdFlags struct {
+	*flag.FlagSet
+	stdout io.Writer // --help; mistakes go to the FlagSet's output, stderr
 }
 
-// errUsageOrHelp keeps -h a success and anything else a usage error.
-func errUsageOrHelp(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return err
+// flagSet returns the flags of a command: mistakes are reported on stderr,
+// --help (the command's usage, then its flags) is printed on stdout.
+func flagSet(name string, stdout, stderr io.Writer) *cmdFlags {
+	fs := flag.NewFlagSet("mockauth "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	word, _, _ := strings.Cut(name, " ")
+	fs.Usage = func() {
+		if cmd, ok := lookup(word); ok {
+			fmt.Fprint(fs.Output(), cmd.usage)
+		}
+		if hasFlags(fs) {
+			fmt.Fprintf(fs.Output(), "\nFlags:\n")
+			fs.PrintDefaults()
+		}
 	}
-	return errUsage
+	return &cmdFlags{FlagSet: fs, stdout: stdout}
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
 }
 
 // parse parses flags, turning a bad command line into errUsage (flag has
-// already said what was wrong).
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+// already said what was wrong, on stderr) and -h or --help into its usage
+// on stdout and flag.ErrHelp (exit 0).
+func parse(fs *cmdFlags, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
+// parseFlags is parse without the check for stray arguments.
+func parseFlags(fs *cmdFlags, args []string) error {
+	stderr := fs.Output()
+	var mistakes bytes.Buffer
+	fs.SetOutput(&mistakes)
+	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(fs.stdout)
+		fs.Usage()
+		fs.SetOutput(stderr)
+		return flag.ErrHelp
+	case err != nil:
+		_, _ = stderr.Write(mistakes.Bytes())
 		return errUsage
 	}
 	return nil

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,26 +20,42 @@ const scenarioUsage = `Usage:
   mockauth scenario activate NAME [--ttl 5m] [--admin URL]
   mockauth scenario deactivate NAME [--admin URL]
   mockauth scenario reset [--admin URL]          switch every scenario off
+
+Switches a running stack's failure scenarios through its admin API
+('mockauth scenario ACTION --help' lists the flags).
 `
+
+// scenarioActions are the actions of mockauth scenario.
+var scenarioActions = []string{"list", "activate", "deactivate", "reset"}
 
 // scenarioCmd drives a running stack's scenarios through its admin API, for
 // QA at a terminal.
 func scenarioCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
+		fmt.Fprint(stdout, scenarioUsage)
+		return flag.ErrHelp
+	case len(args) == 0:
 		fmt.Fprint(stderr, scenarioUsage)
+		return errUsage
+	case !slices.Contains(scenarioActions, args[0]):
+		fmt.Fprintf(stderr, "mockauth scenario: unknown action %q\n%s", args[0], scenarioUsage)
 		return errUsage
 	}
 	verb, args := args[0], args[1:]
-	fs := flagSet("scenario "+verb, stderr)
-	admin := adminFlags(fs)
-	ttl := fs.Duration("ttl", 0, "with activate: switch the scenario off after this long")
+	fs := flagSet("scenario "+verb, stdout, stderr)
+	admin := adminFlags(fs.FlagSet)
+	var ttl *time.Duration
+	if verb == "activate" {
+		ttl = fs.Duration("ttl", 0, "switch the scenario off after this long")
+	}
 	// The scenario name may come before or after the flags.
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		return errUsageOrHelp(err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if name == "" && fs.NArg() > 0 {
 		name = fs.Arg(0)
@@ -103,9 +121,6 @@ func scenarioCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 		fmt.Fprintln(stdout, "every scenario off")
-	default:
-		fmt.Fprintf(stderr, "mockauth scenario: unknown action %q\n%s", verb, scenarioUsage)
-		return errUsage
 	}
 	return nil
 }

@@ -34,10 +34,10 @@ type serveConfig struct {
 	TokenSecret string
 }
 
-// loadServe parses serve's flags into a config.
-func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
-	c := serveConfig{}
-	fs := flagSet("serve", stderr)
+// serveFlags declares serve's flags, filling in c.
+func serveFlags(stdout, stderr io.Writer) (*cmdFlags, *serveConfig) {
+	c := &serveConfig{}
+	fs := flagSet("serve", stdout, stderr)
 	fs.StringVar(&c.Bind, "bind", "127.0.0.1", "address to listen on")
 	fs.IntVar(&c.PortBase, "port-base", simulators.DefaultPortBase, "admin API on this port, vendors on the next ones (ucontact +1, crmcom +2, autoalert +3, exotel +4)")
 	fs.StringVar(&c.FixturesDir, "fixtures", "", "directory of <vendor>.yaml fixture files overriding the embedded ones")
@@ -51,13 +51,21 @@ func loadServe(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.AdminToken, "admin-token", "", "require Authorization: Bearer TOKEN on the admin API (needed to bind beyond loopback)")
 	fs.StringVar(&c.TokenSecret, "token-secret", "", "sign tokens so any replica with the same secret honours them (shared-nothing replicas)")
 	fs.BoolVar(&c.Watch, "watch", false, "reload --scenarios FILE and --fixtures DIR when they change; a bad file keeps what is loaded")
+	return fs, c
+}
+
+// loadServe parses serve's command line (and MOCKAUTH_* variables) into a
+// config; --help goes to stdout.
+func loadServe(args []string, stdout, stderr io.Writer) (serveConfig, error) {
+	fs, cp := serveFlags(stdout, stderr)
 	if err := parse(fs, args); err != nil {
-		return c, err
+		return *cp, err
 	}
-	if err := fromEnv(fs); err != nil {
+	if err := fromEnv(fs.FlagSet); err != nil {
 		fmt.Fprintf(stderr, "mockauth serve: %v\n", err)
-		return c, errUsage
+		return *cp, errUsage
 	}
+	c := *cp
 	if c.PortBase < 0 || c.PortBase+4 > 65535 {
 		fmt.Fprintf(stderr, "mockauth serve: --port-base %d leaves no room for five ports\n", c.PortBase)
 		return c, errUsage
@@ -113,7 +121,7 @@ func tuneGC() {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c, err := loadServe(args, stderr)
+	c, err := loadServe(args, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -163,7 +163,7 @@ func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
 
 // Demo implements vendor.Simulator.
 func (s *Simulator) Demo() map[string]string {
-	return map[string]string{"userName": "demo", "password": "demo", "codeUser": "secure", "codeUserPassword": "secure-pass", "code": "424242"}
+	return map[string]string{"user": "demo", "password": "demo", "codeUser": "secure", "codePassword": "secure-pass", "code": "424242"}
 }
 
 // SecretFields implements vendor.Simulator: the security code.

@@ -108,7 +108,7 @@ func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
 // Demo implements vendor.Simulator.
 func (s *Simulator) Demo() map[string]string {
 	return map[string]string{
-		"username": "mpadministrator", "password": "1234", "organisation": "CRMDEMO",
+		"user": "mpadministrator", "password": "1234", "organisation": "CRMDEMO",
 		"unit": "EE63A82C4FEBE02FF34E90DD1EBA5ABE", "identifier": "demo-id", "passCode": "1234",
 		"authenticationCode": "demo-code",
 	}

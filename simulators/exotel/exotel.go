@@ -24,8 +24,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -119,8 +121,9 @@ var processKey = sync.OnceValue(func() *rsa.PrivateKey {
 
 // New returns a Simulator.
 func New(opts Options) *Simulator {
-	s := &Simulator{credentials: map[string]credential{}}
+	s := &Simulator{}
 	s.fx, s.clock, _ = vendor.Defaults(opts.Fixtures, DefaultFixtures, opts.Clock, nil)
+	s.credentials = s.fixtureCredentials()
 	s.signer = sync.OnceValue(func() signer {
 		key := s.fx.key
 		if key == nil {
@@ -153,13 +156,21 @@ func Endpoints() []vendor.Endpoint { return append([]vendor.Endpoint(nil), endpo
 func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
 
 // Demo implements vendor.Simulator: the demo admin's login and a fresh
-// bearer token, so a user can call basicauth without a browser.
+// bearer token, so a user can call basicauth without a browser, and the
+// first credential registered from the start (a Basic pair that works at
+// once). Only logins that work now are advertised.
 func (s *Simulator) Demo() map[string]string {
-	tok, _ := s.AdminToken("demo.admin")
-	return map[string]string{
-		"adminUser": "demo.admin", "adminPassword": "demo-admin-pass", "adminToken": tok,
-		"user": "customer_manager", "password": "customer_manager@123",
+	demo := map[string]string{}
+	if a, ok := s.fx.Admins["demo.admin"]; ok {
+		demo["adminUser"], demo["adminPassword"] = "demo.admin", a.Password
+		if tok, err := s.AdminToken("demo.admin"); err == nil {
+			demo["adminToken"] = tok
+		}
 	}
+	if names := slices.Sorted(maps.Keys(s.fx.Credentials)); len(names) > 0 {
+		demo["user"], demo["password"] = names[0], s.fx.Credentials[names[0]].Password
+	}
+	return demo
 }
 
 // SecretFields implements vendor.Simulator: all among the usual names.
@@ -179,11 +190,27 @@ func (s *Simulator) ValidToken(token string) bool {
 	return ok && c.password == password && s.clock.Now().Before(c.Expiry)
 }
 
-// Reset implements vendor.Simulator: registered credentials are forgotten.
+// Reset implements vendor.Simulator: registered credentials are
+// forgotten, but for the fixtures' own.
 func (s *Simulator) Reset() {
+	fresh := s.fixtureCredentials()
 	s.mu.Lock()
-	s.credentials = map[string]credential{}
+	s.credentials = fresh
 	s.mu.Unlock()
+}
+
+// fixtureCredentials registers the fixtures' credentials now, each for the
+// default credential lifetime on the simulated clock.
+func (s *Simulator) fixtureCredentials() map[string]credential {
+	now := s.clock.Now()
+	out := make(map[string]credential, len(s.fx.Credentials))
+	for name, c := range s.fx.Credentials {
+		out[name] = credential{
+			Username: name, password: c.Password, Context: ContextContactCenter, ContextID: c.ContextID,
+			UserRole: c.UserRole, Expiry: now.Add(s.fx.Settings.DefaultCredentialLifetime), CreatedBy: "fixtures", CreatedAt: now,
+		}
+	}
+	return out
 }
 
 // UserScenarios implements vendor.Simulator.

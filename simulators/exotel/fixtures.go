@@ -18,6 +18,10 @@ type Fixtures struct {
 	ContactCenters map[string]string `yaml:"contactCenters"` // id -> name
 	Roles          []string          `yaml:"roles"`
 	Admins         map[string]Admin  `yaml:"admins"`
+	// Credentials are Basic pairs registered from the start (and again
+	// after a reset), so a client has a login that works before any admin
+	// registers one.
+	Credentials map[string]Credential `yaml:"credentials"`
 
 	key *rsa.PrivateKey // from Settings.SigningKey; nil: generated
 }
@@ -35,6 +39,13 @@ type Admin struct {
 	Role           string   `yaml:"role"`
 	ContactCenters []string `yaml:"contactCenters"`
 	Scenario       string   `yaml:"scenario"`
+}
+
+// Credential is a Basic username/password registered from the start.
+type Credential struct {
+	Password  string `yaml:"password"`
+	ContextID string `yaml:"contextId"`
+	UserRole  string `yaml:"userRole"`
 }
 
 // ParseFixtures reads a fixture file, refusing unknown keys and
@@ -80,6 +91,18 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 			if _, ok := f.ContactCenters[cc]; !ok {
 				return Fixtures{}, doc.Errorf(line, "admin %q: contact center %q is not among the contactCenters", name, cc)
 			}
+		}
+	}
+	for name, c := range f.Credentials {
+		line := doc.KeyLine("credentials", name)
+		if c.Password == "" {
+			return Fixtures{}, doc.Errorf(line, "credential %q has no password", name)
+		}
+		if _, ok := f.ContactCenters[c.ContextID]; !ok {
+			return Fixtures{}, doc.Errorf(line, "credential %q: contextId %q is not among the contactCenters", name, c.ContextID)
+		}
+		if !slices.Contains(f.Roles, c.UserRole) {
+			return Fixtures{}, doc.Errorf(line, "credential %q: userRole %q is not among the roles %v", name, c.UserRole, f.Roles)
 		}
 	}
 	return f, nil

@@ -121,7 +121,7 @@ func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
 
 // Demo implements vendor.Simulator.
 func (s *Simulator) Demo() map[string]string {
-	return map[string]string{"user": "demo", "password": "demo", "agent": "1997", "agentPassword": "1997"}
+	return map[string]string{"user": "demo", "password": "demo", "agentUser": "1997", "agentPassword": "1997"}
 }
 
 // SecretFields implements vendor.Simulator: uContact's secrets are all
