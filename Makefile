@@ -3,10 +3,10 @@
 GO       ?= go
 BIN      ?= bin/mockauth
 PKGS     ?= ./...
-# Independent packages run in parallel (-p); tests that call t.Parallel run
-# up to -parallel at once (most of them wait on the network or a scripted
-# delay, not on a core); the race detector is always on.
-TESTFLAGS ?= -race -count=1 -timeout 8m -parallel 8
+# Independent packages run in parallel (-p), and so do the tests that call
+# t.Parallel; the Ginkgo suites run their cases concurrently themselves
+# (Ginkgo refuses go test's -parallel flag). The race detector is always on.
+TESTFLAGS ?= -race -count=1 -timeout 8m
 # gotestsum (a tool of go.mod) runs go test and ends with a line that counts
 # the tests: "DONE 612 tests, 3 skipped in 61.2s".
 GOTESTSUM ?= $(GO) tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg

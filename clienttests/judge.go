@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mockauth/mockauth/simulators"
@@ -192,15 +193,25 @@ func retrySpacing(entries []journal.Entry) string {
 	return ""
 }
 
-// RunAll runs every case of a vendor endpoint.
-func RunAll(ctx context.Context, vendor, endpoint string, client Client) ([]Result, error) {
-	cases, err := Cases(vendor, endpoint)
-	if err != nil {
-		return nil, err
+// Concurrency is how many cases the Ginkgo suites run at once. Each case
+// has a stack of its own and spends its time waiting on the network and on
+// scripted delays, not on a core, so a table takes about as long as its
+// slowest case.
+const Concurrency = 16
+
+// RunCases runs cases with client, up to parallel at once, and returns
+// their results in the cases' order.
+func RunCases(ctx context.Context, cases []Case, client Client, parallel int) []Result {
+	out := make([]Result, len(cases))
+	slots := make(chan struct{}, max(parallel, 1))
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			out[i] = Run(ctx, c, client)
+		})
 	}
-	out := make([]Result, 0, len(cases))
-	for _, c := range cases {
-		out = append(out, Run(ctx, c, client))
-	}
-	return out, nil
+	wg.Wait()
+	return out
 }

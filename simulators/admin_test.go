@@ -13,6 +13,7 @@ import (
 )
 
 func TestAdmin_Calls(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{Vendors: []string{ucontact.Name}})
 	login(t, s, "demo", "demo")
 	login(t, s, "demo", "wrong")
@@ -71,6 +72,7 @@ func assertJSONEqual(t *testing.T, got, want string) {
 }
 
 func TestAdmin_Vendors(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	var vendors []simulators.VendorInfo
 	if err := json.Unmarshal([]byte(send(t, http.DefaultClient, "GET", s.AdminURL()+"/__admin/vendors", "", "").body), &vendors); err != nil {
@@ -93,6 +95,7 @@ func TestAdmin_Vendors(t *testing.T) {
 }
 
 func TestAdmin_RequestsNewestFirstAndClear(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	login(t, s, "demo", "a")
 	login(t, s, "supervisor", "b")
@@ -113,6 +116,7 @@ func TestAdmin_RequestsNewestFirstAndClear(t *testing.T) {
 }
 
 func TestAdmin_ClockAndReset(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	tok := strings.Trim(login(t, s, "demo", "demo").body, `"`)
 	logoff := func() int {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestNearMisses(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	testCases := []struct {
 		name, vendor, method, path string
@@ -49,6 +50,7 @@ func TestNearMisses(t *testing.T) {
 }
 
 func TestAdmin_Contracts(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	var list []struct {
 		Vendor, URL, Server string

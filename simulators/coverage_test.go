@@ -197,6 +197,7 @@ func encodeForm(s string) string {
 // the stack, and the answer must validate (the start helper fails the test
 // on any response violation).
 func TestContracts_EveryDocumentedResponse(t *testing.T) {
+	t.Parallel()
 	var documented []string
 	for _, vendor := range simulators.VendorNames() {
 		v, err := contracts.NewValidator(vendor)

@@ -71,6 +71,7 @@ func scenarioActive(t *testing.T, s *simulators.Stack, name string) bool {
 }
 
 func TestDashboard_InABrowser(t *testing.T) {
+	t.Parallel()
 	browser := findBrowser(t)
 	s := start(t, simulators.Options{})
 
@@ -110,15 +111,16 @@ func TestDashboard_InABrowser(t *testing.T) {
 		t.Fatalf("login with ucontact-flaky on = %d, want 503", got.status)
 	}
 	row := `tr[data-status="503"][data-path="` + ucontact.PathGetUserToken + `"]`
-	var scenarioCell string
+	var scenarioCell, outcomeCell string
 	if err := chromedp.Run(ctx,
 		chromedp.WaitVisible(row, chromedp.ByQuery),
-		chromedp.Text(row+` td:nth-child(5)`, &scenarioCell, chromedp.ByQuery),
+		chromedp.Text(row+` td:nth-child(5)`, &outcomeCell, chromedp.ByQuery),
+		chromedp.Text(row+` td:nth-child(6)`, &scenarioCell, chromedp.ByQuery),
 	); err != nil {
 		t.Fatalf("the 503 never appeared in the journal table: %v", err)
 	}
-	if scenarioCell != "ucontact-flaky" {
-		t.Fatalf("the row names scenario %q", scenarioCell)
+	if scenarioCell != "ucontact-flaky" || outcomeCell != "fault" {
+		t.Fatalf("the 503 row names scenario %q and outcome %q, want ucontact-flaky and fault", scenarioCell, outcomeCell)
 	}
 
 	// Without a mouse: focus another switch, press space; expand the row with Enter.
@@ -138,6 +140,39 @@ func TestDashboard_InABrowser(t *testing.T) {
 		if !strings.Contains(details, want) {
 			t.Errorf("expanded row lacks %q:\n%s", want, details)
 		}
+	}
+
+	// A vendor's in-band failure (uContact's HTTP 200 "0") does not look
+	// like a success: the outcome column tells them apart.
+	send(t, http.DefaultClient, "DELETE", s.AdminURL()+"/__admin/scenarios", "", "")
+	if got := login(t, s, "demo", "wrong-password"); got.status != 200 || got.body != ucontact.BodyQuotedZero {
+		t.Fatalf("wrong password = %d %q, want 200 \"0\"", got.status, got.body)
+	}
+	if got := login(t, s, "demo", "demo"); got.status != 200 {
+		t.Fatalf("demo login = %d", got.status)
+	}
+	for outcome, status := range map[string]string{"vendor error": "200", "login ok": "200"} {
+		var cell string
+		sel := `tr[data-status="` + status + `"][data-outcome="` + outcome + `"]`
+		if err := chromedp.Run(ctx,
+			chromedp.WaitVisible(sel, chromedp.ByQuery),
+			chromedp.Text(sel+` td:nth-child(5)`, &cell, chromedp.ByQuery),
+		); err != nil || cell != outcome {
+			t.Fatalf("no HTTP %s row shown as %q (cell %q): %v", status, outcome, cell, err)
+		}
+	}
+
+	// CRM.COM's long demo values stay inside the vendors column.
+	var overlap bool
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => {
+		const vendors = document.querySelector(".vendors").getBoundingClientRect();
+		const journal = document.querySelector('[aria-labelledby="journal-h"]').getBoundingClientRect();
+		return vendors.right > journal.left;
+	})()`, &overlap)); err != nil {
+		t.Fatal(err)
+	}
+	if overlap {
+		t.Error("the vendors table overflows into the requests table")
 	}
 
 	if path := os.Getenv("MOCKAUTH_SCREENSHOT"); path != "" {

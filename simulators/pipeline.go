@@ -78,6 +78,7 @@ type exchange struct {
 	violations []string
 	decision   *scenario.Decision
 	note       string              // what the fault did
+	outcome    journal.Outcome     // what the answer meant
 	unmatched  bool                // no documented operation matches
 	checkable  bool                // read whole and matched: its contract check is due
 	check      *contracts.Exchange // --strict: the request's check, for its answers
@@ -104,6 +105,7 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.call = x.vs.sim.Describe(r, body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
+		x.outcome = journal.OutcomeRefused
 		if errors.As(err, &tooLarge) {
 			p.answer(w, x, plain(http.StatusRequestEntityTooLarge, MsgBodyTooLarge))
 			return
@@ -114,7 +116,7 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if !p.validator.Matches(r, x.call.Path) {
 		// No documented operation: say which ones are close, and what differs.
-		x.unmatched = true
+		x.unmatched, x.outcome = true, journal.OutcomeUnmatched
 		p.answer(w, x, plain(http.StatusNotFound, p.validator.NearMissBody(r.Method, r.URL.Path)))
 		return
 	}
@@ -124,7 +126,7 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// off the hot path (checker.go) and its violations reach the journal.
 		check, violations := p.validator.Request(r, x.call.Path, body)
 		if len(violations) > 0 {
-			x.violations, x.checkable = violations, false
+			x.violations, x.checkable, x.outcome = violations, false, journal.OutcomeRefused
 			p.answer(w, x, plain(http.StatusBadRequest, MsgStrictPrefix+"- "+strings.Join(violations, "\n- ")+"\n"))
 			return
 		}
@@ -141,6 +143,7 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &userErr) {
 			prefix = MsgBadUserScenario
 		}
+		x.outcome = journal.OutcomeRefused
 		p.answer(w, x, plain(http.StatusBadRequest, prefix+err.Error()+"\n"))
 		return
 	}
@@ -151,15 +154,35 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	vr := r.WithContext(ctx)
 	fx := &faultExchange{p: p, x: x, r: vr}
 	if dec == nil {
-		p.answer(w, x, fx.vendorAnswer())
+		rec := fx.vendorAnswer()
+		x.outcome = x.vendorOutcome(rec)
+		p.answer(w, x, rec)
 		return
 	}
+	x.outcome = journal.OutcomeFault
 	if dec.After {
 		fx.vendorAnswer() // the vendor acts; the fault then loses or mangles its answer
 	}
 	cw := &captureWriter{ResponseWriter: w}
 	x.note = dec.Fault.Serve(cw, vr, fx)
 	p.record(x, cw.status, cw.Header(), cw.body.Bytes())
+}
+
+// vendorOutcome says what the vendor's own answer meant: a login that
+// minted a token, a success, or the vendor's error (by status, or in the
+// body for vendors whose errors come with HTTP 200).
+func (x *exchange) vendorOutcome(rec *recorder) journal.Outcome {
+	if x.tracker != nil && x.tracker.Count() > 0 {
+		return journal.OutcomeLoginOK
+	}
+	failed := rec.status >= 400
+	if ib, ok := x.vs.sim.(vendor.InBandErrors); ok {
+		failed = ib.IsError(x.call.Endpoint, rec.status, rec.body.Bytes())
+	}
+	if failed {
+		return journal.OutcomeVendorError
+	}
+	return journal.OutcomeOK
 }
 
 // faultExchange gives a fault the vendor's answers, each run at most once
@@ -228,6 +251,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		RequestHeaders:  x.vs.reqRedact.Headers(r.Header),
 		RequestBody:     clip(redact.Values(x.vs.reqRedact.Body(r.Header.Get("Content-Type"), x.body), minted)),
 		Status:          status,
+		Outcome:         x.outcome,
 		ResponseHeaders: p.respRedact.Headers(respHeader),
 		ResponseBody:    clip(redact.Values(p.respRedact.Body(respHeader.Get("Content-Type"), respBody), minted)),
 		DurationMS:      float64(dur.Microseconds()) / 1000,

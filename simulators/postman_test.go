@@ -45,6 +45,7 @@ type pmCollection struct {
 // The collection parses, names the running stack, keeps each login's token,
 // and every request in it matches its vendor's contract.
 func TestAdmin_PostmanCollection(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	got := send(t, http.DefaultClient, "GET", s.AdminURL()+"/__admin/postman", "", "")
 	var c pmCollection

@@ -12,6 +12,7 @@ import (
 
 // The scenario issue's own check, through the admin API and the default catalogue.
 func TestScenarios_FlakyThenHeaderThenCount(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	admin := func(method, path, body string) reply {
 		return send(t, http.DefaultClient, method, s.AdminURL()+path, "application/json", body)
@@ -59,6 +60,7 @@ func TestScenarios_FlakyThenHeaderThenCount(t *testing.T) {
 }
 
 func TestScenarios_AdminErrors(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	testCases := []struct {
 		method, path string
@@ -84,6 +86,7 @@ func TestScenarios_AdminErrors(t *testing.T) {
 }
 
 func TestScenarios_FixtureUserSelects(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir+"/ucontact.yaml", "users:\n  demo:\n    password: demo\n  unlucky:\n    password: unlucky\n    scenario: ucontact-unavailable\n")
 	s := start(t, simulators.Options{FixturesDir: dir})
@@ -102,6 +105,7 @@ func TestScenarios_FixtureUserSelects(t *testing.T) {
 }
 
 func TestScenarios_ActivateAtStartAndReload(t *testing.T) {
+	t.Parallel()
 	if _, err := simulators.Start(simulators.Options{Activate: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), `--activate: no scenario "nope"`) {
 		t.Fatalf("Start with an unknown --activate: %v", err)
 	}
@@ -125,6 +129,7 @@ func TestScenarios_ActivateAtStartAndReload(t *testing.T) {
 }
 
 func TestScenarios_DefaultMagicUsers(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	for i, want := range []int{503, 503, 200} {
 		if got := login(t, s, "flaky", "flaky"); got.status != want {
@@ -137,6 +142,7 @@ func TestScenarios_DefaultMagicUsers(t *testing.T) {
 }
 
 func TestReloadFixtures(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir+"/ucontact.yaml", "users:\n  first:\n    password: one\n")
 	s := start(t, simulators.Options{FixturesDir: dir})

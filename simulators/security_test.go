@@ -10,6 +10,7 @@ import (
 )
 
 func TestAdmin_ExposedWithoutTokenIsRefused(t *testing.T) {
+	t.Parallel()
 	for _, bind := range []string{"0.0.0.0", "::", "192.0.2.10"} {
 		_, err := simulators.Start(simulators.Options{Bind: bind})
 		if !errors.Is(err, simulators.ErrAdminExposed) || !strings.Contains(err.Error(), "--admin-token") {
@@ -19,6 +20,7 @@ func TestAdmin_ExposedWithoutTokenIsRefused(t *testing.T) {
 }
 
 func TestAdmin_Token(t *testing.T) {
+	t.Parallel()
 	const token = "s3cret-admin-token"
 	s := start(t, simulators.Options{AdminToken: token})
 	testCases := []struct {

@@ -98,6 +98,7 @@ func login(t *testing.T, s *simulators.Stack, user, password string) reply {
 }
 
 func TestStart_ServesEveryVendor(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	for _, name := range simulators.VendorNames() {
 		if !strings.HasPrefix(s.URL(name), "http://127.0.0.1:") {
@@ -113,6 +114,7 @@ func TestStart_ServesEveryVendor(t *testing.T) {
 }
 
 func TestStart_Errors(t *testing.T) {
+	t.Parallel()
 	if _, err := simulators.Start(simulators.Options{Vendors: []string{"nosuch"}}); err == nil || !strings.Contains(err.Error(), `unknown vendor "nosuch"`) {
 		t.Fatalf("Start with an unknown vendor: %v", err)
 	}
@@ -134,6 +136,7 @@ func TestStart_Errors(t *testing.T) {
 }
 
 func TestFixturesDir_Overrides(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir+"/ucontact.yaml", "settings:\n  getUserTokenError: bare\nusers:\n  qa:\n    password: qa-pass\n")
 	s := start(t, simulators.Options{FixturesDir: dir})
@@ -146,6 +149,7 @@ func TestFixturesDir_Overrides(t *testing.T) {
 }
 
 func TestJournal_NeverHoldsSecrets(t *testing.T) {
+	t.Parallel()
 	logs := &syncBuffer{}
 	s := start(t, simulators.Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	const password = "unique-Pa55word-4f2e9"
@@ -179,6 +183,7 @@ func TestJournal_NeverHoldsSecrets(t *testing.T) {
 }
 
 func TestPipeline_BodyLimit(t *testing.T) {
+	t.Parallel()
 	s := start(t, simulators.Options{})
 	big := "user=demo&password=" + strings.Repeat("x", 2<<20)
 	got := send(t, s.Client(), http.MethodPost, s.URL(ucontact.Name)+ucontact.PathGetUserToken, formCT, big)
@@ -195,6 +200,7 @@ func TestPipeline_BodyLimit(t *testing.T) {
 }
 
 func TestPipeline_Strict(t *testing.T) {
+	t.Parallel()
 	testCases := []struct {
 		strict     bool
 		wantStatus int
@@ -219,6 +225,7 @@ func TestPipeline_Strict(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := start(t, simulators.Options{TLS: true, TLSDir: dir})
 	if !strings.HasPrefix(s.URL(ucontact.Name), "https://127.0.0.1:") {

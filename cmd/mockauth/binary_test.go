@@ -179,6 +179,7 @@ var quotedToken = regexp.MustCompile(`^"[A-Za-z0-9+/]+={0,2}"$`)
 
 // The client page's own curl command, pointed at the simulator.
 func TestServe_VendorPageCurl(t *testing.T) {
+	t.Parallel()
 	need(t, "curl")
 	s := startServer(t)
 	curl := func(user, password string) string {
@@ -216,6 +217,7 @@ func TestServe_VendorPageCurl(t *testing.T) {
 // The agent page's own Python http.client sample, over --tls, trusting the
 // written CA through SSL_CERT_FILE.
 func TestServe_VendorPagePythonOverTLS(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	dir := t.TempDir()
 	s := startServer(t, "--tls", "--tls-dir", dir)
@@ -248,6 +250,7 @@ print(data.decode("utf-8"))
 }
 
 func TestServe_EnvAgainstTheBinary(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	out := runTool(t, nil, binPath, "env", "--port-base", fmt.Sprint(s.portBase))
 	if !strings.Contains(out, "export MOCKAUTH_UCONTACT_URL="+s.url(1, "http")+"\n") {
@@ -257,6 +260,7 @@ func TestServe_EnvAgainstTheBinary(t *testing.T) {
 }
 
 func TestServe_RefusesBrokenFixtures(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "ucontact.yaml"), []byte("users:\n  demo:\n    password: x\n  bad: [\n"), 0o644); err != nil {
 		t.Fatal(err)

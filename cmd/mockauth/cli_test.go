@@ -11,6 +11,7 @@ import (
 )
 
 func TestLoadServe(t *testing.T) {
+	t.Parallel()
 	testCases := []struct {
 		name    string
 		args    []string
@@ -47,6 +48,7 @@ func TestLoadServe(t *testing.T) {
 }
 
 func TestRun_ExitCodes(t *testing.T) {
+	t.Parallel()
 	testCases := []struct {
 		args []string
 		want int
@@ -71,6 +73,7 @@ func TestRun_ExitCodes(t *testing.T) {
 }
 
 func TestEnv_PrintsExports(t *testing.T) {
+	t.Parallel()
 	stack, err := simulators.Start(simulators.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +97,7 @@ func TestEnv_PrintsExports(t *testing.T) {
 }
 
 func TestShellQuoteAndEnvName(t *testing.T) {
+	t.Parallel()
 	quotes := map[string]string{
 		"demo":                  "demo",
 		"http://127.0.0.1:9301": "http://127.0.0.1:9301",
@@ -116,6 +120,7 @@ func TestShellQuoteAndEnvName(t *testing.T) {
 }
 
 func TestContractCheck_ExitCodes(t *testing.T) {
+	t.Parallel()
 	stack, err := simulators.Start(simulators.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +167,7 @@ func TestLoadServe_Environment(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	stack, err := simulators.Start(simulators.Options{AdminToken: "tok"})
 	if err != nil {
 		t.Fatal(err)

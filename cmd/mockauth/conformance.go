@@ -37,6 +37,7 @@ func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	vendor := fs.String("vendor", "", "ucontact, crmcom, autoalert or exotel")
 	endpoint := fs.String("endpoint", "", "one endpoint (default: all of the vendor's)")
 	junit := fs.String("junit", "", "write JUnit XML to this file")
+	parallel := fs.Int("parallel", 1, "run up to this many cases at once (each has its own stack; 1 suits a client that keeps state in files)")
 	if err := parse(fs, flagArgs); err != nil {
 		return err
 	}
@@ -48,6 +49,9 @@ func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case endpoints == nil:
 		fmt.Fprintf(stderr, "mockauth conformance: --vendor must be one of ucontact, crmcom, autoalert, exotel\n")
 		return errUsage
+	case *parallel < 1:
+		fmt.Fprintln(stderr, "mockauth conformance: --parallel must be at least 1")
+		return errUsage
 	case *endpoint != "":
 		if !slices.Contains(endpoints, *endpoint) {
 			fmt.Fprintf(stderr, "mockauth conformance: %s has no cases for endpoint %q (endpoints: %v)\n", *vendor, *endpoint, endpoints)
@@ -56,24 +60,24 @@ func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		endpoints = []string{*endpoint}
 	}
 	client := clienttests.Program{Command: command}
-	var all []clienttests.Result
-	passed, failed := 0, 0
+	var cases []clienttests.Case
 	for _, ep := range endpoints {
-		cases, err := clienttests.Cases(*vendor, ep)
+		epCases, err := clienttests.Cases(*vendor, ep)
 		if err != nil {
 			return err
 		}
-		for _, c := range cases {
-			r := clienttests.Run(ctx, c, client)
-			all = append(all, r)
-			name := ep + ": " + c.Name
-			if r.Passed {
-				passed++
-				fmt.Fprintf(stdout, "PASS %s\n", name)
-			} else {
-				failed++
-				fmt.Fprintf(stdout, "FAIL %s: %s\n", name, r.Reason)
-			}
+		cases = append(cases, epCases...)
+	}
+	all := clienttests.RunCases(ctx, cases, client, *parallel)
+	passed, failed := 0, 0
+	for _, r := range all {
+		name := r.Case.Endpoint + ": " + r.Case.Name
+		if r.Passed {
+			passed++
+			fmt.Fprintf(stdout, "PASS %s\n", name)
+		} else {
+			failed++
+			fmt.Fprintf(stdout, "FAIL %s: %s\n", name, r.Reason)
 		}
 	}
 	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)

@@ -20,9 +20,10 @@ func runConformance(t *testing.T, args ...string) (int, string) {
 }
 
 func TestConformance_CarefulShellClientPasses(t *testing.T) {
+	t.Parallel()
 	need(t, "curl")
 	junit := filepath.Join(t.TempDir(), "junit.xml")
-	code, out := runConformance(t, "--vendor", "ucontact", "--endpoint", "getUserToken", "--junit", junit,
+	code, out := runConformance(t, "--vendor", "ucontact", "--endpoint", "getUserToken", "--junit", junit, "--parallel", "8",
 		"--", "sh", "../../clienttests/examples/careful-getusertoken.sh")
 	if code != 0 || !strings.HasSuffix(out, "14 passed, 0 failed\n") {
 		t.Fatalf("careful shell client: exit %d\n%s", code, out)
@@ -37,8 +38,9 @@ func TestConformance_CarefulShellClientPasses(t *testing.T) {
 }
 
 func TestConformance_PagePythonSampleFails(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
-	code, out := runConformance(t, "--vendor", "ucontact", "--endpoint", "getUserToken",
+	code, out := runConformance(t, "--vendor", "ucontact", "--endpoint", "getUserToken", "--parallel", "8",
 		"--", "python3", "../../clienttests/examples/page-sample.py")
 	if code != 1 {
 		t.Fatalf("the page's sample passed (exit %d):\n%s", code, out)
@@ -57,10 +59,12 @@ func TestConformance_PagePythonSampleFails(t *testing.T) {
 }
 
 func TestConformance_Usage(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"--vendor", "ucontact"},                                     // no command
 		{"--vendor", "nobody", "--", "true"},                         // unknown vendor
 		{"--vendor", "ucontact", "--endpoint", "nope", "--", "true"}, // unknown endpoint
+		{"--vendor", "ucontact", "--parallel", "0", "--", "true"},    // no case could run
 	} {
 		if code, out := runConformance(t, args...); code != 2 {
 			t.Errorf("conformance %v exited %d, want 2:\n%s", args, code, out)

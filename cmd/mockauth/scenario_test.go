@@ -16,6 +16,7 @@ import (
 )
 
 func TestScenarioCLI(t *testing.T) {
+	t.Parallel()
 	stack, err := simulators.Start(simulators.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +64,7 @@ func TestScenarioCLI(t *testing.T) {
 }
 
 func TestServe_RefusesBadScenarios(t *testing.T) {
+	t.Parallel()
 	testCases := []struct{ name, data, want string }{
 		{"unknown vendor", "scenarios:\n  x:\n    rules:\n      - match: {vendor: salesforce}\n        fault: {type: empty-response}\n", `:4: unknown vendor "salesforce"`},
 		{"unknown fault", "scenarios:\n  x:\n    rules:\n      - match: {vendor: ucontact}\n        fault:\n          type: explode\n", `:6: unknown fault type "explode"`},
@@ -89,6 +91,7 @@ func TestServe_RefusesBadScenarios(t *testing.T) {
 }
 
 func TestServe_WatchReloads(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "s.yaml")
 	write := func(data string) {
 		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
@@ -126,6 +129,7 @@ func waitFor(t *testing.T, timeout time.Duration, cond func() bool, msg string) 
 }
 
 func TestScenarioCLI_AdminToken(t *testing.T) {
+	t.Parallel()
 	stack, err := simulators.Start(simulators.Options{AdminToken: "tok"})
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +149,7 @@ func TestScenarioCLI_AdminToken(t *testing.T) {
 }
 
 func TestServe_WatchReloadsFixtures(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ucontact.yaml")
 	write := func(data string) {

@@ -176,6 +176,16 @@ func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint
 	fail(CodeInvalidToken).write(w)
 }
 
+// okPrefix starts every success answer: the envelope is written compact,
+// status first.
+var okPrefix = []byte(`{"status":{"code":"` + CodeOK + `"`)
+
+// IsError implements vendor.InBandErrors: errors come in the envelope,
+// mostly with HTTP 200.
+func (s *Simulator) IsError(_ string, status int, body []byte) bool {
+	return status >= 400 || !bytes.HasPrefix(body, okPrefix)
+}
+
 // envelope is every answer's shape.
 type envelope struct {
 	Status status `json:"status"`

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/mockauth/mockauth/simulators/tokens"
 )
 
 // Error messages, exact.
@@ -220,6 +222,7 @@ func (s *Simulator) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err.Error(), "")
 		return
 	}
+	tokens.Note(r.Context(), tok) // kept out of the journal; the login counts as one
 	if wantsJSON {
 		writeJSON(w, http.StatusOK, map[string]string{"token": tok})
 		return

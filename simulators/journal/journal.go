@@ -24,6 +24,7 @@ type Entry struct {
 	RequestHeaders  http.Header `json:"requestHeaders"`  // redacted
 	RequestBody     string      `json:"requestBody"`     // redacted
 	Status          int         `json:"status"`          // 0 when the connection was cut without an answer
+	Outcome         Outcome     `json:"outcome"`         // what the answer meant: a status 200 can be a vendor's error
 	ResponseHeaders http.Header `json:"responseHeaders"` // as sent
 	ResponseBody    string      `json:"responseBody"`    // redacted
 	DurationMS      float64     `json:"durationMs"`
@@ -35,6 +36,20 @@ type Entry struct {
 	// Unchecked: the contract check was shed under overload.
 	Unchecked bool `json:"unchecked,omitempty"`
 }
+
+// Outcome says what an answer meant to the client, beyond its status:
+// uContact's HTTP 200 "0" and CRM.COM's HTTP 200 error envelope are errors.
+type Outcome string
+
+// The outcomes of an exchange.
+const (
+	OutcomeLoginOK     Outcome = "login ok"     // the vendor answered and minted a token
+	OutcomeOK          Outcome = "ok"           // the vendor answered a success
+	OutcomeVendorError Outcome = "vendor error" // the vendor answered its own error, whatever the HTTP status
+	OutcomeFault       Outcome = "fault"        // a scenario's fault answered (or broke the answer)
+	OutcomeUnmatched   Outcome = "unmatched"    // no documented operation matched the request
+	OutcomeRefused     Outcome = "refused"      // mockauth refused the request itself (too large, --strict, bad scenario header)
+)
 
 // Filter selects entries; an empty field matches anything.
 type Filter struct {

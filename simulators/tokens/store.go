@@ -279,6 +279,21 @@ func (t *Tracker) record(value string) (mintExpired bool) {
 	return t.mintExpired
 }
 
+// Count is how many tokens were minted so far.
+func (t *Tracker) Count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.minted)
+}
+
+// Note tells the request's Tracker, if any, of a token minted outside a
+// Store (a signed JWT), so the journal keeps it out and counts the login.
+func Note(ctx context.Context, value string) {
+	if t := trackerFrom(ctx); t != nil {
+		t.record(value)
+	}
+}
+
 // Minted returns a copy of the token values minted so far.
 func (t *Tracker) Minted() []string {
 	t.mu.Lock()

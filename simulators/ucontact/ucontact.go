@@ -173,6 +173,15 @@ func formOf(r *http.Request, body []byte) url.Values {
 	return v
 }
 
+// IsError implements vendor.InBandErrors: the HTTP 200 error bodies.
+func (s *Simulator) IsError(_ string, status int, body []byte) bool {
+	switch string(body) {
+	case BodyQuotedZero, BodyBareZero, BodyError:
+		return true
+	}
+	return status >= 400
+}
+
 // VendorError implements vendor.Simulator: the logins' 200 error bodies,
 // and the token-checking calls' 401.
 func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint string) {

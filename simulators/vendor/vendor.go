@@ -56,6 +56,14 @@ type Simulator interface {
 	Reset()
 }
 
+// InBandErrors is a simulator some of whose errors come with a success
+// status (uContact's HTTP 200 "0", CRM.COM's HTTP 200 error envelope). The
+// journal asks it what a 2xx answer meant; other simulators' errors are
+// the HTTP statuses 400 and up.
+type InBandErrors interface {
+	IsError(endpoint string, status int, body []byte) bool
+}
+
 // TokenOracle is a simulator that can tell whether a token it handed out is
 // still good; conformance judges ask it about what a client handed back.
 type TokenOracle interface {
