@@ -274,3 +274,66 @@ func TestServe_RefusesBrokenFixtures(t *testing.T) {
 		t.Fatalf("error does not name file and line:\n%s", out)
 	}
 }
+
+// `make run` in a terminal, then Ctrl-C: the stack stops cleanly and make
+// ends quietly with exit 0 (no "*** [run] Interrupt", no 130). script(1)
+// gives make a terminal; a ^C typed into it reaches the foreground job.
+func TestMakeRun_CtrlCExitsZero(t *testing.T) {
+	t.Parallel()
+	need(t, "make")
+	need(t, "script")
+	bin := filepath.Join(t.TempDir(), "mockauth")
+	for attempt := 0; ; attempt++ {
+		base := freeBase(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute) // the first build on a new machine is slow
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "script", "-qfec",
+			fmt.Sprintf("make -s -C ../.. run BIN=%s ARGS='--port-base %d'", bin, base), "/dev/null")
+		out := &lockedBuffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		keys, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		// Wait for the banner's log line, or for make to end.
+		var ended error
+		for ended == nil && !strings.Contains(out.String(), "mockauth serving") {
+			select {
+			case err := <-exited:
+				ended = fmt.Errorf("exited: %v", err)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		if ended != nil {
+			if strings.Contains(out.String(), "address already in use") && attempt < 3 {
+				continue // a port was taken between probe and start: try another base
+			}
+			t.Fatalf("make run ended before serving: %v\n%s", ended, out.String())
+		}
+		if _, err := keys.Write([]byte{3}); err != nil { // Ctrl-C
+			t.Fatal(err)
+		}
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("make run after Ctrl-C: %v (want exit 0)\n%s", err, out.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("make run still running 30 s after Ctrl-C\n%s", out.String())
+		}
+		for _, bad := range []string{"***", "Error", "Interrupt"} {
+			if strings.Contains(out.String(), bad) {
+				t.Errorf("make run printed %q after Ctrl-C:\n%s", bad, out.String())
+			}
+		}
+		if !strings.Contains(out.String(), "msg=stopped") {
+			t.Errorf("no clean stop logged:\n%s", out.String())
+		}
+		return
+	}
+}
