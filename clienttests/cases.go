@@ -40,7 +40,9 @@ type Case struct {
 	Vendor   string
 	Endpoint string
 	Scenario string            // "" for none
-	Creds    map[string]string // overrides of the vendor's demo credentials
+	Role     string            // whose demo login: RoleMain, RoleAgent, RoleCode
+	Creds    map[string]string // overrides of the demo credentials
+	Drop     []string          // demo credentials left out
 	Want     Outcome
 	Deadline time.Duration
 }
@@ -62,24 +64,43 @@ var checking = []string{"AgentLogoff", "show", "getusers"}
 // IsChecking reports whether an endpoint is a token-checking flow.
 func IsChecking(endpoint string) bool { return slices.Contains(checking, endpoint) }
 
-// DemoCredentials are the logins cases start from, by vendor and field:
-// user, password, organisation, unit, code, format, bearer.
-func DemoCredentials(vendor, endpoint string) map[string]string {
+// Roles of a case's login, as the demo logins name them (<role>User,
+// <role>Password): the main login, a uContact agent, an AutoAlert user who
+// needs a security code.
+const (
+	RoleMain  = ""
+	RoleAgent = "agent"
+	RoleCode  = "code"
+)
+
+// DemoCredentials are the logins a case starts from, taken from the demo
+// logins of the case's stack (its loaded fixtures), by field: user,
+// password, and as the vendor needs them agent, organisation, unit, code,
+// format, bearer.
+func DemoCredentials(vendor, endpoint, role string, demo map[string]string) map[string]string {
+	if endpoint == "AgentLogin" {
+		role = RoleAgent
+	}
+	out := map[string]string{"user": demo[role+"User"], "password": demo[role+"Password"]}
+	if role == RoleMain {
+		out["user"], out["password"] = demo["user"], demo["password"]
+	}
 	switch vendor {
 	case "ucontact":
-		if endpoint == "AgentLogin" {
-			return map[string]string{"user": "1997", "password": "1997"}
-		}
-		return map[string]string{"user": "demo", "password": "demo"}
+		out["agent"] = demo["agentUser"] // AgentLogoff names the agent
 	case "crmcom":
-		return map[string]string{"user": "mpadministrator", "password": "1234", "organisation": "CRMDEMO", "unit": "EE63A82C4FEBE02FF34E90DD1EBA5ABE"}
+		out["organisation"], out["unit"] = demo["organisation"], demo["unit"]
 	case "autoalert":
-		return map[string]string{"user": "demo", "password": "demo", "format": "json"}
+		out["format"] = "json"
+		if role == RoleCode {
+			out["code"] = demo["code"]
+		}
 	case "exotel":
-		// bearer is minted by the judge for the case's stack.
-		return map[string]string{"user": "customer_manager", "password": "customer_manager@123"}
+		// The client registers the page's example credential with the
+		// demo admin's bearer.
+		out = map[string]string{"user": "customer_manager", "password": "customer_manager@123", "bearer": demo["adminToken"]}
 	}
-	return map[string]string{}
+	return out
 }
 
 // Cases returns the cases of one vendor endpoint.
@@ -125,8 +146,8 @@ func Cases(vendor, endpoint string) ([]Case, error) {
 		cases = append(cases,
 			c("demo login in XML", "", WantToken, map[string]string{"format": "xml"}),
 			c("wrong password in XML", "", WantError, map[string]string{"format": "xml", "password": "wrong-password"}),
-			c("security code", "", WantToken, map[string]string{"user": "secure", "password": "secure-pass", "code": "424242"}),
-			c("security code missing", "", WantError, map[string]string{"user": "secure", "password": "secure-pass"}))
+			withRole(c("security code", "", WantToken, nil), RoleCode),
+			Case{Name: "security code missing", Vendor: vendor, Endpoint: endpoint, Role: RoleCode, Drop: []string{"code"}, Want: WantError, Deadline: DefaultDeadline})
 	case vendor == "exotel":
 		// Registration takes any username and password: what can be wrong
 		// is the admin's bearer. (Drop the two credential cases.)
@@ -136,11 +157,17 @@ func Cases(vendor, endpoint string) ([]Case, error) {
 	return cases, nil
 }
 
-// Credentials of a case: the demo ones with the case's overrides.
-func (c Case) Credentials() map[string]string {
-	out := DemoCredentials(c.Vendor, c.Endpoint)
+func withRole(c Case, role string) Case { c.Role = role; return c }
+
+// Credentials of a case: the demo ones of its stack with the case's
+// overrides, less what it drops.
+func (c Case) Credentials(demo map[string]string) map[string]string {
+	out := DemoCredentials(c.Vendor, c.Endpoint, c.Role, demo)
 	for k, v := range c.Creds {
 		out[k] = v
+	}
+	for _, k := range c.Drop {
+		delete(out, k)
 	}
 	return out
 }

@@ -67,10 +67,12 @@ func Run(ctx context.Context, c Case, client Client) Result {
 	}
 	defer stack.Close()
 
-	creds := c.Credentials()
-	if _, set := c.Creds["bearer"]; c.Vendor == "exotel" && !set {
-		creds["bearer"] = stack.Vendors()[0].Demo["adminToken"]
+	vendors, err := stack.Vendors()
+	if err != nil {
+		res.Reason = "could not read the stack's demo logins: " + err.Error()
+		return res
 	}
+	creds := c.Credentials(vendors[0].Demo)
 	env := Env{Vendor: c.Vendor, Endpoint: c.Endpoint, BaseURL: stack.URL(c.Vendor), Creds: creds}
 
 	type answer struct {

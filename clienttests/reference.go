@@ -177,7 +177,7 @@ func (rc Reference) flows(base, vendor, endpoint string, c map[string]string) (*
 		case "AgentLogoff":
 			return userLogin, func(tok string) request {
 				return request{method: "POST", url: base + "/Integra/resources/api/AgentLogoff", contentType: form, auth: "Basic " + tok,
-					body: formBody("agent", "1997"), parse: func(status int, body []byte) (string, error) {
+					body: formBody("agent", c["agent"]), parse: func(status int, body []byte) (string, error) {
 						switch {
 						case status == http.StatusUnauthorized:
 							return "", errStale

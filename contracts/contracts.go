@@ -53,19 +53,31 @@ func Raw(vendor string) ([]byte, error) {
 	return data, nil
 }
 
-// Load parses and validates the document of a vendor.
+// Default returns the embedded document of a vendor and the name to
+// report it under.
+func Default(vendor string) (name string, data []byte, err error) {
+	data, err = Raw(vendor)
+	return "contracts/" + vendor + ".yaml", data, err
+}
+
+// Load parses and validates the embedded document of a vendor.
 func Load(vendor string) (*openapi3.T, error) {
-	data, err := Raw(vendor)
+	name, data, err := Default(vendor)
 	if err != nil {
 		return nil, err
 	}
+	return Parse(name, data)
+}
+
+// Parse parses and validates a contract; its errors name the file.
+func Parse(name string, data []byte) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(data)
 	if err != nil {
-		return nil, fmt.Errorf("contracts/%s.yaml: %w", vendor, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := doc.Validate(loader.Context); err != nil {
-		return nil, fmt.Errorf("contracts/%s.yaml: %w", vendor, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return doc, nil
 }
@@ -78,9 +90,20 @@ type Validator struct {
 	opts   *openapi3filter.Options
 }
 
-// NewValidator loads a vendor's contract and prepares its router once.
+// NewValidator loads a vendor's embedded contract and prepares its router
+// once.
 func NewValidator(vendor string) (*Validator, error) {
-	doc, err := Load(vendor)
+	name, data, err := Default(vendor)
+	if err != nil {
+		return nil, err
+	}
+	return NewValidatorFrom(vendor, name, data)
+}
+
+// NewValidatorFrom is NewValidator for a contract given as a file's name
+// and content.
+func NewValidatorFrom(vendor, name string, data []byte) (*Validator, error) {
+	doc, err := Parse(name, data)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +113,7 @@ func NewValidator(vendor string) (*Validator, error) {
 	routed.Servers = nil
 	router, err := gorillamux.NewRouter(&routed)
 	if err != nil {
-		return nil, fmt.Errorf("contracts/%s.yaml: %w", vendor, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &Validator{
 		vendor: vendor,

@@ -179,7 +179,7 @@ func (s *Stack) health(*http.Request) (any, error) {
 	return h, nil
 }
 
-func (s *Stack) listVendors(*http.Request) (any, error) { return s.Vendors(), nil }
+func (s *Stack) listVendors(*http.Request) (any, error) { return s.Vendors() }
 
 type requestsAnswer struct {
 	Requests []journal.Entry `json:"requests"`
@@ -330,7 +330,7 @@ type contractInfo struct {
 func (s *Stack) listContracts(*http.Request) (any, error) {
 	out := []contractInfo{}
 	for _, sv := range s.vendors {
-		v, err := validatorFor(sv.name)
+		v, err := validatorFor(sv.spec)
 		if err != nil {
 			return nil, err
 		}
@@ -357,7 +357,7 @@ func (s *Stack) serveContract(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no vendor %q in this stack (running: %v)", name, s.vendorNames())})
 		return
 	}
-	v, err := validatorFor(name)
+	v, err := validatorFor(sv.spec)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 		return

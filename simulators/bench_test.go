@@ -9,6 +9,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
+	"github.com/mockauth/mockauth/simulators/ucontact"
 )
 
 // loginRequests are one demo login per vendor, as the benchmarks send them.
@@ -90,7 +91,7 @@ func BenchmarkPipeline(b *testing.B) {
 // The layers one at a time.
 
 func BenchmarkLayer_ContractCheck(b *testing.B) {
-	v, err := validatorFor("ucontact")
+	v, err := validatorFor(ucontact.Spec)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -58,13 +58,14 @@ type pipeline struct {
 // vendorState is a simulator with what the pipeline derives from it; a
 // request uses one state from start to end.
 type vendorState struct {
+	spec          vendor.Spec
 	sim           vendor.Simulator
 	userScenarios map[string]string // fixture login -> scenario
 	reqRedact     redact.Policy     // the usual secrets and the vendor's own request fields
 }
 
-func newVendorState(sim vendor.Simulator) *vendorState {
-	return &vendorState{sim: sim, userScenarios: sim.UserScenarios(), reqRedact: redact.NewPolicy(sim.SecretFields()...)}
+func newVendorState(spec vendor.Spec, sim vendor.Simulator) *vendorState {
+	return &vendorState{spec: spec, sim: sim, userScenarios: sim.UserScenarios(), reqRedact: redact.NewPolicy(spec.SecretFields...)}
 }
 
 // exchange is one request on its way through the pipeline.
@@ -134,7 +135,7 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	dec, err := p.engine.Decide(scenario.Query{
-		Vendor: x.vs.sim.Name(), Endpoint: x.call.Endpoint, Method: r.Method, User: x.call.User,
+		Vendor: x.vs.spec.Name, Endpoint: x.call.Endpoint, Method: r.Method, User: x.call.User,
 		Header: r.Header.Get(HeaderScenario), UserScenario: x.vs.userScenarios[x.call.User],
 	})
 	if err != nil {
@@ -175,11 +176,7 @@ func (x *exchange) vendorOutcome(rec *recorder) journal.Outcome {
 	if x.tracker != nil && x.tracker.Count() > 0 {
 		return journal.OutcomeLoginOK
 	}
-	failed := rec.status >= 400
-	if ib, ok := x.vs.sim.(vendor.InBandErrors); ok {
-		failed = ib.IsError(x.call.Endpoint, rec.status, rec.body.Bytes())
-	}
-	if failed {
+	if x.vs.spec.IsError(x.call.Endpoint, rec.status, rec.body.Bytes()) {
 		return journal.OutcomeVendorError
 	}
 	return journal.OutcomeOK
@@ -243,7 +240,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	dur := time.Since(x.start)
 	e := journal.Entry{
 		Time:            x.start,
-		Vendor:          x.vs.sim.Name(),
+		Vendor:          x.vs.spec.Name,
 		Endpoint:        x.call.Endpoint,
 		User:            x.call.User,
 		Method:          r.Method,

@@ -3,12 +3,16 @@ package simulators
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/mockauth/mockauth/contracts"
-	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/autoalert"
-	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/exotel"
 	"github.com/mockauth/mockauth/simulators/scenario"
@@ -17,80 +21,63 @@ import (
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
-// vendorSpec tells the stack how to build one simulator.
-type vendorSpec struct {
-	name      string
-	offset    int // port = port base + offset; fixed per vendor so ports never move
-	build     func(fx fixtureFile, env buildEnv) (vendor.Simulator, error)
-	endpoints func() []vendor.Endpoint
+// registry lists every vendor, in port order (admin on the port base, the
+// vendors on the next ports): one line a vendor.
+var registry = []vendor.Spec{
+	ucontact.Spec,
+	crmcom.Spec,
+	autoalert.Spec,
+	exotel.Spec,
 }
 
-// buildEnv is what every simulator of a stack shares.
-type buildEnv struct {
-	clock     clock.Clock
-	maxTokens int            // per vendor; 0 for tokens.DefaultMaxTokens
-	signer    *tokens.Signer // nil: tokens are this process's alone
-	secret    string         // the shared token secret, "" without one
-}
+// registryMu guards registry against Register.
+var registryMu sync.RWMutex
 
-// store is a vendor's token store, shared with other replicas when the
-// stack has a token secret.
-func (e buildEnv) store(vendor string, logins []string, decode func(string) ([16]byte, bool)) *tokens.Store {
-	st := tokens.NewStore(e.clock).Limit(e.maxTokens)
-	if e.signer != nil {
-		st.Share(&tokens.Sharing{Signer: e.signer, Vendor: vendor, Subjects: logins, Decode: decode})
+// Register adds a vendor after the built-in ones: it is served on the
+// next port, listed by the admin API, exported to Postman and `mockauth
+// env`, checked by `contract check` and run through the conformance cases
+// like the others. Call it before starting a stack (from an init function
+// or TestMain); a name already registered is refused.
+func Register(spec vendor.Spec) error {
+	switch {
+	case spec.Name == "" || spec.Build == nil || len(spec.Endpoints) == 0:
+		return fmt.Errorf("simulators: vendor spec %q needs a name, endpoints and Build", spec.Name)
+	case spec.Fixtures.Data == nil || spec.Contract.Data == nil:
+		return fmt.Errorf("simulators: vendor %q needs its default fixtures and its contract", spec.Name)
 	}
-	return st
-}
-
-// derive is a key for one use, from the shared secret (nil without one).
-func (e buildEnv) derive(use string) []byte {
-	if e.secret == "" {
-		return nil
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if slices.ContainsFunc(registry, func(s vendor.Spec) bool { return s.Name == spec.Name }) {
+		return fmt.Errorf("simulators: vendor %q is registered already", spec.Name)
 	}
-	h := hmac.New(sha256.New, []byte(e.secret))
-	h.Write([]byte(use))
-	return h.Sum(nil)
+	registry = append(registry, spec)
+	return nil
 }
 
-// fixtureFile is a vendor's fixture file, by name and content.
-type fixtureFile struct {
-	name string
-	data []byte
+// Specs returns every registered vendor, in port order.
+func Specs() []vendor.Spec {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	return slices.Clone(registry)
 }
 
-// registry lists every vendor in port order.
-var registry = []vendorSpec{
-	{name: ucontact.Name, endpoints: ucontact.Endpoints, offset: 1, build: builder(ucontact.ParseFixtures, func(f *ucontact.Fixtures, e buildEnv) vendor.Simulator {
-		return ucontact.New(ucontact.Options{Fixtures: f, Clock: e.clock, Tokens: e.store(ucontact.Name, ucontact.Logins(f), ucontact.TokenID)})
-	})},
-	{name: crmcom.Name, endpoints: crmcom.Endpoints, offset: 2, build: builder(crmcom.ParseFixtures, func(f *crmcom.Fixtures, e buildEnv) vendor.Simulator {
-		return crmcom.New(crmcom.Options{Fixtures: f, Clock: e.clock, Tokens: e.store(crmcom.Name, crmcom.Logins(f), crmcom.TokenID), JWTSecret: e.derive("crmcom-jwt")})
-	})},
-	{name: autoalert.Name, endpoints: autoalert.Endpoints, offset: 3, build: builder(autoalert.ParseFixtures, func(f *autoalert.Fixtures, e buildEnv) vendor.Simulator {
-		return autoalert.New(autoalert.Options{Fixtures: f, Clock: e.clock, Tokens: e.store(autoalert.Name, autoalert.Logins(f), autoalert.TokenID)})
-	})},
-	{name: exotel.Name, endpoints: exotel.Endpoints, offset: 4, build: builder(exotel.ParseFixtures, func(f *exotel.Fixtures, e buildEnv) vendor.Simulator {
-		return exotel.New(exotel.Options{Fixtures: f, Clock: e.clock})
-	})},
-}
-
-// builder joins a vendor's fixture parser and constructor into a build func.
-func builder[F any](parse func(string, []byte) (F, error), make func(*F, buildEnv) vendor.Simulator) func(fixtureFile, buildEnv) (vendor.Simulator, error) {
-	return func(fx fixtureFile, env buildEnv) (vendor.Simulator, error) {
-		f, err := parse(fx.name, fx.data)
-		if err != nil {
-			return nil, err
-		}
-		return make(&f, env), nil
+// SpecOf returns a registered vendor by name.
+func SpecOf(name string) (vendor.Spec, bool) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	i := slices.IndexFunc(registry, func(s vendor.Spec) bool { return s.Name == name })
+	if i < 0 {
+		return vendor.Spec{}, false
 	}
+	return registry[i], true
 }
 
 // VendorNames lists the simulators that exist, in port order.
 func VendorNames() []string {
-	names := make([]string, len(registry))
-	for i, v := range registry {
-		names[i] = v.name
+	specs := Specs()
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
 	}
 	return names
 }
@@ -98,23 +85,56 @@ func VendorNames() []string {
 // Vocabulary lists every vendor's endpoint names, for checking scenario files.
 func Vocabulary() scenario.Vocabulary {
 	v := scenario.Vocabulary{}
-	for _, spec := range registry {
-		for _, e := range spec.endpoints() {
-			v[spec.name] = append(v[spec.name], e.Name)
+	for _, spec := range Specs() {
+		for _, e := range spec.Endpoints {
+			v[spec.Name] = append(v[spec.Name], e.Name)
 		}
 	}
 	return v
 }
 
-// PortOffset returns a vendor's port relative to the port base (admin is 0),
-// or -1 for an unknown vendor.
+// PortOffset returns a vendor's port relative to the port base (admin is
+// 0, the vendors follow in registry order), or -1 for an unknown vendor.
 func PortOffset(name string) int {
-	for _, v := range registry {
-		if v.name == name {
-			return v.offset
-		}
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	i := slices.IndexFunc(registry, func(s vendor.Spec) bool { return s.Name == name })
+	if i < 0 {
+		return -1
 	}
-	return -1
+	return i + 1
+}
+
+// Ports is how many ports a stack of every registered vendor takes: the
+// admin API's and one a vendor.
+func Ports() int { return len(Specs()) + 1 }
+
+// vendorEnv is what the stack's simulators are built with: its clock,
+// token stores bounded to maxTokens and, with a token secret, shared with
+// other replicas, and keys derived from that secret.
+func vendorEnv(name string, s *Stack) vendor.Env {
+	var signer *tokens.Signer
+	if s.opts.TokenSecret != "" {
+		signer = tokens.NewSigner(s.opts.TokenSecret)
+	}
+	return vendor.Env{
+		Clock: s.clock,
+		Tokens: func(logins []string, decode func(string) ([16]byte, bool)) *tokens.Store {
+			st := tokens.NewStore(s.clock).Limit(s.opts.MaxTokens)
+			if signer != nil {
+				st.Share(&tokens.Sharing{Signer: signer, Vendor: name, Subjects: logins, Decode: decode})
+			}
+			return st
+		},
+		Key: func(use string) []byte {
+			if s.opts.TokenSecret == "" {
+				return nil
+			}
+			h := hmac.New(sha256.New, []byte(s.opts.TokenSecret))
+			h.Write([]byte(use))
+			return h.Sum(nil)
+		},
+	}
 }
 
 // validators are built once per process: a contract is read-only once
@@ -127,14 +147,25 @@ type validatorOnce struct {
 	err  error
 }
 
-func validatorFor(name string) (*contracts.Validator, error) {
-	vo, _ := validators.LoadOrStore(name, &validatorOnce{})
+func validatorFor(spec vendor.Spec) (*contracts.Validator, error) {
+	vo, _ := validators.LoadOrStore(spec.Name, &validatorOnce{})
 	o := vo.(*validatorOnce)
-	o.once.Do(func() { o.v, o.err = contracts.NewValidator(name) })
+	o.once.Do(func() { o.v, o.err = contracts.NewValidatorFrom(spec.Name, spec.Contract.Name, spec.Contract.Data) })
 	return o.v, o.err
 }
 
-func readFixtures(dir, vendor string) (fixtureFile, error) {
-	name, data, err := fixtures.Read(dir, vendor)
-	return fixtureFile{name: name, data: data}, err
+// fixturesOf returns a vendor's fixture file: DIR/<vendor>.yaml when dir
+// is set and holds one, else the vendor's default.
+func fixturesOf(dir string, spec vendor.Spec) (vendor.File, error) {
+	if dir != "" {
+		p := filepath.Join(dir, spec.Name+".yaml")
+		data, err := os.ReadFile(p)
+		if err == nil {
+			return vendor.File{Name: p, Data: data}, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return vendor.File{}, err
+		}
+	}
+	return spec.Fixtures, nil
 }

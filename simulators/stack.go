@@ -20,7 +20,6 @@ import (
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
-	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -118,21 +117,13 @@ type Stack struct {
 // served is one listener with its server.
 type served struct {
 	name    string
-	pipe    *pipeline // nil for the admin API
+	spec    vendor.Spec // zero for the admin API
+	pipe    *pipeline   // nil for the admin API
 	url     string
 	ln      net.Listener
 	srv     *http.Server
 	serving atomic.Bool
 	done    chan struct{} // closed when Serve returns
-}
-
-// buildEnv is what the stack's simulators are built with.
-func (s *Stack) buildEnv() buildEnv {
-	env := buildEnv{clock: s.clock, maxTokens: s.opts.MaxTokens, secret: s.opts.TokenSecret}
-	if s.opts.TokenSecret != "" {
-		env.signer = tokens.NewSigner(s.opts.TokenSecret)
-	}
-	return env
 }
 
 // ReloadFixtures rebuilds every simulator from dir (the embedded fixtures
@@ -143,19 +134,18 @@ func (s *Stack) buildEnv() buildEnv {
 func (s *Stack) ReloadFixtures(dir string) error {
 	next := make([]vendor.Simulator, len(s.vendors))
 	for i, sv := range s.vendors {
-		spec := registry[slices.IndexFunc(registry, func(v vendorSpec) bool { return v.name == sv.name })]
-		fx, err := readFixtures(dir, sv.name)
+		fx, err := fixturesOf(dir, sv.spec)
 		if err != nil {
 			return err
 		}
-		if next[i], err = spec.build(fx, s.buildEnv()); err != nil {
+		if next[i], err = sv.spec.Build(fx, vendorEnv(sv.name, s)); err != nil {
 			return err
 		}
 	}
 	cat := s.engine.Catalogue()
 	for i, sv := range s.vendors {
-		warnUserScenarios(s.log, next[i], cat)
-		sv.pipe.cur.Store(newVendorState(next[i]))
+		warnUserScenarios(s.log, sv.name, next[i], cat)
+		sv.pipe.cur.Store(newVendorState(sv.spec, next[i]))
 	}
 	s.log.Info("fixtures reloaded", slog.String("dir", dir))
 	return nil
@@ -181,11 +171,11 @@ func Start(opts Options) (*Stack, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	names := opts.Vendors
-	if len(names) == 0 {
-		names = VendorNames()
+	specs := Specs()
+	if len(opts.Vendors) > 0 {
+		specs = slices.DeleteFunc(specs, func(s vendor.Spec) bool { return !slices.Contains(opts.Vendors, s.Name) })
 	}
-	for _, n := range names {
+	for _, n := range opts.Vendors {
 		if PortOffset(n) < 0 {
 			return nil, fmt.Errorf("simulators: unknown vendor %q (known: %v)", n, VendorNames())
 		}
@@ -223,23 +213,20 @@ func Start(opts Options) (*Stack, error) {
 		s.certs = c
 	}
 
-	for _, spec := range registry {
-		if !slices.Contains(names, spec.name) {
-			continue
-		}
-		fx, err := readFixtures(opts.FixturesDir, spec.name)
+	for _, spec := range specs {
+		fx, err := fixturesOf(opts.FixturesDir, spec)
 		if err != nil {
 			return nil, err
 		}
-		sim, err := spec.build(fx, s.buildEnv())
+		sim, err := spec.Build(fx, vendorEnv(spec.Name, s))
 		if err != nil {
 			return nil, err
 		}
-		v, err := validatorFor(spec.name)
+		v, err := validatorFor(spec)
 		if err != nil {
 			return nil, err
 		}
-		warnUserScenarios(s.log, sim, cat)
+		warnUserScenarios(s.log, spec.Name, sim, cat)
 		p := &pipeline{
 			validator:  v,
 			journal:    s.journal,
@@ -251,8 +238,8 @@ func Start(opts Options) (*Stack, error) {
 			checker:    s.checker,
 			log:        opts.Logger,
 		}
-		p.cur.Store(newVendorState(sim))
-		s.vendors = append(s.vendors, &served{name: spec.name, pipe: p, srv: s.newServer(p)})
+		p.cur.Store(newVendorState(spec, sim))
+		s.vendors = append(s.vendors, &served{name: spec.Name, spec: spec, pipe: p, srv: s.newServer(p)})
 	}
 	for _, name := range opts.Activate {
 		if _, err := s.engine.Activate(name, 0); err != nil {
@@ -344,13 +331,18 @@ func (s *Stack) URL(name string) string {
 // AdminURL returns the admin API's base URL.
 func (s *Stack) AdminURL() string { return s.admin.url }
 
-// Vendors describes the running simulators in port order.
-func (s *Stack) Vendors() []VendorInfo {
+// Vendors describes the running simulators in port order, with the demo
+// logins of their loaded fixtures.
+func (s *Stack) Vendors() ([]VendorInfo, error) {
 	out := make([]VendorInfo, 0, len(s.vendors))
 	for _, sv := range s.vendors {
-		out = append(out, VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: sv.sim().Endpoints(), Demo: sv.sim().Demo()})
+		demo, err := sv.sim().Demo()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: slices.Clone(sv.spec.Endpoints), Demo: demo})
 	}
-	return out
+	return out, nil
 }
 
 func (s *Stack) vendor(name string) *served {
@@ -406,11 +398,11 @@ func (s *Stack) Healthy() bool {
 // warnUserScenarios logs fixture users whose scenario the catalogue lacks;
 // their requests are answered 400 saying so (a user's own scenarios file
 // need not carry the scenarios of the default fixtures).
-func warnUserScenarios(log *slog.Logger, sim vendor.Simulator, cat *scenario.Catalogue) {
+func warnUserScenarios(log *slog.Logger, vendorName string, sim vendor.Simulator, cat *scenario.Catalogue) {
 	for user, name := range sim.UserScenarios() {
 		if cat.Find(name) == nil {
 			log.Warn("a fixture user names a scenario the scenarios file lacks; its requests will be refused",
-				slog.String("vendor", sim.Name()), slog.String("user", user), slog.String("scenario", name), slog.String("file", cat.File))
+				slog.String("vendor", vendorName), slog.String("user", user), slog.String("scenario", name), slog.String("file", cat.File))
 		}
 	}
 }
@@ -446,7 +438,7 @@ func (s *Stack) ReloadScenarios(name string, data []byte) error {
 		return err
 	}
 	for _, sv := range s.vendors {
-		warnUserScenarios(s.log, sv.sim(), cat)
+		warnUserScenarios(s.log, sv.name, sv.sim(), cat)
 	}
 	if dropped := s.engine.Replace(cat); len(dropped) > 0 {
 		s.log.Warn("scenarios reloaded without some active ones", slog.Any("deactivated", dropped))

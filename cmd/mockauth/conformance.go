@@ -34,7 +34,7 @@ func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		flagArgs, command = args[:i], args[i+1:]
 	}
 	fs := flagSet("conformance", stdout, stderr)
-	vendor := fs.String("vendor", "", "ucontact, crmcom, autoalert or exotel")
+	vendor := fs.String("vendor", "", vendorList())
 	endpoint := fs.String("endpoint", "", "one endpoint (default: all of the vendor's)")
 	junit := fs.String("junit", "", "write JUnit XML to this file")
 	parallel := fs.Int("parallel", 1, "run up to this many cases at once (each has its own stack; 1 suits a client that keeps state in files)")
@@ -47,7 +47,7 @@ func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stderr, "mockauth conformance: no client program: give it after --\n%s", conformanceUsage)
 		return errUsage
 	case endpoints == nil:
-		fmt.Fprintf(stderr, "mockauth conformance: --vendor must be one of ucontact, crmcom, autoalert, exotel\n")
+		fmt.Fprintf(stderr, "mockauth conformance: --vendor must be %s\n", vendorList())
 		return errUsage
 	case *parallel < 1:
 		fmt.Fprintln(stderr, "mockauth conformance: --parallel must be at least 1")

@@ -36,7 +36,7 @@ func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return errUsage
 	}
 	fs := flagSet("contract check", stdout, stderr)
-	vendor := fs.String("vendor", "", "ucontact, crmcom, autoalert or exotel")
+	vendor := fs.String("vendor", "", vendorList())
 	base := fs.String("base-url", "", "the server to check: a simulator or a real tenant")
 	var c contracts.Credentials
 	fs.StringVar(&c.User, "user", "", "login (default: the demo login)")

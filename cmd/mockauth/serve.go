@@ -39,7 +39,7 @@ func serveFlags(stdout, stderr io.Writer) (*cmdFlags, *serveConfig) {
 	c := &serveConfig{}
 	fs := flagSet("serve", stdout, stderr)
 	fs.StringVar(&c.Bind, "bind", "127.0.0.1", "address to listen on")
-	fs.IntVar(&c.PortBase, "port-base", simulators.DefaultPortBase, "admin API on this port, vendors on the next ones (ucontact +1, crmcom +2, autoalert +3, exotel +4)")
+	fs.IntVar(&c.PortBase, "port-base", simulators.DefaultPortBase, "admin API on this port, vendors on the next ones ("+portPlan()+")")
 	fs.StringVar(&c.FixturesDir, "fixtures", "", "directory of <vendor>.yaml fixture files overriding the embedded ones")
 	fs.BoolVar(&c.TLS, "tls", false, "serve HTTPS on every port with a certificate from a local CA")
 	fs.StringVar(&c.TLSDir, "tls-dir", ".mockauth-tls", "with --tls: directory where the CA is kept; clients trust DIR/ca.pem")
@@ -66,8 +66,8 @@ func loadServe(args []string, stdout, stderr io.Writer) (serveConfig, error) {
 		return *cp, errUsage
 	}
 	c := *cp
-	if c.PortBase < 0 || c.PortBase+4 > 65535 {
-		fmt.Fprintf(stderr, "mockauth serve: --port-base %d leaves no room for five ports\n", c.PortBase)
+	if c.PortBase < 0 || c.PortBase+simulators.Ports()-1 > 65535 {
+		fmt.Fprintf(stderr, "mockauth serve: --port-base %d leaves no room for %d ports\n", c.PortBase, simulators.Ports())
 		return c, errUsage
 	}
 	if c.Watch && c.Scenarios == "" && c.FixturesDir == "" {
@@ -151,7 +151,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		go watch(ctx, files, time.Second, log, "fixtures", func() error { return stack.ReloadFixtures(c.FixturesDir) })
 	}
-	printBanner(stdout, stack, c)
+	if err := printBanner(stdout, stack, c); err != nil {
+		_ = stack.Close()
+		return err
+	}
 	log.Info("mockauth serving", slog.String("admin", stack.AdminURL()), slog.Bool("strict", c.Strict), slog.Bool("tls", c.TLS),
 		slog.String("scenarios", stack.Scenarios().Catalogue().File), slog.Any("active", stack.Scenarios().ActiveNames()))
 	<-ctx.Done()
@@ -163,11 +166,34 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// portPlan says which vendor is on which port after the base: "ucontact
+// +1, crmcom +2, ...".
+func portPlan() string {
+	var parts []string
+	for _, name := range simulators.VendorNames() {
+		parts = append(parts, fmt.Sprintf("%s +%d", name, simulators.PortOffset(name)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// vendorList names the vendors for help texts: "a, b, c or d".
+func vendorList() string {
+	names := simulators.VendorNames()
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
 // printBanner writes one line per vendor with its base URL and demo login.
-func printBanner(w io.Writer, stack *simulators.Stack, c serveConfig) {
+func printBanner(w io.Writer, stack *simulators.Stack, c serveConfig) error {
+	vendors, err := stack.Vendors()
+	if err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "admin\t%s\tdashboard at /, API under /__admin/\n", stack.AdminURL())
-	for _, v := range stack.Vendors() {
+	for _, v := range vendors {
 		fmt.Fprintf(tw, "%s\t%s\tdemo: %s\n", v.Name, v.BaseURL, demoLine(v.Demo))
 	}
 	_ = tw.Flush()
@@ -178,9 +204,14 @@ func printBanner(w io.Writer, stack *simulators.Stack, c serveConfig) {
 		}
 		fmt.Fprintf(w, "TLS CA: %s (e.g. SSL_CERT_FILE=%s, curl --cacert %s)\n", abs, abs, abs)
 	}
+	return nil
 }
 
+// demoLine lists a vendor's demo logins, or says it has none.
 func demoLine(demo map[string]string) string {
+	if len(demo) == 0 {
+		return "none (no login of its fixtures is marked demo: true)"
+	}
 	keys := make([]string, 0, len(demo))
 	for k := range demo {
 		keys = append(keys, k)

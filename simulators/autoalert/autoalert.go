@@ -152,22 +152,18 @@ func requestURI(r *http.Request) string {
 
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
-// Name implements vendor.Simulator.
-func (s *Simulator) Name() string { return Name }
-
-// Endpoints lists the vendor's documented operations.
-func Endpoints() []vendor.Endpoint { return append([]vendor.Endpoint(nil), endpoints...) }
-
-// Endpoints implements vendor.Simulator.
-func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
-
-// Demo implements vendor.Simulator.
-func (s *Simulator) Demo() map[string]string {
-	return map[string]string{"user": "demo", "password": "demo", "codeUser": "secure", "codePassword": "secure-pass", "code": "424242"}
+// Demo implements vendor.Simulator: the users the fixtures mark demo: true,
+// one without a security code and one with.
+func (s *Simulator) Demo() (map[string]string, error) {
+	demo := map[string]string{}
+	if u, ok := s.fx.Users[s.fx.demoUser]; ok {
+		demo["user"], demo["password"] = s.fx.demoUser, u.Password
+	}
+	if u, ok := s.fx.Users[s.fx.demoCodeUser]; ok {
+		demo["codeUser"], demo["codePassword"], demo["code"] = s.fx.demoCodeUser, u.Password, u.SecurityCode
+	}
+	return demo, nil
 }
-
-// SecretFields implements vendor.Simulator: the security code.
-func (s *Simulator) SecretFields() []string { return []string{"code"} }
 
 // ValidToken implements vendor.TokenOracle.
 func (s *Simulator) ValidToken(token string) bool { return s.tokens.Valid(strings.ToLower(token)) }

@@ -23,7 +23,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	c := clock.NewSimulated()
-	return &harness{Harness: vendortest.New(t, autoalert.New(autoalert.Options{Clock: c})), t: t, clock: c}
+	return &harness{Harness: vendortest.New(t, autoalert.Spec, autoalert.New(autoalert.Options{Clock: c})), t: t, clock: c}
 }
 
 func (h *harness) post(path, contentType, accept, body string) vendortest.Answer {

@@ -16,7 +16,8 @@ type Fixtures struct {
 	Users           map[string]User   `yaml:"users"`
 	AutologinTokens map[string]string `yaml:"autologinTokens"`
 
-	location *time.Location
+	location               *time.Location
+	demoUser, demoCodeUser string // the logins marked demo: true, without and with a security code
 }
 
 // Settings are the undocumented behaviours.
@@ -33,6 +34,9 @@ type User struct {
 	IsEmployee   bool   `yaml:"isEmployee"`
 	FullName     string `yaml:"fullName"`
 	Scenario     string `yaml:"scenario"`
+	// Demo marks the demo login mockauth advertises: one without a
+	// security code, one with.
+	Demo bool `yaml:"demo"`
 }
 
 // ParseFixtures reads a fixture file, refusing unknown keys and bad values
@@ -78,6 +82,12 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		if _, ok := f.Users[user]; !ok {
 			return Fixtures{}, doc.Errorf(line, "autologin token %q names user %q, who is not among the users", tok, user)
 		}
+	}
+	if f.demoUser, err = yamlfile.OneDemo(doc, "users", f.Users, func(u User) bool { return u.Demo && u.SecurityCode == "" }); err != nil {
+		return Fixtures{}, err
+	}
+	if f.demoCodeUser, err = yamlfile.OneDemo(doc, "users", f.Users, func(u User) bool { return u.Demo && u.SecurityCode != "" }); err != nil {
+		return Fixtures{}, err
 	}
 	return f, nil
 }

@@ -96,26 +96,29 @@ func New(opts Options) *Simulator {
 
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
-// Name implements vendor.Simulator.
-func (s *Simulator) Name() string { return Name }
-
-// Endpoints lists the vendor's documented operations.
-func Endpoints() []vendor.Endpoint { return append([]vendor.Endpoint(nil), endpoints...) }
-
-// Endpoints implements vendor.Simulator.
-func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
-
-// Demo implements vendor.Simulator.
-func (s *Simulator) Demo() map[string]string {
-	return map[string]string{
-		"user": "mpadministrator", "password": "1234", "organisation": "CRMDEMO",
-		"unit": "EE63A82C4FEBE02FF34E90DD1EBA5ABE", "identifier": "demo-id", "passCode": "1234",
-		"authenticationCode": "demo-code",
+// Demo implements vendor.Simulator: the user and the access token the
+// fixtures mark demo: true.
+func (s *Simulator) Demo() (map[string]string, error) {
+	demo := map[string]string{}
+	if u, ok := s.fx.Users[s.fx.demoUser]; ok {
+		demo["user"], demo["password"], demo["organisation"] = s.fx.demoUser, u.Password, u.Organisation
+		if u.DefaultUnit != "" {
+			demo["unit"] = u.DefaultUnit
+		}
 	}
+	if t, ok := s.fx.AccessTokens[s.fx.demoAccessToken]; ok {
+		if t.PassCode != "" {
+			demo["identifier"], demo["passCode"] = s.fx.demoAccessToken, t.PassCode
+		}
+		if t.AuthenticationCode != "" {
+			demo["authenticationCode"] = t.AuthenticationCode
+		}
+		if _, set := demo["organisation"]; !set {
+			demo["organisation"] = s.fx.Users[t.User].Organisation
+		}
+	}
+	return demo, nil
 }
-
-// SecretFields implements vendor.Simulator: all among the usual names.
-func (s *Simulator) SecretFields() []string { return nil }
 
 // ValidToken implements vendor.TokenOracle.
 func (s *Simulator) ValidToken(token string) bool { return s.tokens.Valid(token) }
@@ -180,9 +183,9 @@ func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint
 // status first.
 var okPrefix = []byte(`{"status":{"code":"` + CodeOK + `"`)
 
-// IsError implements vendor.InBandErrors: errors come in the envelope,
-// mostly with HTTP 200.
-func (s *Simulator) IsError(_ string, status int, body []byte) bool {
+// isError is the Spec's InBandError: errors come in the envelope, mostly
+// with HTTP 200.
+func isError(_ string, status int, body []byte) bool {
 	return status >= 400 || !bytes.HasPrefix(body, okPrefix)
 }
 

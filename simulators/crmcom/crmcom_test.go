@@ -26,7 +26,7 @@ func newHarness(t *testing.T, mode string) *harness {
 		fx.Settings.Tokens = mode
 	}
 	c := clock.NewSimulated()
-	return &harness{Harness: vendortest.New(t, crmcom.New(crmcom.Options{Fixtures: &fx, Clock: c})), t: t, clock: c}
+	return &harness{Harness: vendortest.New(t, crmcom.Spec, crmcom.New(crmcom.Options{Fixtures: &fx, Clock: c})), t: t, clock: c}
 }
 
 // answer is the envelope as a PHP client reads it.

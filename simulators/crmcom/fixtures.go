@@ -22,6 +22,8 @@ type Fixtures struct {
 	Users         map[string]User         `yaml:"users"`
 	AccessTokens  map[string]AccessToken  `yaml:"accessTokens"`
 	Contacts      []Contact               `yaml:"contacts"`
+
+	demoUser, demoAccessToken string // the logins marked demo: true
 }
 
 // Settings pick the behaviour of a CRM.COM release.
@@ -41,6 +43,7 @@ type User struct {
 	DefaultUnit  string   `yaml:"defaultUnit"`
 	Units        []string `yaml:"units"`
 	Scenario     string   `yaml:"scenario"`
+	Demo         bool     `yaml:"demo"` // the demo login mockauth advertises
 }
 
 // AccessToken logs in as User by identifier + pass code or by code.
@@ -48,6 +51,7 @@ type AccessToken struct {
 	PassCode           string `yaml:"passCode"`
 	AuthenticationCode string `yaml:"authenticationCode"`
 	User               string `yaml:"user"`
+	Demo               bool   `yaml:"demo"` // the demo access token mockauth advertises
 }
 
 // Contact is what contact_information/show answers.
@@ -112,6 +116,12 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		if c.Number == "" || c.ID == "" {
 			return Fixtures{}, doc.Errorf(doc.Line("contacts", fmt.Sprint(i)), "contact %d needs an id and a number", i+1)
 		}
+	}
+	if f.demoUser, err = yamlfile.OneDemo(doc, "users", f.Users, func(u User) bool { return u.Demo }); err != nil {
+		return Fixtures{}, err
+	}
+	if f.demoAccessToken, err = yamlfile.OneDemo(doc, "accessTokens", f.AccessTokens, func(t AccessToken) bool { return t.Demo }); err != nil {
+		return Fixtures{}, err
 	}
 	return f, nil
 }

@@ -24,10 +24,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math/big"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -146,35 +144,24 @@ func New(opts Options) *Simulator {
 
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
-// Name implements vendor.Simulator.
-func (s *Simulator) Name() string { return Name }
-
-// Endpoints lists the vendor's documented operations.
-func Endpoints() []vendor.Endpoint { return append([]vendor.Endpoint(nil), endpoints...) }
-
-// Endpoints implements vendor.Simulator.
-func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
-
 // Demo implements vendor.Simulator: the demo admin's login and a fresh
 // bearer token, so a user can call basicauth without a browser, and the
-// first credential registered from the start (a Basic pair that works at
-// once). Only logins that work now are advertised.
-func (s *Simulator) Demo() map[string]string {
+// demo credential, registered from the start (a Basic pair that works at
+// once).
+func (s *Simulator) Demo() (map[string]string, error) {
 	demo := map[string]string{}
-	if a, ok := s.fx.Admins["demo.admin"]; ok {
-		demo["adminUser"], demo["adminPassword"] = "demo.admin", a.Password
-		if tok, err := s.AdminToken("demo.admin"); err == nil {
-			demo["adminToken"] = tok
+	if a, ok := s.fx.Admins[s.fx.demoAdmin]; ok {
+		tok, err := s.AdminToken(s.fx.demoAdmin)
+		if err != nil {
+			return nil, fmt.Errorf("exotel: the demo admin's bearer: %w", err)
 		}
+		demo["adminUser"], demo["adminPassword"], demo["adminToken"] = s.fx.demoAdmin, a.Password, tok
 	}
-	if names := slices.Sorted(maps.Keys(s.fx.Credentials)); len(names) > 0 {
-		demo["user"], demo["password"] = names[0], s.fx.Credentials[names[0]].Password
+	if c, ok := s.fx.Credentials[s.fx.demoCredential]; ok {
+		demo["user"], demo["password"] = s.fx.demoCredential, c.Password
 	}
-	return demo
+	return demo, nil
 }
-
-// SecretFields implements vendor.Simulator: all among the usual names.
-func (s *Simulator) SecretFields() []string { return nil }
 
 // ValidToken implements vendor.TokenOracle: the token of a registered
 // credential is its Basic value, base64(username:password).

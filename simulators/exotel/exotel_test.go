@@ -29,7 +29,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	c := clock.NewSimulated()
 	sim := exotel.New(exotel.Options{Clock: c})
-	return &harness{Harness: vendortest.New(t, sim), t: t, sim: sim, clock: c}
+	return &harness{Harness: vendortest.New(t, exotel.Spec, sim), t: t, sim: sim, clock: c}
 }
 
 // The page's example body.

@@ -23,6 +23,8 @@ type Fixtures struct {
 	// registers one.
 	Credentials map[string]Credential `yaml:"credentials"`
 
+	demoAdmin, demoCredential string // the logins marked demo: true
+
 	key *rsa.PrivateKey // from Settings.SigningKey; nil: generated
 }
 
@@ -39,6 +41,7 @@ type Admin struct {
 	Role           string   `yaml:"role"`
 	ContactCenters []string `yaml:"contactCenters"`
 	Scenario       string   `yaml:"scenario"`
+	Demo           bool     `yaml:"demo"` // the demo admin mockauth advertises, with a fresh bearer
 }
 
 // Credential is a Basic username/password registered from the start.
@@ -46,6 +49,7 @@ type Credential struct {
 	Password  string `yaml:"password"`
 	ContextID string `yaml:"contextId"`
 	UserRole  string `yaml:"userRole"`
+	Demo      bool   `yaml:"demo"` // the demo Basic login mockauth advertises
 }
 
 // ParseFixtures reads a fixture file, refusing unknown keys and
@@ -104,6 +108,12 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		if !slices.Contains(f.Roles, c.UserRole) {
 			return Fixtures{}, doc.Errorf(line, "credential %q: userRole %q is not among the roles %v", name, c.UserRole, f.Roles)
 		}
+	}
+	if f.demoAdmin, err = yamlfile.OneDemo(doc, "admins", f.Admins, func(a Admin) bool { return a.Demo }); err != nil {
+		return Fixtures{}, err
+	}
+	if f.demoCredential, err = yamlfile.OneDemo(doc, "credentials", f.Credentials, func(c Credential) bool { return c.Demo }); err != nil {
+		return Fixtures{}, err
 	}
 	return f, nil
 }

@@ -12,6 +12,8 @@ type Fixtures struct {
 	Settings Settings         `yaml:"settings"`
 	Users    map[string]User  `yaml:"users"`
 	Agents   map[string]Agent `yaml:"agents"`
+
+	demoUser, demoAgent string // the logins marked demo: true
 }
 
 // Settings are the undocumented behaviours a tenant may differ in.
@@ -27,12 +29,14 @@ type User struct {
 	Password string `yaml:"password"`
 	Fullname string `yaml:"fullname"`
 	Scenario string `yaml:"scenario"`
+	Demo     bool   `yaml:"demo"` // the demo login mockauth advertises
 }
 
 // Agent is a SIP agent of AgentLogin.
 type Agent struct {
 	Password string `yaml:"password"`
 	Scenario string `yaml:"scenario"`
+	Demo     bool   `yaml:"demo"` // the demo agent mockauth advertises
 	Peer     Peer   `yaml:"peer"`
 }
 
@@ -81,6 +85,12 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		if a.Peer.AccountCode == "" {
 			return Fixtures{}, doc.Errorf(doc.KeyLine("agents", name), "agent %q has no peer.accountcode (its token is base64 of accountcode:uuid)", name)
 		}
+	}
+	if f.demoUser, err = yamlfile.OneDemo(doc, "users", f.Users, func(u User) bool { return u.Demo }); err != nil {
+		return Fixtures{}, err
+	}
+	if f.demoAgent, err = yamlfile.OneDemo(doc, "agents", f.Agents, func(a Agent) bool { return a.Demo }); err != nil {
+		return Fixtures{}, err
 	}
 	return f, nil
 }

@@ -110,23 +110,18 @@ func (s *Simulator) routes() *mux.Router {
 
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
-// Name implements vendor.Simulator.
-func (s *Simulator) Name() string { return Name }
-
-// Endpoints lists the vendor's documented operations.
-func Endpoints() []vendor.Endpoint { return append([]vendor.Endpoint(nil), endpoints...) }
-
-// Endpoints implements vendor.Simulator.
-func (s *Simulator) Endpoints() []vendor.Endpoint { return Endpoints() }
-
-// Demo implements vendor.Simulator.
-func (s *Simulator) Demo() map[string]string {
-	return map[string]string{"user": "demo", "password": "demo", "agentUser": "1997", "agentPassword": "1997"}
+// Demo implements vendor.Simulator: the user and the agent the fixtures
+// mark demo: true.
+func (s *Simulator) Demo() (map[string]string, error) {
+	demo := map[string]string{}
+	if u, ok := s.fx.Users[s.fx.demoUser]; ok {
+		demo["user"], demo["password"] = s.fx.demoUser, u.Password
+	}
+	if a, ok := s.fx.Agents[s.fx.demoAgent]; ok {
+		demo["agentUser"], demo["agentPassword"] = s.fx.demoAgent, a.Password
+	}
+	return demo, nil
 }
-
-// SecretFields implements vendor.Simulator: uContact's secrets are all
-// among the usual names (password, token, md5secret, secret).
-func (s *Simulator) SecretFields() []string { return nil }
 
 // ValidToken implements vendor.TokenOracle.
 func (s *Simulator) ValidToken(token string) bool { return s.tokens.Valid(token) }
@@ -173,8 +168,8 @@ func formOf(r *http.Request, body []byte) url.Values {
 	return v
 }
 
-// IsError implements vendor.InBandErrors: the HTTP 200 error bodies.
-func (s *Simulator) IsError(_ string, status int, body []byte) bool {
+// isError is the Spec's InBandError: the HTTP 200 error bodies.
+func isError(_ string, status int, body []byte) bool {
 	switch string(body) {
 	case BodyQuotedZero, BodyBareZero, BodyError:
 		return true

@@ -29,7 +29,7 @@ func newHarness(t *testing.T, fx *ucontact.Fixtures) *harness {
 	t.Helper()
 	c := clock.NewSimulated()
 	sim := ucontact.New(ucontact.Options{Fixtures: fx, Clock: c})
-	return &harness{Harness: vendortest.New(t, sim), t: t, sim: sim, clock: c}
+	return &harness{Harness: vendortest.New(t, ucontact.Spec, sim), t: t, sim: sim, clock: c}
 }
 
 type answer = vendortest.Answer

@@ -29,16 +29,18 @@ type Call struct {
 	User     string // login name the request carries; "" if none
 }
 
-// Simulator is one vendor's fake service.
+// Simulator is one vendor's fake service, built from fixtures by its
+// Spec; what does not depend on the fixtures (name, endpoints, secret
+// fields) is in the Spec.
 type Simulator interface {
 	http.Handler
 
-	// Name is the vendor's short name: "ucontact", "crmcom", ...
-	Name() string
-	// Endpoints lists the documented operations, in the vendor doc's order.
-	Endpoints() []Endpoint
-	// Demo returns the demo login of the loaded fixtures, by field name.
-	Demo() map[string]string
+	// Demo returns the demo logins of the loaded fixtures (those marked
+	// demo: true), by field name: user and password for the main login,
+	// <role>User and <role>Password for another kind, and what else a
+	// login needs under the vendor's field names. An error minting a demo
+	// token is an error, never an empty value.
+	Demo() (map[string]string, error)
 	// Describe names the endpoint and the login of a request whose body
 	// has been read into body. It must not consume r.Body.
 	Describe(r *http.Request, body []byte) Call
@@ -49,19 +51,8 @@ type Simulator interface {
 	// select (test values that trigger failures, as payment sandboxes do
 	// with magic card numbers).
 	UserScenarios() map[string]string
-	// SecretFields names request fields, beyond the usual passwords and
-	// tokens, that must never be journaled in clear.
-	SecretFields() []string
 	// Reset forgets every token and session.
 	Reset()
-}
-
-// InBandErrors is a simulator some of whose errors come with a success
-// status (uContact's HTTP 200 "0", CRM.COM's HTTP 200 error envelope). The
-// journal asks it what a 2xx answer meant; other simulators' errors are
-// the HTTP statuses 400 and up.
-type InBandErrors interface {
-	IsError(endpoint string, status int, body []byte) bool
 }
 
 // TokenOracle is a simulator that can tell whether a token it handed out is

@@ -22,10 +22,10 @@ type Harness struct {
 	v   *contracts.Validator
 }
 
-// New returns a harness for sim, checked against the contract of its name.
-func New(t testing.TB, sim vendor.Simulator) *Harness {
+// New returns a harness for sim, checked against its vendor's contract.
+func New(t testing.TB, spec vendor.Spec, sim vendor.Simulator) *Harness {
 	t.Helper()
-	v, err := contracts.NewValidator(sim.Name())
+	v, err := contracts.NewValidatorFrom(spec.Name, spec.Contract.Name, spec.Contract.Data)
 	if err != nil {
 		t.Fatal(err)
 	}

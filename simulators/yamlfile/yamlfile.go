@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -156,4 +158,22 @@ func (d *Doc) DecodeNode(n *yaml.Node, out any) error {
 		return wrap(d.File, err)
 	}
 	return nil
+}
+
+// OneDemo returns the login of a section that its fixture file marks
+// `demo: true` (the one that mockauth advertises: banner, admin API,
+// `mockauth env`, Postman, conformance), or "" when none is marked. A
+// second one is refused with its line: a role has one demo login.
+func OneDemo[T any](d *Doc, section string, logins map[string]T, isDemo func(T) bool) (string, error) {
+	var names []string
+	for name, l := range logins {
+		if isDemo(l) {
+			names = append(names, name)
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, ""), nil
+	}
+	sort.Strings(names)
+	return "", d.Errorf(d.KeyLine(section, names[1]), "%s %q and %q are both marked demo: mark one", section, names[0], names[1])
 }
