@@ -1,43 +1,32 @@
 package contracts
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"net/url"
-	"regexp"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
-)
 
-// Credentials are the logins a contract check uses; empty fields take the
-// demo logins of mockauth's fixtures, so a check against the stack needs none.
-type Credentials struct {
-	User, Password string
-	Organisation   string // crmcom
-	Unit           string // crmcom, optional
-	Code           string // autoalert security code, optional
-	Bearer         string // exotel admin token; else one is fetched with User/Password at /login
-}
+	"github.com/mockauth/mockauth/simulators/redact"
+	"github.com/mockauth/mockauth/simulators/vendor"
+)
 
 // Probe is one documented request a check sends.
 type Probe struct {
-	Name        string
-	Method      string
-	Path        string // query included
-	ContentType string
-	Accept      string
-	Auth        string // Authorization header value
-	Body        string
+	Name     string
+	Endpoint vendor.Endpoint
+	Request  vendor.Request
 	// Expect returns what differs from the documented behaviour the probe
 	// stands for ("" when nothing does), beyond what the schema checks.
-	Expect func(status int, body string) string
-	// Keep, when set, extracts a value (a token) for the probes after it.
-	Keep func(body string) string
+	Expect func(status int, body []byte) string
+	// Token, with Keep, reads a token for the probes after it.
+	Token *vendor.Token
+	Keep  string
 	// BreaksContract marks a probe that sends a request the contract
 	// forbids on purpose, to see the server refuse it.
 	BreaksContract bool
@@ -100,235 +89,135 @@ func short(s string) string {
 	return s
 }
 
-// Check sends a vendor's probes to baseURL (a simulator or a real tenant),
-// checks every answer against the contract, and reports each difference.
-func Check(ctx context.Context, client *http.Client, vendor, baseURL string, c Credentials) (Report, error) {
-	v, err := NewValidator(vendor)
+// Check sends a vendor's probes (its samples, their variants and a wrong
+// password for every login) to baseURL, a simulator or a real tenant,
+// with the demo logins given, checks every answer against the contract,
+// and reports each difference. kept presets tokens by the name samples
+// keep them under (an Exotel admin bearer: "adminToken"); a sample that
+// would fetch a preset token is skipped.
+func Check(ctx context.Context, client *http.Client, spec vendor.Spec, baseURL string, demo, kept map[string]string) (Report, error) {
+	v, err := NewValidatorFrom(spec.Name, spec.Contract.Name, spec.Contract.Data)
 	if err != nil {
 		return Report{}, err
 	}
 	base := strings.TrimSuffix(baseURL, "/")
-	rep := Report{Vendor: vendor, BaseURL: base}
-	kept := ""
-	probes, err := probesFor(vendor, c)
-	if err != nil {
-		return rep, err
+	rep := Report{Vendor: spec.Name, BaseURL: base}
+	tokens := map[string]string{vendor.RunID: strconv.FormatInt(time.Now().UnixNano(), 36)}
+	preset := map[string]bool{}
+	for k, val := range kept {
+		tokens[k], preset[k] = val, true
 	}
-	// Probes are rebuilt before each is sent, so one can use what the
-	// probe before it kept (a token).
-	for i := 0; ; i++ {
-		ps := probes(func() string { return kept })
-		if i >= len(ps) {
-			break
-		}
-		p := ps[i]
-		res := Result{Probe: p.Name, Sent: p.Method + " " + p.Path}
-		req, err := http.NewRequestWithContext(ctx, p.Method, base+p.Path, strings.NewReader(p.Body))
-		if err != nil {
-			return rep, err
-		}
-		for k, val := range map[string]string{"Content-Type": p.ContentType, "Accept": p.Accept, "Authorization": p.Auth} {
-			if val != "" {
-				req.Header.Set(k, val)
-			}
-		}
-		if p.Body != "" {
-			res.Sent += " " + short(p.Body)
-		}
-		res.Sent = redactForReport(res.Sent)
-		x, reqViolations := v.Request(req, "", []byte(p.Body))
-		if len(reqViolations) > 0 && !p.BreaksContract {
-			return rep, fmt.Errorf("probe %q breaks the contract itself: %v", p.Name, reqViolations)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			res.Drift = append(res.Drift, "no answer: "+err.Error())
-			rep.Results = append(rep.Results, res)
+	policy := redact.NewPolicy(spec.SecretFields...)
+	var missing []string // tokens an earlier probe did not hand out
+	for _, e := range spec.Samples() {
+		if preset[e.Sample.Keep] {
 			continue
 		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		if err != nil {
-			res.Drift = append(res.Drift, "answer cut: "+err.Error())
-		}
-		res.Status, res.ContentType, res.Body = resp.StatusCode, resp.Header.Get("Content-Type"), redactForReport(string(body))
-		res.Drift = append(res.Drift, x.Response(resp.StatusCode, resp.Header, body)...)
-		if p.Expect != nil {
-			if d := p.Expect(resp.StatusCode, string(body)); d != "" {
+		for _, p := range probesOf(spec, e, demo, tokens) {
+			req, err := http.NewRequestWithContext(ctx, e.Method, base+p.Request.Target(e.Path), strings.NewReader(p.Request.EncodedBody()))
+			if err != nil {
+				return rep, err
+			}
+			for k, val := range map[string]string{"Content-Type": p.Request.ContentType, "Accept": p.Request.Accept, "Authorization": p.Request.Auth} {
+				if val != "" {
+					req.Header.Set(k, val)
+				}
+			}
+			body := []byte(p.Request.EncodedBody())
+			secrets := slices.Collect(maps.Values(tokens))
+			res := Result{Probe: p.Name, Sent: e.Method + " " + e.Path}
+			if len(body) > 0 {
+				res.Sent += " " + short(policy.Body(p.Request.ContentType, body))
+			}
+			res.Sent = redact.Values(res.Sent, secrets)
+			x, reqViolations := v.Request(req, "", body)
+			switch {
+			case len(reqViolations) > 0 && !p.BreaksContract && len(missing) > 0:
+				res.Drift = append(res.Drift, fmt.Sprintf("not sent: it breaks the contract without the tokens earlier probes did not hand out (%s)", strings.Join(missing, ", ")))
+				rep.Results = append(rep.Results, res)
+				continue
+			case len(reqViolations) > 0 && !p.BreaksContract:
+				return rep, fmt.Errorf("probe %q breaks the contract itself: %v", p.Name, reqViolations)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				res.Drift = append(res.Drift, "no answer: "+err.Error())
+				rep.Results = append(rep.Results, res)
+				continue
+			}
+			answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			if err != nil {
+				res.Drift = append(res.Drift, "answer cut: "+err.Error())
+			}
+			if p.Token != nil && p.Keep != "" {
+				if tok, ok := p.Token.Read(answer); ok && !spec.IsError(e.Name, resp.StatusCode, answer) {
+					tokens[p.Keep] = tok
+					secrets = append(secrets, tok)
+				} else {
+					missing = append(missing, p.Keep)
+				}
+			}
+			res.Status, res.ContentType = resp.StatusCode, resp.Header.Get("Content-Type")
+			res.Body = redact.Values(redact.NewPolicy().Body(res.ContentType, answer), secrets)
+			res.Drift = append(res.Drift, x.Response(resp.StatusCode, resp.Header, answer)...)
+			if d := p.Expect(resp.StatusCode, answer); d != "" {
 				res.Drift = append(res.Drift, d)
 			}
+			rep.Results = append(rep.Results, res)
 		}
-		if p.Keep != nil {
-			kept = p.Keep(string(body))
-		}
-		rep.Results = append(rep.Results, res)
 	}
 	return rep, nil
 }
 
-// secretInBody finds the values of secret fields in JSON, forms and
-// queries, and quoted uContact tokens, for the report.
-var secretInBody = regexp.MustCompile(`(?i)("?(?:password|pass_code|token)"?\s*[:=]\s*"?)[^"&,}<]*|^"[A-Za-z0-9+/]{16,}={0,2}"$`)
-
-func redactForReport(body string) string {
-	return xmlToken.ReplaceAllString(secretInBody.ReplaceAllString(body, "${1}***"), "${1}***")
+// probesOf are the probes of one endpoint: its sample (which must
+// succeed, and hand out a token when it is a login), its variants, and,
+// for a login, the same request with wrong passwords (which must fail).
+// Requests are built when the probes before them have answered, so they
+// carry the tokens those kept.
+func probesOf(spec vendor.Spec, e vendor.Endpoint, demo, kept map[string]string) []Probe {
+	s := e.Sample
+	isError := func(status int, body []byte) bool { return spec.IsError(e.Name, status, body) }
+	good := Probe{Name: e.Name, Endpoint: e, Request: s.Request(demo, kept), Token: s.Token, Keep: s.Keep,
+		Expect: func(status int, body []byte) string {
+			if isError(status, body) {
+				return fmt.Sprintf("the vendor's error (HTTP %d) where the documented exchange succeeds", status)
+			}
+			if s.Token != nil {
+				if _, ok := s.Token.Read(body); !ok {
+					return fmt.Sprintf("no token in the answer (HTTP %d)", status)
+				}
+			}
+			return ""
+		}}
+	probes := []Probe{good}
+	for _, variant := range s.Variants {
+		probes = append(probes, Probe{Name: e.Name + ", " + variant.Name, Endpoint: e, Request: variant.Request(demo, kept),
+			BreaksContract: variant.BreaksContract, Expect: wantOutcome(isError, variant.WantError)})
+	}
+	if s.Token != nil {
+		wrong := maps.Clone(demo)
+		for k, val := range wrong {
+			if strings.HasSuffix(strings.ToLower(k), "password") {
+				wrong[k] = val + "-wrong"
+			}
+		}
+		if r := s.Request(wrong, kept); !reflect.DeepEqual(r, good.Request) {
+			probes = append(probes, Probe{Name: e.Name + ", wrong password", Endpoint: e, Request: r, Expect: wantOutcome(isError, true)})
+		}
+	}
+	return probes
 }
 
-// The XML token of AutoAlert is an element, not a field: <token>...</token>.
-var xmlToken = regexp.MustCompile(`(<token>)[^<]*`)
-
-// expectStatus returns an Expect that wants one status and a body check.
-func expectStatus(want int, what string, ok func(string) bool) func(int, string) string {
-	return func(status int, body string) string {
-		if status != want || (ok != nil && !ok(body)) {
-			return fmt.Sprintf("expected %s (HTTP %d), got HTTP %d", what, want, status)
+// wantOutcome expects the vendor's error, or a success.
+func wantOutcome(isError func(int, []byte) bool, wantError bool) func(int, []byte) string {
+	return func(status int, body []byte) string {
+		switch failed := isError(status, body); {
+		case wantError && !failed:
+			return fmt.Sprintf("a success (HTTP %d) where the vendor must refuse", status)
+		case !wantError && failed:
+			return fmt.Sprintf("the vendor's error (HTTP %d) where the request must succeed", status)
 		}
 		return ""
 	}
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-var (
-	quotedToken = regexp.MustCompile(`^"[A-Za-z0-9+/]+={0,2}"$`)
-	jsonToken   = regexp.MustCompile(`"token"\s*:\s*"([^"]+)"`)
-)
-
-func firstGroup(re *regexp.Regexp) func(string) string {
-	return func(s string) string {
-		if m := re.FindStringSubmatch(s); m != nil {
-			return m[1]
-		}
-		return ""
-	}
-}
-
-func jsonStr(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// probesFor returns a vendor's probes; kept gives the value the last Keep
-// extracted (a token) when a probe is built.
-func probesFor(vendor string, c Credentials) (func(kept func() string) []Probe, error) {
-	const form = "application/x-www-form-urlencoded"
-	switch vendor {
-	case "ucontact":
-		user, pw := or(c.User, "demo"), or(c.Password, "demo")
-		good := url.Values{"user": {user}, "password": {pw}}.Encode()
-		bad := url.Values{"user": {user}, "password": {pw + "-wrong"}}.Encode()
-		return func(kept func() string) []Probe {
-			return []Probe{
-				{Name: "getUserToken, good login", Method: "POST", Path: "/Integra/resources/auth/getUserToken", ContentType: form, Body: good,
-					Expect: expectStatus(200, `a quoted token, not "0"`, func(b string) bool { return quotedToken.MatchString(b) && b != `"0"` }),
-					Keep:   func(b string) string { return strings.Trim(b, `"`) }},
-				{Name: "getUserToken, wrong password", Method: "POST", Path: "/Integra/resources/auth/getUserToken", ContentType: form, Body: bad,
-					Expect: expectStatus(200, `the error "0"`, func(b string) bool { return b == `"0"` || b == "0" })},
-				{Name: "AgentLogin, wrong password", Method: "POST", Path: "/Integra/resources/auth/AgentLogin", ContentType: form, Body: "agent=" + url.QueryEscape(user) + "&password=wrong-" + url.QueryEscape(pw),
-					Expect: expectStatus(200, "the error 0", func(b string) bool { return b == "0" })},
-			}
-		}, nil
-	case "crmcom":
-		login := map[string]any{"username": or(c.User, "mpadministrator"), "password": or(c.Password, "1234"), "organisation": or(c.Organisation, "CRMDEMO")}
-		if c.Unit != "" || c.User == "" {
-			login["unit"] = or(c.Unit, "EE63A82C4FEBE02FF34E90DD1EBA5ABE")
-		}
-		bad := map[string]any{"username": login["username"], "password": fmt.Sprint(login["password"]) + "-wrong", "organisation": login["organisation"]}
-		noOrg := map[string]any{"username": login["username"], "password": login["password"]}
-		statusIs := func(ok bool) func(string) bool {
-			return func(b string) bool { return strings.Contains(b, `"code":"OK"`) == ok }
-		}
-		return func(kept func() string) []Probe {
-			return []Probe{
-				{Name: "authentication/token, good login", Method: "POST", Path: "/crmapi/rest/v2/authentication/token", ContentType: "application/json", Body: jsonStr(login),
-					Expect: expectStatus(200, "status.code OK and a token", statusIs(true)), Keep: firstGroup(jsonToken)},
-				{Name: "contact_information/show, fresh token", Method: "GET", Path: "/crmapi/rest/v2/contact_information/show?contact_information_identifier=number%3DCI000111&token=" + url.QueryEscape(kept()),
-					Expect: func(status int, b string) string {
-						if strings.Contains(b, `"INVALID_TOKEN"`) || strings.Contains(b, `"TOKEN_EXPIRED"`) {
-							return "a fresh token was refused"
-						}
-						return ""
-					}},
-				{Name: "authentication/token/release", Method: "POST", Path: "/crmapi/rest/v2/authentication/token/release", ContentType: "application/json", Body: jsonStr(map[string]string{"token": kept()}),
-					Expect: expectStatus(200, "status.code OK", statusIs(true))},
-				{Name: "authentication/token, wrong password", Method: "POST", Path: "/crmapi/rest/v2/authentication/token", ContentType: "application/json", Body: jsonStr(bad),
-					Expect: expectStatus(200, "an error in the envelope", statusIs(false))},
-				{Name: "authentication/token, no organisation", Method: "POST", Path: "/crmapi/rest/v2/authentication/token", ContentType: "application/json", Body: jsonStr(noOrg), BreaksContract: true,
-					Expect: expectStatus(200, "an error in the envelope", statusIs(false))},
-			}
-		}, nil
-	case "autoalert":
-		login := map[string]string{"userName": or(c.User, "demo"), "password": or(c.Password, "demo")}
-		if c.Code != "" {
-			login["code"] = c.Code
-		}
-		bad := map[string]string{"userName": login["userName"], "password": login["password"] + "-wrong"}
-		xmlLogin := `<AuthenticateRequest xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User">`
-		if c.Code != "" {
-			xmlLogin += "<code>" + xmlEscape(c.Code) + "</code>"
-		}
-		xmlLogin += "<password>" + xmlEscape(login["password"]) + "</password><userName>" + xmlEscape(login["userName"]) + "</userName></AuthenticateRequest>"
-		return func(kept func() string) []Probe {
-			return []Probe{
-				{Name: "User/authenticate, JSON, good login", Method: "POST", Path: "/User/authenticate", ContentType: "application/json", Accept: "application/json", Body: jsonStr(login),
-					Expect: expectStatus(200, "code 200 and a token", nil), Keep: firstGroup(jsonToken)},
-				{Name: "User/getusers, fresh token", Method: "POST", Path: "/User/getusers", ContentType: "application/json", Accept: "application/json", Body: jsonStr(map[string]string{"token": kept()}),
-					Expect: expectStatus(200, "the users", nil)},
-				{Name: "User/logoff", Method: "POST", Path: "/User/logoff", ContentType: "application/json", Accept: "application/json", Body: jsonStr(map[string]string{"token": kept()}),
-					Expect: expectStatus(200, "code 200", nil)},
-				{Name: "User/authenticate, JSON, wrong password", Method: "POST", Path: "/User/authenticate", ContentType: "application/json", Accept: "application/json", Body: jsonStr(bad),
-					Expect: expectStatus(401, "code 401 and an error", nil)},
-				{Name: "User/authenticate, XML, good login", Method: "POST", Path: "/User/authenticate", ContentType: "application/xml", Accept: "application/xml", Body: xmlLogin,
-					Expect: expectStatus(200, "an AuthenticateResponse", func(b string) bool { return strings.HasPrefix(b, "<AuthenticateResponse") })},
-			}
-		}, nil
-	case "exotel":
-		admin, adminPw := or(c.User, "demo.admin"), or(c.Password, "demo-admin-pass")
-		unique := fmt.Sprintf("contract_check_%d", time.Now().UnixNano())
-		body := jsonStr(map[string]string{"username": unique, "password": unique + "-pass", "context": "ContactCenter", "contextId": "1", "userRole": "Administrator"})
-		return func(kept func() string) []Probe {
-			bearer := c.Bearer
-			if bearer == "" {
-				bearer = kept()
-			}
-			ps := []Probe{}
-			if c.Bearer == "" {
-				ps = append(ps, Probe{Name: "login (admin bearer)", Method: "POST", Path: "/login", ContentType: form, Accept: "application/json",
-					Body:   url.Values{"username": {admin}, "password": {adminPw}}.Encode(),
-					Expect: expectStatus(200, "a bearer token", nil), Keep: firstGroup(jsonToken)})
-			}
-			return append(ps,
-				Probe{Name: "configuration/basicauth, bad bearer", Method: "POST", Path: "/configuration/basicauth", ContentType: "application/json", Accept: "application/json", Auth: "Bearer x", Body: body,
-					Expect: expectStatus(401, "401", nil)},
-				Probe{Name: "configuration/basicauth, admin bearer", Method: "POST", Path: "/configuration/basicauth", ContentType: "application/json", Accept: "application/json", Auth: "Bearer " + bearer, Body: body,
-					Expect: expectStatus(201, "the registered credential", nil)},
-				Probe{Name: "configuration/whoami (stand-in), registered pair", Method: "GET", Path: "/configuration/whoami",
-					Auth:   "Basic " + base64.StdEncoding.EncodeToString([]byte(unique+":"+unique+"-pass")),
-					Expect: expectStatus(200, "the credential", nil)},
-			)
-		}, nil
-	}
-	return nil, fmt.Errorf("contracts: no probes for vendor %q", vendor)
-}
-
-func xmlEscape(s string) string {
-	var b bytes.Buffer
-	for _, r := range s {
-		switch r {
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

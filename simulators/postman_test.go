@@ -65,7 +65,7 @@ func TestAdmin_PostmanCollection(t *testing.T) {
 	subst := strings.NewReplacer("{{ucontact_url}}", s.URL("ucontact"), "{{crmcom_url}}", s.URL("crmcom"),
 		"{{autoalert_url}}", s.URL("autoalert"), "{{exotel_url}}", s.URL("exotel"),
 		"{{ucontact_token}}", "ZGVtbzp4", "{{ucontact_agent_token}}", "ZGVtbzp4", "{{crmcom_token}}", "4AD9C84FA60F9FE407140E20F707726A",
-		"{{autoalert_token}}", "3681330f-08e5-4821-9485-9b8f6efca584", "{{exotel_admin_token}}", "a.b.c")
+		"{{autoalert_token}}", "3681330f-08e5-4821-9485-9b8f6efca584", "{{exotel_admin_token}}", "a.b.c", "{{$timestamp}}", "1700000000")
 	keeps := 0
 	for _, folder := range c.Item {
 		v, err := contracts.NewValidator(folder.Name)

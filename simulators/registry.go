@@ -105,6 +105,17 @@ func PortOffset(name string) int {
 	return i + 1
 }
 
+// DefaultDemo returns the demo logins of a vendor's default fixtures, for
+// requests to a server other than a stack (a real tenant): what the
+// contract check sends unless told otherwise.
+func DefaultDemo(spec vendor.Spec) (map[string]string, error) {
+	sim, err := spec.Build(spec.Fixtures, vendor.Env{})
+	if err != nil {
+		return nil, err
+	}
+	return sim.Demo()
+}
+
 // Ports is how many ports a stack of every registered vendor takes: the
 // admin API's and one a vendor.
 func Ports() int { return len(Specs()) + 1 }

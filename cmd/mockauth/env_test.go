@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -77,16 +79,68 @@ func jsonBody(t *testing.T, v any) string {
 
 var quotedTokenBody = regexp.MustCompile(`^"[A-Za-z0-9+/]+={0,2}"$`)
 
+// otherDemos are fixtures whose demo logins differ from the embedded ones.
+var otherDemos = map[string]string{
+	"ucontact.yaml": `users:
+  alice: {password: alice-pass, fullname: Alice A, demo: true}
+  bob: {password: bob-pass, fullname: Bob B}
+agents:
+  "3001": {password: agent-3001, demo: true, peer: {id: 9, accountcode: Aagent, fullname: Agent Three}}
+`,
+	"crmcom.yaml": `organisations:
+  ACME: {units: {"11111111111111111111111111111111": Main}}
+users:
+  carol: {password: carol-pass, organisation: ACME, defaultUnit: "11111111111111111111111111111111", units: ["11111111111111111111111111111111"], demo: true}
+accessTokens:
+  carol-key: {passCode: "9999", authenticationCode: carol-code, user: carol, demo: true}
+`,
+	"autoalert.yaml": `users:
+  dave: {userID: 7, password: dave-pass, fullName: Dave D, demo: true}
+  erin: {userID: 8, password: erin-pass, securityCode: "777777", fullName: Erin E, demo: true}
+autologinTokens:
+  6f9619ff-8b86-4011-b42d-00c04fc964ff: dave
+`,
+	"exotel.yaml": `contactCenters: {"7": Seven}
+roles: [Administrator, Agent]
+admins:
+  frank.admin: {password: frank-pass, role: Administrator, contactCenters: ["7"], demo: true}
+credentials:
+  grace: {password: grace-pass, contextId: "7", userRole: Agent, demo: true}
+`,
+}
+
 // Every login mockauth env exports works right now: after start and again
-// after a reset. A variable no check below uses fails the test, so a new
-// export cannot go unproven.
+// after a reset, with the embedded fixtures and with a directory whose
+// demo logins differ. A variable no check below uses fails the test, so a
+// new export cannot go unproven.
 func TestEnv_EveryExportedLoginWorks(t *testing.T) {
 	t.Parallel()
-	stack, err := simulators.Start(simulators.Options{})
+	dir := t.TempDir()
+	for name, data := range otherDemos {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, fixtures := range []string{"", dir} {
+		t.Run("fixtures="+fixtures, func(t *testing.T) { exportedLoginsWork(t, fixtures) })
+	}
+}
+
+func exportedLoginsWork(t *testing.T, fixturesDir string) {
+	stack, err := simulators.Start(simulators.Options{FixturesDir: fixturesDir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stack.Close()
+	if fixturesDir != "" {
+		vars := envExports(t, "--admin", stack.AdminURL())
+		for k, want := range map[string]string{"MOCKAUTH_UCONTACT_USER": "alice", "MOCKAUTH_UCONTACT_AGENT_USER": "3001", "MOCKAUTH_CRMCOM_USER": "carol",
+			"MOCKAUTH_AUTOALERT_USER": "dave", "MOCKAUTH_AUTOALERT_CODE_USER": "erin", "MOCKAUTH_EXOTEL_USER": "grace", "MOCKAUTH_EXOTEL_ADMIN_USER": "frank.admin"} {
+			if vars[k] != want {
+				t.Errorf("%s=%q, want the loaded fixtures' %q", k, vars[k], want)
+			}
+		}
+	}
 
 	for _, round := range []string{"after start", "after a reset"} {
 		vars := envExports(t, "--admin", stack.AdminURL())
@@ -138,6 +192,9 @@ func TestEnv_EveryExportedLoginWorks(t *testing.T) {
 		st, body = exchange(t, "POST", aa, "application/json", jsonBody(t, map[string]string{
 			"userName": get("MOCKAUTH_AUTOALERT_CODE_USER"), "password": get("MOCKAUTH_AUTOALERT_CODE_PASSWORD"), "code": get("MOCKAUTH_AUTOALERT_CODE")}))
 		check("AutoAlert authenticate with CODE_USER/CODE_PASSWORD/CODE", st == 200 && strings.Contains(body, `"code":200`), st, body)
+		st, body = exchange(t, "POST", get("MOCKAUTH_AUTOALERT_URL")+"/User/autologin", "application/json", jsonBody(t, map[string]string{
+			"token": get("MOCKAUTH_AUTOALERT_AUTOLOGIN_TOKEN")}))
+		check("AutoAlert autologin with AUTOLOGIN_TOKEN", st == 200 && strings.Contains(body, `"code":200`), st, body)
 
 		ex := get("MOCKAUTH_EXOTEL_URL")
 		basic := base64.StdEncoding.EncodeToString([]byte(get("MOCKAUTH_EXOTEL_USER") + ":" + get("MOCKAUTH_EXOTEL_PASSWORD")))
@@ -147,7 +204,7 @@ func TestEnv_EveryExportedLoginWorks(t *testing.T) {
 			form("username", get("MOCKAUTH_EXOTEL_ADMIN_USER"), "password", get("MOCKAUTH_EXOTEL_ADMIN_PASSWORD")), "Accept", "application/json")
 		check("Exotel /login with ADMIN_USER/ADMIN_PASSWORD", st == 200 && strings.Contains(body, `"token":"`), st, body)
 		st, body = exchange(t, "POST", ex+"/configuration/basicauth", "application/json",
-			`{"username":"env.check","password":"env-check-pass","context":"ContactCenter","contextId":"1","userRole":"Agent"}`,
+			`{"username":"env.check","password":"env-check-pass","context":"ContactCenter","contextId":"`+map[bool]string{true: "1", false: "7"}[fixturesDir == ""]+`","userRole":"Agent"}`,
 			"Authorization", "Bearer "+get("MOCKAUTH_EXOTEL_ADMIN_TOKEN"))
 		check("Exotel basicauth with ADMIN_TOKEN", st == 201, st, body)
 

@@ -158,6 +158,13 @@ func (s *Simulator) Demo() (map[string]string, error) {
 	demo := map[string]string{}
 	if u, ok := s.fx.Users[s.fx.demoUser]; ok {
 		demo["user"], demo["password"] = s.fx.demoUser, u.Password
+		// The demo user's autologin token, if the fixtures give one.
+		for _, tok := range slices.Sorted(maps.Keys(s.fx.AutologinTokens)) {
+			if s.fx.AutologinTokens[tok] == s.fx.demoUser {
+				demo["autologinToken"] = tok
+				break
+			}
+		}
 	}
 	if u, ok := s.fx.Users[s.fx.demoCodeUser]; ok {
 		demo["codeUser"], demo["codePassword"], demo["code"] = s.fx.demoCodeUser, u.Password, u.SecurityCode

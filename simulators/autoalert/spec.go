@@ -1,6 +1,9 @@
 package autoalert
 
 import (
+	"encoding/xml"
+	"strings"
+
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -11,7 +14,8 @@ import (
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
 	Name:      Name,
-	Endpoints: endpoints,
+	Endpoints: vendor.WithSamples(endpoints, samples),
+	Flow:      []string{Authenticate, GetUsers, RenewToken, Logoff, Autologin},
 	Fixtures:  vendor.Must(fixtures.Default(Name)),
 	Contract:  vendor.Must(contracts.Default(Name)),
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
@@ -19,4 +23,43 @@ var Spec = vendor.Spec{
 	}),
 	// The security code, beyond the usual passwords and tokens.
 	SecretFields: []string{"code"},
+}
+
+// samples are the documented exchanges, in JSON as the help pages show
+// them (and the login in XML too).
+var samples = map[string]*vendor.Sample{
+	Authenticate: {
+		Request: func(demo, _ map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: vendor.JSON("userName", demo["user"], "password", demo["password"])}
+		},
+		Token: vendor.JSONField("token"), Keep: "token",
+		Variants: []vendor.Variant{{
+			Name: "XML",
+			Request: func(demo, _ map[string]string) vendor.Request {
+				var b strings.Builder
+				b.WriteString(`<AuthenticateRequest xmlns="` + NSUser + `"><password>`)
+				_ = xml.EscapeText(&b, []byte(demo["password"]))
+				b.WriteString(`</password><userName>`)
+				_ = xml.EscapeText(&b, []byte(demo["user"]))
+				b.WriteString(`</userName></AuthenticateRequest>`)
+				return vendor.Request{ContentType: vendor.XMLType, Accept: vendor.XMLType, Body: b.String()}
+			},
+		}},
+	},
+	GetUsers:   tokenCall(),
+	RenewToken: {Request: tokenCall().Request, Token: vendor.JSONField("token"), Keep: "token"},
+	Logoff:     tokenCall(),
+	Autologin: {
+		Request: func(demo, _ map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: vendor.JSON("token", demo["autologinToken"])}
+		},
+		Token: vendor.JSONField("token"),
+	},
+}
+
+// tokenCall is a method that takes the kept token in its JSON body.
+func tokenCall() *vendor.Sample {
+	return &vendor.Sample{Request: func(_, kept map[string]string) vendor.Request {
+		return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: vendor.JSON("token", kept["token"])}
+	}}
 }

@@ -11,11 +11,52 @@ import (
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
 	Name:      Name,
-	Endpoints: endpoints,
+	Endpoints: vendor.WithSamples(endpoints, samples),
+	Flow:      []string{Token, Show, Release},
 	Fixtures:  vendor.Must(fixtures.Default(Name)),
 	Contract:  vendor.Must(contracts.Default(Name)),
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: env.Tokens(Logins(f), TokenID), JWTSecret: env.Key("crmcom-jwt")})
 	}),
 	InBandError: isError,
+}
+
+// samples are the documented exchanges, as the authentication page shows
+// them (GET methods take the token in the query, POST methods in the body).
+var samples = map[string]*vendor.Sample{
+	Token: {
+		Request: func(demo, _ map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.JSONType, Body: loginJSON(demo, true)}
+		},
+		Token: vendor.JSONField("data", "token"), Keep: "token",
+		Variants: []vendor.Variant{{
+			Name: "no organisation", WantError: true, BreaksContract: true,
+			Request: func(demo, _ map[string]string) vendor.Request {
+				return vendor.Request{ContentType: vendor.JSONType, Body: loginJSON(demo, false)}
+			},
+		}},
+	},
+	Show: {
+		Request: func(_, kept map[string]string) vendor.Request {
+			return vendor.Request{Query: []vendor.KV{{Key: "contact_information_identifier", Value: "number=CI000111"}, {Key: "token", Value: kept["token"]}}}
+		},
+	},
+	Release: {
+		Request: func(_, kept map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.JSONType, Body: vendor.JSON("token", kept["token"])}
+		},
+	},
+}
+
+// loginJSON is the page's login body for the demo user, with or without
+// the mandatory organisation.
+func loginJSON(demo map[string]string, withOrganisation bool) string {
+	kv := []string{"username", demo["user"], "password", demo["password"]}
+	if withOrganisation {
+		kv = append(kv, "organisation", demo["organisation"])
+	}
+	if demo["unit"] != "" {
+		kv = append(kv, "unit", demo["unit"])
+	}
+	return vendor.JSON(kv...)
 }

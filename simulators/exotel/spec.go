@@ -11,10 +11,44 @@ import (
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
 	Name:      Name,
-	Endpoints: endpoints,
+	Endpoints: vendor.WithSamples(endpoints, samples),
+	Flow:      []string{Login, JWKS, BasicAuth, WhoAmI},
 	Fixtures:  vendor.Must(fixtures.Default(Name)),
 	Contract:  vendor.Must(contracts.Default(Name)),
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock})
 	}),
+}
+
+// samples are the documented exchanges: the admin's bearer (from the
+// login stand-in), the page's registration with it, and the demo Basic
+// credential on the whoami stand-in.
+var samples = map[string]*vendor.Sample{
+	Login: {
+		Request: func(demo, _ map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.FormType, Accept: vendor.JSONType, Form: vendor.Form("username", demo["adminUser"], "password", demo["adminPassword"])}
+		},
+		Token: vendor.JSONField("token"), Keep: "adminToken",
+	},
+	JWKS: {Request: func(_, _ map[string]string) vendor.Request { return vendor.Request{} }},
+	BasicAuth: {
+		Request: func(_, kept map[string]string) vendor.Request { return register(kept, "Bearer "+kept["adminToken"]) },
+		Variants: []vendor.Variant{{
+			Name: "bad bearer", WantError: true,
+			Request: func(_, kept map[string]string) vendor.Request { return register(kept, "Bearer x.y.z") },
+		}},
+	},
+	WhoAmI: {
+		Request: func(demo, _ map[string]string) vendor.Request {
+			return vendor.Request{Auth: vendor.Basic(demo["user"], demo["password"])}
+		},
+	},
+}
+
+// register is the page's registration body for a name no earlier run took
+// (the page's own example, customer_manager, can be registered once).
+func register(kept map[string]string, auth string) vendor.Request {
+	name := "sample_user_" + kept[vendor.RunID]
+	return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Auth: auth,
+		Body: vendor.JSON("username", name, "password", name+"@123", "context", ContextContactCenter, "contextId", "1", "userRole", RoleAdministrator)}
 }

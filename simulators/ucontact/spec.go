@@ -11,11 +11,45 @@ import (
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
 	Name:      Name,
-	Endpoints: endpoints,
+	Endpoints: vendor.WithSamples(endpoints, samples),
+	Flow:      []string{GetUserToken, AgentLogin, UserLogin, AgentLogoff, EndSession},
 	Fixtures:  vendor.Must(fixtures.Default(Name)),
 	Contract:  vendor.Must(contracts.Default(Name)),
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: env.Tokens(Logins(f), TokenID)})
 	}),
 	InBandError: isError,
+}
+
+// samples are the documented exchanges, as the partner pages show them.
+var samples = map[string]*vendor.Sample{
+	GetUserToken: {
+		Request: func(demo, _ map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.FormType, Form: vendor.Form("user", demo["user"], "password", demo["password"])}
+		},
+		Token: vendor.QuotedText(), Keep: "token",
+	},
+	AgentLogin: {
+		Request: func(demo, _ map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.FormType, Form: vendor.Form("agent", demo["agentUser"], "password", demo["agentPassword"])}
+		},
+		Token: vendor.JSONField("token"), Keep: "agentToken",
+	},
+	UserLogin: {
+		Request: func(demo, _ map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.FormType, Form: vendor.Form("user", demo["user"], "password", demo["password"])}
+		},
+		Token: vendor.JSONIndex(2),
+	},
+	AgentLogoff: {
+		Request: func(demo, kept map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.FormType, Auth: "Basic " + kept["agentToken"],
+				Form: vendor.Form("agent", demo["agentUser"], "interface", "SIP/"+demo["agentUser"])}
+		},
+	},
+	EndSession: {
+		Request: func(demo, kept map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.FormType, Form: vendor.Form("user", demo["user"], "token", kept["token"])}
+		},
+	},
 }

@@ -12,8 +12,13 @@ import (
 type Spec struct {
 	// Name is the vendor's short name: "ucontact", "crmcom", ...
 	Name string
-	// Endpoints are the documented operations, in the vendor doc's order.
+	// Endpoints are the documented operations, in the vendor doc's order,
+	// each with its sample exchange.
 	Endpoints []Endpoint
+	// Flow names the endpoints with samples in a working order: logins
+	// first, the calls that carry their tokens next, the ones that end
+	// them last. Nil: the documented order.
+	Flow []string
 	// Fixtures is the default fixture file (fixtures/<name>.yaml, embedded).
 	Fixtures File
 	// Contract is the OpenAPI document (contracts/<name>.yaml, embedded).

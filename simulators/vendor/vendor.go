@@ -20,6 +20,9 @@ type Endpoint struct {
 	Method string `json:"method"` // HTTP method
 	Path   string `json:"path"`   // as documented, served at the root of the vendor's port
 	Doc    string `json:"doc"`    // one line on what it does
+	// Sample is the documented exchange with the demo logins; nil for
+	// an endpoint without one.
+	Sample *Sample `json:"-"`
 }
 
 // Call is what the pipeline learns of a request before the vendor answers.

@@ -1,0 +1,212 @@
+package vendor
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Sample is an endpoint's documented exchange, made from the demo logins
+// of the loaded fixtures: what the Postman export sends, what `contract
+// check` probes, and what the reference clients build on.
+type Sample struct {
+	// Request builds the request. demo holds the demo logins by field (as
+	// Simulator.Demo names them); kept holds the tokens earlier samples
+	// kept, by name, and RunID a value unique to this run.
+	Request func(demo, kept map[string]string) Request
+	// Token reads the token the answer hands out; nil for an answer
+	// without one.
+	Token *Token
+	// Keep names the token for the samples after this one ("" when none
+	// of them carries it).
+	Keep string
+	// Variants are further documented requests of the endpoint: another
+	// format, a refusal the contract documents.
+	Variants []Variant
+}
+
+// Variant is another request of an endpoint and what it must get.
+type Variant struct {
+	Name    string
+	Request func(demo, kept map[string]string) Request
+	// WantError: the vendor must refuse it (its own error, whatever the
+	// status); otherwise it must succeed.
+	WantError bool
+	// BreaksContract: the request breaks the contract on purpose (a
+	// missing mandatory field), to see the server refuse it.
+	BreaksContract bool
+}
+
+// RunID is the key of kept that holds a value unique to one run of the
+// samples (a name to register that no earlier run took).
+const RunID = "run"
+
+// KV is one name and value of a form, a query or a header.
+type KV struct{ Key, Value string }
+
+// Request is a sample request, its form and query not yet encoded (the
+// Postman export shows them as fields).
+type Request struct {
+	Query       []KV
+	ContentType string
+	Accept      string
+	Auth        string // the Authorization header's value
+	Form        []KV   // an application/x-www-form-urlencoded body
+	Body        string // any other body
+}
+
+// Content-type values the samples use.
+const (
+	FormType = "application/x-www-form-urlencoded"
+	JSONType = "application/json"
+	XMLType  = "application/xml"
+)
+
+// EncodedBody is the request body as sent.
+func (r Request) EncodedBody() string {
+	if r.Form != nil {
+		return encode(r.Form)
+	}
+	return r.Body
+}
+
+// Target is the request's path with its query.
+func (r Request) Target(path string) string {
+	if r.Query == nil {
+		return path
+	}
+	return path + "?" + encode(r.Query)
+}
+
+func encode(kvs []KV) string {
+	parts := make([]string, len(kvs))
+	for i, kv := range kvs {
+		parts[i] = url.QueryEscape(kv.Key) + "=" + url.QueryEscape(kv.Value)
+	}
+	return strings.Join(parts, "&")
+}
+
+// Form is a form body of name, value pairs.
+func Form(kv ...string) []KV {
+	out := make([]KV, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, KV{kv[i], kv[i+1]})
+	}
+	return out
+}
+
+// JSON is a compact JSON object of name, value pairs, in their order.
+func JSON(kv ...string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := 0; i+1 < len(kv); i += 2 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(kv[i])
+		v, _ := json.Marshal(kv[i+1])
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// Basic is an Authorization value for HTTP Basic user:password.
+func Basic(user, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+}
+
+// Token reads a token out of an answer: in Go, and as the expression a
+// Postman test script uses on pm.response.
+type Token struct {
+	Read func(body []byte) (string, bool)
+	JS   string
+}
+
+// QuotedText is a token sent as a JSON string in a text body ("tok").
+func QuotedText() *Token {
+	return &Token{
+		Read: func(b []byte) (string, bool) {
+			var s string
+			if json.Unmarshal(b, &s) != nil || s == "" || s == "0" {
+				return "", false
+			}
+			return s, true
+		},
+		JS: `JSON.parse(pm.response.text())`,
+	}
+}
+
+// JSONField is a token at a path of JSON objects in the body (JSON sent as
+// text included).
+func JSONField(path ...string) *Token {
+	js := "JSON.parse(pm.response.text())"
+	for _, p := range path {
+		js += "." + p
+	}
+	return &Token{
+		Read: func(b []byte) (string, bool) {
+			var v any
+			if json.Unmarshal(b, &v) != nil {
+				return "", false
+			}
+			for _, p := range path {
+				m, ok := v.(map[string]any)
+				if !ok {
+					return "", false
+				}
+				v = m[p]
+			}
+			s, ok := v.(string)
+			return s, ok && s != ""
+		},
+		JS: js,
+	}
+}
+
+// JSONIndex is a token at an index of a JSON list in the body.
+func JSONIndex(i int) *Token {
+	return &Token{
+		Read: func(b []byte) (string, bool) {
+			var list []any
+			if json.Unmarshal(b, &list) != nil || i >= len(list) {
+				return "", false
+			}
+			s, ok := list[i].(string)
+			return s, ok && s != ""
+		},
+		JS: "JSON.parse(pm.response.text())[" + strconv.Itoa(i) + "]",
+	}
+}
+
+// Samples returns the endpoints that have a sample, in the spec's working
+// order (Flow, else the documented order).
+func (s Spec) Samples() []Endpoint {
+	order := s.Flow
+	if order == nil {
+		for _, e := range s.Endpoints {
+			order = append(order, e.Name)
+		}
+	}
+	var out []Endpoint
+	for _, name := range order {
+		if e, ok := s.Endpoint(name); ok && e.Sample != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// WithSamples returns endpoints with their samples, by endpoint name.
+func WithSamples(endpoints []Endpoint, samples map[string]*Sample) []Endpoint {
+	out := make([]Endpoint, len(endpoints))
+	for i, e := range endpoints {
+		e.Sample = samples[e.Name]
+		out[i] = e
+	}
+	return out
+}
