@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
 // Outcome is what a client must do in a case.
@@ -40,129 +43,118 @@ type Case struct {
 	Vendor   string
 	Endpoint string
 	Scenario string            // "" for none
-	Role     string            // whose demo login: RoleMain, RoleAgent, RoleCode
+	Role     string            // whose demo login: "" the main one, or a role (agent, code, ...)
 	Creds    map[string]string // overrides of the demo credentials
 	Drop     []string          // demo credentials left out
 	Want     Outcome
 	Deadline time.Duration
 }
 
-// Endpoints lists, per vendor, the endpoints that have cases. Login
-// endpoints take a plain login; the token-checking ones (AgentLogoff,
-// show, getusers) take a login whose token the client then proves on that
-// endpoint, logging in again when it is refused.
-var Endpoints = map[string][]string{
-	"ucontact":  {"getUserToken", "AgentLogin", "UserLogin", "AgentLogoff"},
-	"crmcom":    {"token", "show"},
-	"autoalert": {"authenticate", "getusers"},
-	"exotel":    {"basicauth"},
+// spec is a registered vendor with conformance cases.
+func spec(vendorName string) (vendor.Spec, error) {
+	s, ok := simulators.SpecOf(vendorName)
+	if !ok || len(s.Conformance.Endpoints) == 0 {
+		return vendor.Spec{}, fmt.Errorf("clienttests: no vendor %q with conformance cases (vendors: %v)", vendorName, Vendors())
+	}
+	return s, nil
 }
 
-// checking names the token-checking endpoints.
-var checking = []string{"AgentLogoff", "show", "getusers"}
-
-// IsChecking reports whether an endpoint is a token-checking flow.
-func IsChecking(endpoint string) bool { return slices.Contains(checking, endpoint) }
-
-// Roles of a case's login, as the demo logins name them (<role>User,
-// <role>Password): the main login, a uContact agent, an AutoAlert user who
-// needs a security code.
-const (
-	RoleMain  = ""
-	RoleAgent = "agent"
-	RoleCode  = "code"
-)
-
-// DemoCredentials are the logins a case starts from, taken from the demo
-// logins of the case's stack (its loaded fixtures), by field: user,
-// password, and as the vendor needs them agent, organisation, unit, code,
-// format, bearer.
-func DemoCredentials(vendor, endpoint, role string, demo map[string]string) map[string]string {
-	if endpoint == "AgentLogin" {
-		role = RoleAgent
-	}
-	out := map[string]string{"user": demo[role+"User"], "password": demo[role+"Password"]}
-	if role == RoleMain {
-		out["user"], out["password"] = demo["user"], demo["password"]
-	}
-	switch vendor {
-	case "ucontact":
-		out["agent"] = demo["agentUser"] // AgentLogoff names the agent
-	case "crmcom":
-		out["organisation"], out["unit"] = demo["organisation"], demo["unit"]
-	case "autoalert":
-		out["format"] = "json"
-		if role == RoleCode {
-			out["code"] = demo["code"]
+// Vendors lists the registered vendors that have conformance cases.
+func Vendors() []string {
+	var out []string
+	for _, s := range simulators.Specs() {
+		if len(s.Conformance.Endpoints) > 0 {
+			out = append(out, s.Name)
 		}
-	case "exotel":
-		// The client registers the page's example credential with the
-		// demo admin's bearer.
-		out = map[string]string{"user": "customer_manager", "password": "customer_manager@123", "bearer": demo["adminToken"]}
 	}
 	return out
 }
 
-// Cases returns the cases of one vendor endpoint.
-func Cases(vendor, endpoint string) ([]Case, error) {
-	if !slices.Contains(Endpoints[vendor], endpoint) {
-		return nil, fmt.Errorf("clienttests: no cases for %s %s (endpoints: %v)", vendor, endpoint, Endpoints[vendor])
+// Endpoints lists a vendor's endpoints that have cases, from its
+// description. Login endpoints take a plain login; the token-checking
+// ones take a login whose token the client then proves on that endpoint,
+// logging in again when it is refused.
+func Endpoints(vendorName string) []string {
+	s, err := spec(vendorName)
+	if err != nil {
+		return nil
+	}
+	out := make([]string, len(s.Conformance.Endpoints))
+	for i, e := range s.Conformance.Endpoints {
+		out[i] = e.Name
+	}
+	return out
+}
+
+// conformanceEndpoint finds an endpoint's conformance description.
+func conformanceEndpoint(vendorName, endpoint string) (vendor.Spec, vendor.ConformanceEndpoint, error) {
+	s, err := spec(vendorName)
+	if err != nil {
+		return s, vendor.ConformanceEndpoint{}, err
+	}
+	i := slices.IndexFunc(s.Conformance.Endpoints, func(e vendor.ConformanceEndpoint) bool { return e.Name == endpoint })
+	if i < 0 {
+		return s, vendor.ConformanceEndpoint{}, fmt.Errorf("clienttests: no cases for %s %s (endpoints: %v)", vendorName, endpoint, Endpoints(vendorName))
+	}
+	return s, s.Conformance.Endpoints[i], nil
+}
+
+// Cases returns the cases of one vendor endpoint: the vendor-neutral set
+// (conformance.yaml's scenarios apply to any vendor), less what the
+// vendor skips, and the vendor's own cases.
+func Cases(vendorName, endpoint string) ([]Case, error) {
+	_, ce, err := conformanceEndpoint(vendorName, endpoint)
+	if err != nil {
+		return nil, err
 	}
 	c := func(name, scenario string, want Outcome, creds map[string]string) Case {
-		return Case{Name: name, Vendor: vendor, Endpoint: endpoint, Scenario: scenario, Creds: creds, Want: want, Deadline: DefaultDeadline}
+		return Case{Name: name, Vendor: vendorName, Endpoint: endpoint, Scenario: scenario, Creds: creds, Want: want, Deadline: DefaultDeadline}
 	}
-	sc := func(s string) string { return "cf-" + vendor + "-" + s }
-	if IsChecking(endpoint) {
-		return []Case{
+	var cases []Case
+	if ce.Checking {
+		cases = []Case{
 			c("demo login, token proven", "", WantToken, nil),
 			c("wrong password", "", WantError, map[string]string{"password": "wrong-password"}),
-			c("token already expired: log in again", sc("token-expired"), WantToken, nil),
-			c("503 then recovery", sc("flaky"), WantTokenOrError, nil),
-		}, nil
+			c("token already expired: log in again", "cf-token-expired", WantToken, nil),
+			c("503 then recovery", "cf-flaky", WantTokenOrError, nil),
+		}
+	} else {
+		cases = []Case{
+			c("demo login", "", WantToken, nil),
+			c("wrong password", "", WantError, map[string]string{"password": "wrong-password"}),
+			c("unknown user", "", WantError, map[string]string{"user": "nobody-here"}),
+			c("missing password", "", WantError, map[string]string{"password": ""}),
+			c("the vendor's own error", "cf-vendor-error", WantError, nil),
+			c("503 twice then recovery", "cf-flaky", WantTokenOrError, nil),
+			c("429 with Retry-After", "cf-rate-limited", WantTokenOrError, nil),
+			c("delay under the deadline", "cf-slow", WantToken, nil),
+			c("dribbled answer", "cf-dribble", WantToken, nil),
+			c("connection reset", "cf-reset", WantTokenOrError, nil),
+			c("empty response", "cf-empty", WantTokenOrError, nil),
+			c("malformed body", "cf-malformed", WantTokenOrError, nil),
+			c("no answer (timeout)", "cf-timeout", WantTokenOrError, nil),
+		}
 	}
-	cases := []Case{
-		c("demo login", "", WantToken, nil),
-		c("wrong password", "", WantError, map[string]string{"password": "wrong-password"}),
-		c("unknown user", "", WantError, map[string]string{"user": "nobody-here"}),
-		c("missing password", "", WantError, map[string]string{"password": ""}),
-		c("the vendor's own error", sc("vendor-error"), WantError, nil),
-		c("503 twice then recovery", sc("flaky"), WantTokenOrError, nil),
-		c("429 with Retry-After", sc("rate-limited"), WantTokenOrError, nil),
-		c("delay under the deadline", sc("slow"), WantToken, nil),
-		c("dribbled answer", sc("dribble"), WantToken, nil),
-		c("connection reset", sc("reset"), WantTokenOrError, nil),
-		c("empty response", sc("empty"), WantTokenOrError, nil),
-		c("malformed body", sc("malformed"), WantTokenOrError, nil),
-		c("no answer (timeout)", sc("timeout"), WantTokenOrError, nil),
-	}
-	switch {
-	case vendor == "ucontact" && endpoint == "getUserToken":
-		cases = append(cases, c(`bare 0 error (uContact's wiki spelling)`, "cf-ucontact-bare-zero", WantError, nil))
-	case vendor == "crmcom":
-		cases = append(cases,
-			c("no organisation", "", WantError, map[string]string{"organisation": ""}),
-			c("wrong unit", "", WantError, map[string]string{"unit": "0F1E2D3C4B5A69788796A5B4C3D2E1F0"}))
-	case vendor == "autoalert":
-		cases = append(cases,
-			c("demo login in XML", "", WantToken, map[string]string{"format": "xml"}),
-			c("wrong password in XML", "", WantError, map[string]string{"format": "xml", "password": "wrong-password"}),
-			withRole(c("security code", "", WantToken, nil), RoleCode),
-			Case{Name: "security code missing", Vendor: vendor, Endpoint: endpoint, Role: RoleCode, Drop: []string{"code"}, Want: WantError, Deadline: DefaultDeadline})
-	case vendor == "exotel":
-		// Registration takes any username and password: what can be wrong
-		// is the admin's bearer. (Drop the two credential cases.)
-		cases = slices.DeleteFunc(cases, func(x Case) bool { return x.Name == "wrong password" || x.Name == "unknown user" })
-		cases = append(cases, c("bad bearer", "", WantError, map[string]string{"bearer": "not-a-jwt"}))
+	cases = slices.DeleteFunc(cases, func(x Case) bool { return slices.Contains(ce.Skip, x.Name) })
+	for _, vc := range ce.Cases {
+		want := WantToken
+		if vc.WantError {
+			want = WantError
+		}
+		x := c(vc.Name, vc.Scenario, want, vc.Creds)
+		x.Role, x.Drop = vc.Role, vc.Drop
+		cases = append(cases, x)
 	}
 	return cases, nil
 }
 
-func withRole(c Case, role string) Case { c.Role = role; return c }
-
-// Credentials of a case: the demo ones of its stack with the case's
-// overrides, less what it drops.
+// Credentials of a case: the demo logins of its stack as its vendor gives
+// them to a client, with the case's overrides, less what it drops.
 func (c Case) Credentials(demo map[string]string) map[string]string {
-	out := DemoCredentials(c.Vendor, c.Endpoint, c.Role, demo)
+	out := map[string]string{}
+	if s, err := spec(c.Vendor); err == nil && s.Conformance.Creds != nil {
+		out = s.Conformance.Creds(c.Endpoint, c.Role, demo)
+	}
 	for k, v := range c.Creds {
 		out[k] = v
 	}

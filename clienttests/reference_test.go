@@ -6,8 +6,8 @@ import (
 
 // The reference clients pass every case of every endpoint.
 var _ = func() bool {
-	for _, vendor := range []string{"ucontact", "crmcom", "autoalert", "exotel"} {
-		for _, endpoint := range clienttests.Endpoints[vendor] {
+	for _, vendor := range clienttests.Vendors() {
+		for _, endpoint := range clienttests.Endpoints(vendor) {
 			clienttests.DescribeConformance(vendor, endpoint, clienttests.Reference{})
 		}
 	}

@@ -41,7 +41,7 @@ func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parse(fs, flagArgs); err != nil {
 		return err
 	}
-	endpoints := clienttests.Endpoints[*vendor]
+	endpoints := clienttests.Endpoints(*vendor)
 	switch {
 	case len(command) == 0:
 		fmt.Fprintf(stderr, "mockauth conformance: no client program: give it after --\n%s", conformanceUsage)

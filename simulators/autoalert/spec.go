@@ -18,6 +18,7 @@ var Spec = vendor.Spec{
 	Flow:      []string{Authenticate, GetUsers, RenewToken, Logoff, Autologin},
 	Fixtures:  vendor.Must(fixtures.Default(Name)),
 	Contract:  vendor.Must(contracts.Default(Name)),
+	Conformance: conformance,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: env.Tokens(Logins(f), TokenID)})
 	}),

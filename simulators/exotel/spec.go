@@ -15,6 +15,7 @@ var Spec = vendor.Spec{
 	Flow:      []string{Login, JWKS, BasicAuth, WhoAmI},
 	Fixtures:  vendor.Must(fixtures.Default(Name)),
 	Contract:  vendor.Must(contracts.Default(Name)),
+	Conformance: conformance,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock})
 	}),
@@ -32,10 +33,10 @@ var samples = map[string]*vendor.Sample{
 	},
 	JWKS: {Request: func(_, _ map[string]string) vendor.Request { return vendor.Request{} }},
 	BasicAuth: {
-		Request: func(_, kept map[string]string) vendor.Request { return register(kept, "Bearer "+kept["adminToken"]) },
+		Request: func(_, kept map[string]string) vendor.Request { return sampleRegistration(kept, "Bearer "+kept["adminToken"]) },
 		Variants: []vendor.Variant{{
 			Name: "bad bearer", WantError: true,
-			Request: func(_, kept map[string]string) vendor.Request { return register(kept, "Bearer x.y.z") },
+			Request: func(_, kept map[string]string) vendor.Request { return sampleRegistration(kept, "Bearer x.y.z") },
 		}},
 	},
 	WhoAmI: {
@@ -45,9 +46,9 @@ var samples = map[string]*vendor.Sample{
 	},
 }
 
-// register is the page's registration body for a name no earlier run took
+// sampleRegistration is the page's registration body for a name no earlier run took
 // (the page's own example, customer_manager, can be registered once).
-func register(kept map[string]string, auth string) vendor.Request {
+func sampleRegistration(kept map[string]string, auth string) vendor.Request {
 	name := "sample_user_" + kept[vendor.RunID]
 	return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Auth: auth,
 		Body: vendor.JSON("username", name, "password", name+"@123", "context", ContextContactCenter, "contextId", "1", "userRole", RoleAdministrator)}

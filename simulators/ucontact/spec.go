@@ -15,6 +15,7 @@ var Spec = vendor.Spec{
 	Flow:      []string{GetUserToken, AgentLogin, UserLogin, AgentLogoff, EndSession},
 	Fixtures:  vendor.Must(fixtures.Default(Name)),
 	Contract:  vendor.Must(contracts.Default(Name)),
+	Conformance: conformance,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: env.Tokens(Logins(f), TokenID)})
 	}),

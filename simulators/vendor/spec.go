@@ -29,6 +29,8 @@ type Spec struct {
 	// SecretFields names request fields, beyond the usual passwords and
 	// tokens, that must never be journaled in clear.
 	SecretFields []string
+	// Conformance is how the conformance runner tests the vendor's clients.
+	Conformance Conformance
 	// InBandError tells, for a vendor some of whose errors come with a
 	// success status (uContact's HTTP 200 "0", CRM.COM's envelope), whether
 	// an answer is an error. Nil: errors are the HTTP statuses 400 and up.

@@ -1,0 +1,84 @@
+package crmcom
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/mockauth/mockauth/simulators/vendor"
+)
+
+// conformance: the login, and show, which proves its token.
+var conformance = vendor.Conformance{
+	Endpoints: []vendor.ConformanceEndpoint{
+		{Name: Token, Flow: vendor.Flow{Login: login}, Cases: []vendor.Case{
+			{Name: "no organisation", Creds: map[string]string{"organisation": ""}, WantError: true},
+			{Name: "wrong unit", Creds: map[string]string{"unit": "0F1E2D3C4B5A69788796A5B4C3D2E1F0"}, WantError: true},
+		}},
+		{Name: Show, Checking: true, Flow: vendor.Flow{Login: login, Check: show}},
+	},
+	Creds: func(_, _ string, demo map[string]string) map[string]string {
+		return map[string]string{"user": demo["user"], "password": demo["password"], "organisation": demo["organisation"], "unit": demo["unit"]}
+	},
+}
+
+// answer is the envelope as a client reads it.
+type answer struct {
+	Status struct {
+		Code    string  `json:"code"`
+		Message *string `json:"message"`
+	} `json:"status"`
+	Data json.RawMessage `json:"data"`
+}
+
+func readEnvelope(body []byte) (answer, error) {
+	var a answer
+	if err := json.Unmarshal(body, &a); err != nil || a.Status.Code == "" {
+		return a, vendor.ErrGarbled
+	}
+	return a, nil
+}
+
+func login(base string, c map[string]string) vendor.ClientCall {
+	kv := []string{"username", c["user"], "password", c["password"], "organisation", c["organisation"]}
+	if c["unit"] != "" {
+		kv = append(kv, "unit", c["unit"])
+	}
+	return vendor.ClientCall{Method: http.MethodPost, URL: base + PathToken,
+		Request: vendor.Request{ContentType: vendor.JSONType, Body: vendor.JSON(kv...)},
+		Parse: func(_ int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
+			a, err := readEnvelope(body)
+			if err != nil {
+				return "", err
+			}
+			if a.Status.Code != CodeOK {
+				msg := a.Status.Code
+				if a.Status.Message != nil {
+					msg += ": " + *a.Status.Message
+				}
+				return "", fmt.Errorf("%w: %s", vendor.ErrRejected, msg)
+			}
+			var d struct {
+				Token string `json:"token"`
+			}
+			if json.Unmarshal(a.Data, &d) != nil || d.Token == "" {
+				return "", vendor.ErrGarbled
+			}
+			return d.Token, nil
+		}}
+}
+
+func show(base string, _ map[string]string, tok string) vendor.ClientCall {
+	return vendor.ClientCall{Method: http.MethodGet, URL: base + PathShow + "?contact_information_identifier=number%3DCI000111&token=" + url.QueryEscape(tok),
+		Parse: func(_ int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
+			a, err := readEnvelope(body)
+			switch {
+			case err != nil:
+				return "", err
+			case a.Status.Code == CodeInvalidToken || a.Status.Code == CodeTokenExpired:
+				return "", vendor.ErrStale
+			}
+			return "", nil
+		}}
+}
