@@ -10,11 +10,11 @@ import (
 // API, the Postman export, `mockauth env`, the contract check and the
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
-	Name:      Name,
-	Endpoints: vendor.WithSamples(endpoints, samples),
-	Flow:      []string{Login, JWKS, BasicAuth, WhoAmI},
-	Fixtures:  vendor.Must(fixtures.Default(Name)),
-	Contract:  vendor.Must(contracts.Default(Name)),
+	Name:        Name,
+	Endpoints:   vendor.WithSamples(endpoints, samples),
+	Flow:        []string{Login, JWKS, BasicAuth, WhoAmI},
+	Fixtures:    vendor.Must(fixtures.Default(Name)),
+	Contract:    vendor.Must(contracts.Default(Name)),
 	Conformance: conformance,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock})
@@ -33,7 +33,9 @@ var samples = map[string]*vendor.Sample{
 	},
 	JWKS: {Request: func(_, _ map[string]string) vendor.Request { return vendor.Request{} }},
 	BasicAuth: {
-		Request: func(_, kept map[string]string) vendor.Request { return sampleRegistration(kept, "Bearer "+kept["adminToken"]) },
+		Request: func(_, kept map[string]string) vendor.Request {
+			return sampleRegistration(kept, "Bearer "+kept["adminToken"])
+		},
 		Variants: []vendor.Variant{{
 			Name: "bad bearer", WantError: true,
 			Request: func(_, kept map[string]string) vendor.Request { return sampleRegistration(kept, "Bearer x.y.z") },

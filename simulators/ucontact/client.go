@@ -34,7 +34,9 @@ func userLogin(path string, parse func(int, []byte) (string, error)) func(string
 	return func(base string, c map[string]string) vendor.ClientCall {
 		return vendor.ClientCall{Method: http.MethodPost, URL: base + path,
 			Request: vendor.Request{ContentType: vendor.FormType, Form: vendor.Form("user", c["user"], "password", c["password"])},
-			Parse:   func(status int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) { return parse(status, body) }}
+			Parse: func(status int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
+				return parse(status, body)
+			}}
 	}
 }
 

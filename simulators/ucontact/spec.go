@@ -10,11 +10,11 @@ import (
 // API, the Postman export, `mockauth env`, the contract check and the
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
-	Name:      Name,
-	Endpoints: vendor.WithSamples(endpoints, samples),
-	Flow:      []string{GetUserToken, AgentLogin, UserLogin, AgentLogoff, EndSession},
-	Fixtures:  vendor.Must(fixtures.Default(Name)),
-	Contract:  vendor.Must(contracts.Default(Name)),
+	Name:        Name,
+	Endpoints:   vendor.WithSamples(endpoints, samples),
+	Flow:        []string{GetUserToken, AgentLogin, UserLogin, AgentLogoff, EndSession},
+	Fixtures:    vendor.Must(fixtures.Default(Name)),
+	Contract:    vendor.Must(contracts.Default(Name)),
 	Conformance: conformance,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: env.Tokens(Logins(f), TokenID)})
