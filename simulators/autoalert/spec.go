@@ -14,17 +14,21 @@ import (
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
 	Name:        Name,
-	Endpoints:   vendor.WithSamples(endpoints, samples),
+	Endpoints:   described,
 	Flow:        []string{Authenticate, GetUsers, RenewToken, Logoff, Autologin},
 	Fixtures:    vendor.Must(fixtures.Default(Name)),
 	Contract:    vendor.Must(contracts.Default(Name)),
 	Conformance: conformance,
+	Coverage:    coverage,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: env.Tokens(Logins(f), TokenID)})
 	}),
 	// The security code, beyond the usual passwords and tokens.
 	SecretFields: []string{"code"},
 }
+
+// described are the endpoints with their samples.
+var described = vendor.WithSamples(endpoints, samples)
 
 // samples are the documented exchanges, in JSON as the help pages show
 // them (and the login in XML too).

@@ -11,16 +11,20 @@ import (
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
 	Name:        Name,
-	Endpoints:   vendor.WithSamples(endpoints, samples),
+	Endpoints:   described,
 	Flow:        []string{Token, Show, Release},
 	Fixtures:    vendor.Must(fixtures.Default(Name)),
 	Contract:    vendor.Must(contracts.Default(Name)),
 	Conformance: conformance,
+	Coverage:    coverage,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: env.Tokens(Logins(f), TokenID), JWTSecret: env.Key("crmcom-jwt")})
 	}),
 	InBandError: isError,
 }
+
+// described are the endpoints with their samples.
+var described = vendor.WithSamples(endpoints, samples)
 
 // samples are the documented exchanges, as the authentication page shows
 // them (GET methods take the token in the query, POST methods in the body).

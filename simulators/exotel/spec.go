@@ -11,15 +11,19 @@ import (
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
 	Name:        Name,
-	Endpoints:   vendor.WithSamples(endpoints, samples),
+	Endpoints:   described,
 	Flow:        []string{Login, JWKS, BasicAuth, WhoAmI},
 	Fixtures:    vendor.Must(fixtures.Default(Name)),
 	Contract:    vendor.Must(contracts.Default(Name)),
 	Conformance: conformance,
+	Coverage:    coverage,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock})
 	}),
 }
+
+// described are the endpoints with their samples.
+var described = vendor.WithSamples(endpoints, samples)
 
 // samples are the documented exchanges: the admin's bearer (from the
 // login stand-in), the page's registration with it, and the demo Basic

@@ -210,3 +210,38 @@ func WithSamples(endpoints []Endpoint, samples map[string]*Sample) []Endpoint {
 	}
 	return out
 }
+
+// Step is one request: method, path, and the rest.
+type Step struct {
+	Method, Path string
+	Request      Request
+}
+
+// Recipe produces one documented response of the contract: it returns the
+// request whose answer that response is, after sending (with do) the
+// requests it needs first, a login for its token.
+type Recipe func(demo map[string]string, do func(Step) (status int, body []byte)) Step
+
+// SampleStep is the sample request of the endpoint named, among eps, as
+// a Step.
+func SampleStep(eps []Endpoint, name string, demo, kept map[string]string) Step {
+	for _, e := range eps {
+		if e.Name == name && e.Sample != nil {
+			return Step{Method: e.Method, Path: e.Path, Request: e.Sample.Request(demo, kept)}
+		}
+	}
+	panic("vendor: no sample of endpoint " + name)
+}
+
+// SendSample sends the sample of the endpoint named and returns what it
+// kept: the token read from the answer, under the sample's Keep name.
+func SendSample(eps []Endpoint, name string, demo map[string]string, do func(Step) (int, []byte)) map[string]string {
+	kept := map[string]string{RunID: "coverage"}
+	_, body := do(SampleStep(eps, name, demo, kept))
+	for _, e := range eps {
+		if e.Name == name && e.Sample.Token != nil {
+			kept[e.Sample.Keep], _ = e.Sample.Token.Read(body)
+		}
+	}
+	return kept
+}

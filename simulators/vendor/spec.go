@@ -29,6 +29,10 @@ type Spec struct {
 	// SecretFields names request fields, beyond the usual passwords and
 	// tokens, that must never be journaled in clear.
 	SecretFields []string
+	// Coverage produces every documented response of the contract, by
+	// "operationId status": the test that every documented answer is
+	// reachable (and validates) runs them.
+	Coverage map[string]Recipe
 	// Conformance is how the conformance runner tests the vendor's clients.
 	Conformance Conformance
 	// InBandError tells, for a vendor some of whose errors come with a
