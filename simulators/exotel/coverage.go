@@ -20,7 +20,9 @@ var coverage = map[string]vendor.Recipe{
 	"jwks 200": func(demo map[string]string, _ func(vendor.Step) (int, []byte)) vendor.Step {
 		return vendor.SampleStep(described, JWKS, demo, nil)
 	},
-	"basicauth 201": withBearer(func(kept map[string]string) vendor.Request { return sampleRegistration(kept, "Bearer "+kept["adminToken"]) }),
+	"basicauth 201": withBearer(func(kept map[string]string) vendor.Request {
+		return sampleRegistration(kept, "Bearer "+kept["adminToken"])
+	}),
 	"basicauth 400": withBearer(func(kept map[string]string) vendor.Request {
 		return vendor.Request{ContentType: vendor.JSONType, Auth: "Bearer " + kept["adminToken"], Body: vendor.JSON("username", "x")}
 	}),
