@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mockauth/mockauth/internal/freeports"
+	"github.com/mockauth/mockauth/simulators"
 )
 
 // binPath is the mockauth binary built once for the tests that run it as
@@ -67,31 +68,14 @@ func (s *server) url(offset int, scheme string) string {
 	return fmt.Sprintf("%s://127.0.0.1:%d", scheme, s.portBase+offset)
 }
 
-// freeBase finds five consecutive free ports; the OS hands out single
-// ports only, so it probes random bases and keeps the first that binds.
+// freeBase finds a port base with room for the whole stack.
 func freeBase(t *testing.T) int {
 	t.Helper()
-	for range 50 {
-		base := 20000 + rand.IntN(4000)*10
-		var lns []net.Listener
-		ok := true
-		for i := range 5 {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
-			if err != nil {
-				ok = false
-				break
-			}
-			lns = append(lns, ln)
-		}
-		for _, ln := range lns {
-			ln.Close()
-		}
-		if ok {
-			return base
-		}
+	base, err := freeports.Base(simulators.Ports())
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no five consecutive free ports")
-	return 0
+	return base
 }
 
 // startServer runs mockauth serve and waits for its banner.

@@ -8,7 +8,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/mockauth/mockauth/internal/freeports"
 )
 
 const (
@@ -53,30 +54,6 @@ func serveBare(addr string) {
 	})
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintln(os.Stderr, srv.ListenAndServe())
-}
-
-func freePorts(n int) (int, error) {
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		base := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		ok := base+n < 65535
-		for i := 1; ok && i < n; i++ {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+i))
-			if err != nil {
-				ok = false
-				break
-			}
-			l.Close()
-		}
-		if ok {
-			return base, nil
-		}
-	}
-	return 0, fmt.Errorf("no %d consecutive free ports", n)
 }
 
 type proc struct {
@@ -180,7 +157,7 @@ const starts = 5
 func startTimes(n int, bin, self string) (mock, bare time.Duration, err error) {
 	var mocks, bares []time.Duration
 	for range n {
-		base, err := freePorts(5)
+		base, err := freeports.Base(5)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -190,7 +167,7 @@ func startTimes(n int, bin, self string) (mock, bare time.Duration, err error) {
 		}
 		p.stop()
 		mocks = append(mocks, p.started)
-		port, err := freePorts(1)
+		port, err := freeports.Base(1)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -225,11 +202,11 @@ func run(d time.Duration, workers uint64, soak int) error {
 	if err != nil {
 		return err
 	}
-	base, err := freePorts(5)
+	base, err := freeports.Base(5)
 	if err != nil {
 		return err
 	}
-	bareBase, err := freePorts(1)
+	bareBase, err := freeports.Base(1)
 	if err != nil {
 		return err
 	}
