@@ -48,6 +48,9 @@ type Case struct {
 	Drop     []string          // demo credentials left out
 	Want     Outcome
 	Deadline time.Duration
+	// FixturesDir overrides the embedded fixtures of the case's stack, as
+	// mockauth serve --fixtures does: the client is given its demo logins.
+	FixturesDir string
 }
 
 // spec is a registered vendor with conformance cases.

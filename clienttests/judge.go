@@ -56,7 +56,7 @@ const retryTolerance = 100 * time.Millisecond
 // after Retry-After, and the deadline.
 func Run(ctx context.Context, c Case, client Client) Result {
 	res := Result{Case: c}
-	opts := simulators.Options{Vendors: []string{c.Vendor}, Scenarios: scenariosYAML, ScenariosName: "clienttests/conformance.yaml"}
+	opts := simulators.Options{Vendors: []string{c.Vendor}, Scenarios: scenariosYAML, ScenariosName: "clienttests/conformance.yaml", FixturesDir: c.FixturesDir}
 	if c.Scenario != "" {
 		opts.Activate = []string{c.Scenario}
 	}

@@ -1,9 +1,12 @@
 package simulators_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -112,5 +115,29 @@ func TestAdmin_PostmanCollection(t *testing.T) {
 	}
 	if keeps < 4 {
 		t.Fatalf("only %d requests keep a token for the calls after them", keeps)
+	}
+}
+
+// The collection sends the demo logins of the loaded fixtures.
+func TestAdmin_PostmanUsesTheLoadedDemoLogins(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fx := "users:\n  alice: {password: alice-pass, fullname: Alice, demo: true}\nagents:\n  \"3001\": {password: agent-3001, demo: true, peer: {id: 9, accountcode: Aagent}}\n"
+	if err := os.WriteFile(filepath.Join(dir, "ucontact.yaml"), []byte(fx), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, simulators.Options{FixturesDir: dir, Vendors: []string{"ucontact"}})
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, []byte(send(t, http.DefaultClient, "GET", s.AdminURL()+"/__admin/postman", "", "").body)); err != nil {
+		t.Fatal(err)
+	}
+	got := compact.String()
+	for _, want := range []string{`{"key":"user","value":"alice"}`, `{"key":"password","value":"alice-pass"}`, `{"key":"agent","value":"3001"}`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("collection lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, `"value":"demo"`) || strings.Contains(got, `"value":"1997"`) {
+		t.Errorf("collection sends the embedded demo logins:\n%s", got)
 	}
 }

@@ -243,6 +243,28 @@ func TestServe_EnvAgainstTheBinary(t *testing.T) {
 	s.stop(t, syscall.SIGINT)
 }
 
+// The banner advertises the demo logins of the fixtures it loaded.
+func TestServe_BannerShowsTheLoadedDemoLogins(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for name, data := range otherDemos {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startServer(t, "--fixtures", dir)
+	s.stop(t, syscall.SIGTERM)
+	for _, want := range []string{"demo: agentPassword=agent-3001 agentUser=3001 password=alice-pass user=alice",
+		"organisation=ACME", "codeUser=erin", "adminUser=frank.admin", "user=grace"} {
+		if !strings.Contains(s.stdout.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, s.stdout.String())
+		}
+	}
+	if strings.Contains(s.stdout.String(), "user=demo") || strings.Contains(s.stdout.String(), "mpadministrator") {
+		t.Errorf("banner advertises the embedded demo logins:\n%s", s.stdout.String())
+	}
+}
+
 func TestServe_RefusesBrokenFixtures(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

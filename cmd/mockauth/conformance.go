@@ -13,7 +13,7 @@ import (
 // errCasesFailed makes conformance exit 1 after its report.
 var errCasesFailed = fmt.Errorf("conformance cases failed")
 
-const conformanceUsage = `Usage: mockauth conformance --vendor V [--endpoint E] [--junit FILE] -- CMD ARGS...
+const conformanceUsage = `Usage: mockauth conformance --vendor V [--endpoint E] [--fixtures DIR] [--parallel N] [--junit FILE] -- CMD ARGS...
 
 Runs CMD ARGS... as a client of vendor V through every conformance case, each on a fresh
 in-process stack, and prints PASS or FAIL per case with what the client did, then
@@ -37,6 +37,7 @@ func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	vendor := fs.String("vendor", "", vendorList())
 	endpoint := fs.String("endpoint", "", "one endpoint (default: all of the vendor's)")
 	junit := fs.String("junit", "", "write JUnit XML to this file")
+	fixtures := fs.String("fixtures", "", "directory of <vendor>.yaml fixture files for the cases' stacks (their demo logins are what the client is given)")
 	parallel := fs.Int("parallel", 1, "run up to this many cases at once (each has its own stack; 1 suits a client that keeps state in files)")
 	if err := parse(fs, flagArgs); err != nil {
 		return err
@@ -66,7 +67,10 @@ func conformance(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return err
 		}
-		cases = append(cases, epCases...)
+		for _, c := range epCases {
+			c.FixturesDir = *fixtures
+			cases = append(cases, c)
+		}
 	}
 	all := clienttests.RunCases(ctx, cases, client, *parallel)
 	passed, failed := 0, 0

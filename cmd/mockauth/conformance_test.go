@@ -71,3 +71,31 @@ func TestConformance_Usage(t *testing.T) {
 		}
 	}
 }
+
+// With --fixtures, each case's stack loads them and the client is given
+// their demo login, not the embedded one.
+func TestConformance_FixturesDirGivesItsDemoLogin(t *testing.T) {
+	t.Parallel()
+	need(t, "curl")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ucontact.yaml"), []byte(otherDemos["ucontact.yaml"]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	users := filepath.Join(dir, "users.txt")
+	script, err := filepath.Abs("../../clienttests/examples/careful-getusertoken.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out := runConformance(t, "--vendor", "ucontact", "--endpoint", "getUserToken", "--fixtures", dir, "--parallel", "8",
+		"--", "sh", "-c", `printf '%s\n' "$MOCKAUTH_USER" >> "$0"; exec sh "$1"`, users, script)
+	if code != 0 || !strings.HasSuffix(out, "14 passed, 0 failed\n") {
+		t.Fatalf("careful shell client on the fixtures' demo login: exit %d\n%s", code, out)
+	}
+	given, err := os.ReadFile(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(given), "alice\n") || strings.Contains(string(given), "demo\n") {
+		t.Errorf("the client was given these users:\n%s\nwant the fixtures' demo login alice, never the embedded demo", given)
+	}
+}
