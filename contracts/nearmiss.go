@@ -11,9 +11,6 @@ import (
 	"strings"
 )
 
-// Matched reports whether the request matched a documented operation.
-func (x *Exchange) Matched() bool { return x != nil && x.input != nil }
-
 // NearMiss is a documented operation close to a request that matched none.
 type NearMiss struct {
 	Method      string `json:"method"`

@@ -185,10 +185,9 @@ type format struct {
 	contentType string
 }
 
-var (
-	formatJSON = format{false, "application/json; charset=utf-8"}
-	formatXML  = format{true, "application/xml; charset=utf-8"}
-)
+// formatJSON is the first formatter's: what Web API answers when Accept
+// names nothing else it can write.
+var formatJSON = format{false, "application/json; charset=utf-8"}
 
 // negotiate picks the answer's format from Accept: the best-quality type
 // the service can write; JSON when Accept is absent, */* or names nothing

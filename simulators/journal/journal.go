@@ -92,7 +92,6 @@ type Journal struct {
 	next    int // index the next entry goes to: always lastID % len(ring)
 	count   int // entries kept
 	lastID  uint64
-	observe func(Entry) // called after each Add, outside the lock; may be nil
 }
 
 // New returns a journal keeping the last size entries (DefaultSize if size <= 0).
@@ -103,14 +102,6 @@ func New(size int) *Journal {
 	return &Journal{ring: make([]Entry, size)}
 }
 
-// Observe registers f to be told of every new entry (the dashboard's live
-// feed). f must not block.
-func (j *Journal) Observe(f func(Entry)) {
-	j.mu.Lock()
-	j.observe = f
-	j.mu.Unlock()
-}
-
 // Add stores e, giving it the next ID, and returns the stored entry.
 func (j *Journal) Add(e Entry) Entry {
 	j.mu.Lock()
@@ -119,11 +110,7 @@ func (j *Journal) Add(e Entry) Entry {
 	j.ring[j.next] = e
 	j.next = (j.next + 1) % len(j.ring)
 	j.count = min(j.count+1, len(j.ring))
-	obs := j.observe
 	j.mu.Unlock()
-	if obs != nil {
-		obs(e)
-	}
 	return e
 }
 

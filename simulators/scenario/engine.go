@@ -145,16 +145,6 @@ func (e *Engine) unknown(name string) error {
 	return &UnknownScenarioError{Name: name, Suggestions: closest(name, e.cat.Names())}
 }
 
-// Check reports whether a scenario exists.
-func (e *Engine) Check(name string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.cat.Find(name) == nil {
-		return e.unknown(name)
-	}
-	return nil
-}
-
 // Activate switches a scenario on for every request, restarting its
 // counters; with ttl > 0 it switches itself off after ttl.
 func (e *Engine) Activate(name string, ttl time.Duration) (Status, error) {

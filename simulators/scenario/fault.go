@@ -135,15 +135,6 @@ func FaultTypes() []string {
 	return out
 }
 
-// FaultAliases lists the aliases with what they stand for.
-func FaultAliases() map[string]string {
-	out := make(map[string]string, len(aliases))
-	for a, c := range aliases {
-		out[a] = c
-	}
-	return out
-}
-
 func knownFaults() string {
 	var names []string
 	for a := range aliases {
