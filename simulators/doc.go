@@ -1,18 +1,24 @@
-// Package simulators runs the fake vendor stack: one listener per vendor,
-// each serving that vendor's simulator through a vendor-neutral pipeline,
-// and an admin API beside them.
+// Package simulators runs the fake vendor stack: one listener per
+// registered vendor (registry.go), each serving that vendor's simulator
+// through a vendor-neutral pipeline (pipeline.go), and an admin API beside
+// them.
 //
-// One request, start to end:
+// One request, start to end, as pipeline.ServeHTTP takes it:
 //
 //	listener (one per vendor)
-//	  -> pipeline.ServeHTTP
-//	       read the body (capped at 1 MiB: 413 beyond)
-//	       vendor.Describe          which documented endpoint, which login
-//	       contract request check   kin-openapi; --strict refuses a violation with 400
-//	       vendor handler           fixtures, token store, simulated clock; answers into a buffer
-//	       contract response check  every status must be in the contract
-//	       send the answer
-//	       journal                  redacted request and answer, violations
+//	  -> read the body               capped at 1 MiB: 413 beyond (refused)
+//	  -> vendor Describe             which documented endpoint, which login
+//	  -> contract route              no documented operation: 404 naming the near misses (unmatched)
+//	  -> --strict only               contract request check; a violation: 400 (refused)
+//	  -> scenario engine Decide      X-Mockauth-Scenario, the login's scenario, active scenarios;
+//	                                 an unknown scenario header: 400 (refused)
+//	  -> no fault:  vendor handler   fixtures, token store, simulated clock; answers into a
+//	                                 buffer, which is sent
+//	     a fault:   (phase: after: the vendor answers first) the fault answers, delays,
+//	                                 mangles the vendor's answer or breaks the connection
+//	  -> journal and log             redacted request and answer, outcome, scenario
+//	  -> contract check              of the vendor's answers, off the hot path (checker.go);
+//	                                 its violations annotate the journal entry
 //
 // Start gives a Go test the whole stack on OS-chosen ports; mockauth serve
 // runs the same stack on the fixed ports of the design.
