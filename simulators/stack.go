@@ -73,7 +73,16 @@ type Options struct {
 	// MaxTokens bounds each vendor's token store (default
 	// tokens.DefaultMaxTokens); the oldest tokens are forgotten first.
 	MaxTokens int
+	// NoListener builds the whole stack without listening on any port:
+	// Handler and AdminHandler serve it, and Client reaches it in memory
+	// (URL gives each vendor a base URL that only Client resolves). Faults
+	// that break the connection (reset, empty response, timeout) need a
+	// real connection: in memory they answer 500.
+	NoListener bool
 }
+
+// memoryHost is the host of a vendor's base URL in a NoListener stack.
+const memoryHost = ".mockauth.invalid"
 
 // defaultCatalogue is the embedded scenarios.yaml, loaded once: a loaded
 // catalogue is read-only, and stacks are started per test.
@@ -109,6 +118,9 @@ type Stack struct {
 
 	vendors []*served
 	admin   *served
+
+	client     *http.Client // made when first asked for; its idle connections close with the stack
+	clientOnce sync.Once
 
 	closeOnce sync.Once
 	closeErr  error
@@ -165,6 +177,31 @@ type VendorInfo struct {
 // Start builds every simulator, listens on its port and serves it. On error
 // nothing is left listening.
 func Start(opts Options) (*Stack, error) {
+	s, err := build(opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.NoListener {
+		for _, sv := range s.all() {
+			sv.url = "http://" + sv.name + memoryHost
+			sv.done = make(chan struct{})
+			close(sv.done) // nothing to wait for at Close
+			sv.serving.Store(true)
+		}
+		s.checker.start()
+		return s, nil
+	}
+	if err := s.listenAll(); err != nil {
+		return nil, err
+	}
+	s.serveAll()
+	return s, nil
+}
+
+// build checks the options and builds the stack: the scenario catalogue,
+// every simulator from its fixtures, its contract validator and pipeline,
+// and the admin API. Nothing listens yet.
+func build(opts Options) (*Stack, error) {
 	if opts.Bind == "" {
 		opts.Bind = "127.0.0.1"
 	}
@@ -183,16 +220,7 @@ func Start(opts Options) (*Stack, error) {
 	if !isLoopback(opts.Bind) && opts.AdminToken == "" {
 		return nil, fmt.Errorf("simulators: %w: %q is not a loopback address, and the admin API there would let anyone switch failures on: set an admin token (--admin-token)", ErrAdminExposed, opts.Bind)
 	}
-	var cat *scenario.Catalogue
-	var err error
-	if opts.Scenarios == nil {
-		cat, err = defaultCatalogue()
-	} else {
-		if opts.ScenariosName == "" {
-			opts.ScenariosName = "scenarios"
-		}
-		cat, err = scenario.Load(opts.ScenariosName, opts.Scenarios, Vocabulary())
-	}
+	cat, err := loadCatalogue(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -206,40 +234,16 @@ func Start(opts Options) (*Stack, error) {
 	}
 	s.checker = newChecker(s.journal)
 	if opts.TLS {
-		c, err := makeCerts(opts.TLSDir)
-		if err != nil {
+		if s.certs, err = makeCerts(opts.TLSDir); err != nil {
 			return nil, err
 		}
-		s.certs = c
 	}
-
 	for _, spec := range specs {
-		fx, err := fixturesOf(opts.FixturesDir, spec)
+		sv, err := s.buildVendor(spec, cat)
 		if err != nil {
 			return nil, err
 		}
-		sim, err := spec.Build(fx, vendorEnv(spec.Name, s))
-		if err != nil {
-			return nil, err
-		}
-		v, err := validatorFor(spec)
-		if err != nil {
-			return nil, err
-		}
-		warnUserScenarios(s.log, spec.Name, sim, cat)
-		p := &pipeline{
-			validator:  v,
-			journal:    s.journal,
-			engine:     s.engine,
-			respRedact: redact.NewPolicy(),
-			strict:     opts.Strict,
-			done:       s.done,
-			inFlight:   &s.inFlight,
-			checker:    s.checker,
-			log:        opts.Logger,
-		}
-		p.cur.Store(newVendorState(spec, sim))
-		s.vendors = append(s.vendors, &served{name: spec.Name, spec: spec, pipe: p, srv: s.newServer(p)})
+		s.vendors = append(s.vendors, sv)
 	}
 	for _, name := range opts.Activate {
 		if _, err := s.engine.Activate(name, 0); err != nil {
@@ -247,8 +251,55 @@ func Start(opts Options) (*Stack, error) {
 		}
 	}
 	s.admin = &served{name: "admin", srv: s.newServer(s.adminHandler())}
+	return s, nil
+}
 
-	all := append([]*served{s.admin}, s.vendors...)
+// loadCatalogue is the options' scenarios file, or the embedded one.
+func loadCatalogue(opts Options) (*scenario.Catalogue, error) {
+	if opts.Scenarios == nil {
+		return defaultCatalogue()
+	}
+	name := opts.ScenariosName
+	if name == "" {
+		name = "scenarios"
+	}
+	return scenario.Load(name, opts.Scenarios, Vocabulary())
+}
+
+// buildVendor builds one vendor's simulator and the pipeline serving it.
+func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served, error) {
+	fx, err := fixturesOf(s.opts.FixturesDir, spec)
+	if err != nil {
+		return nil, err
+	}
+	sim, err := spec.Build(fx, vendorEnv(spec.Name, s))
+	if err != nil {
+		return nil, err
+	}
+	v, err := validatorFor(spec)
+	if err != nil {
+		return nil, err
+	}
+	warnUserScenarios(s.log, spec.Name, sim, cat)
+	p := &pipeline{
+		validator:  v,
+		journal:    s.journal,
+		engine:     s.engine,
+		respRedact: redact.NewPolicy(),
+		strict:     s.opts.Strict,
+		done:       s.done,
+		inFlight:   &s.inFlight,
+		checker:    s.checker,
+		log:        s.opts.Logger,
+	}
+	p.cur.Store(newVendorState(spec, sim))
+	return &served{name: spec.Name, spec: spec, pipe: p, srv: s.newServer(p)}, nil
+}
+
+// listenAll opens every port (the admin API's on the port base, each
+// vendor's at its offset); on error it closes those it opened.
+func (s *Stack) listenAll() error {
+	all := s.all()
 	for _, sv := range all {
 		offset := 0
 		if sv.pipe != nil {
@@ -260,11 +311,16 @@ func Start(opts Options) (*Stack, error) {
 					_ = o.ln.Close()
 				}
 			}
-			return nil, err
+			return err
 		}
 	}
+	return nil
+}
+
+// serveAll starts the contract checker and serves every listener.
+func (s *Stack) serveAll() {
 	s.checker.start()
-	for _, sv := range all {
+	for _, sv := range s.all() {
 		sv.done = make(chan struct{})
 		sv.serving.Store(true)
 		go func() {
@@ -275,8 +331,10 @@ func Start(opts Options) (*Stack, error) {
 			}
 		}()
 	}
-	return s, nil
 }
+
+// all is the admin API and every vendor.
+func (s *Stack) all() []*served { return append([]*served{s.admin}, s.vendors...) }
 
 func (s *Stack) newServer(h http.Handler) *http.Server {
 	return &http.Server{
@@ -372,14 +430,23 @@ func (s *Stack) CACertPEM() []byte {
 	return append([]byte(nil), s.certs.caPEM...)
 }
 
-// Client returns an HTTP client for the stack: it trusts the stack's CA
-// when TLS is on. Its timeout keeps a test from hanging on a lost answer.
+// Client returns the stack's HTTP client, one for the stack's life: it
+// trusts the stack's CA when TLS is on, reaches a NoListener stack in
+// memory, and its idle connections close with the stack. Its timeout keeps
+// a test from hanging on a lost answer.
 func (s *Stack) Client() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if s.certs != nil {
-		tr.TLSClientConfig = &tls.Config{RootCAs: s.certs.pool, MinVersion: tls.VersionTLS12}
-	}
-	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	s.clientOnce.Do(func() {
+		var rt http.RoundTripper = memoryTransport{s}
+		if !s.opts.NoListener {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			if s.certs != nil {
+				tr.TLSClientConfig = &tls.Config{RootCAs: s.certs.pool, MinVersion: tls.VersionTLS12}
+			}
+			rt = tr
+		}
+		s.client = &http.Client{Transport: rt, Timeout: 30 * time.Second}
+	})
+	return s.client
 }
 
 // Healthy reports whether every simulator and the admin API are serving.
@@ -426,8 +493,34 @@ func (s *Stack) Sync() { s.checker.sync() }
 // InFlight reports how many vendor requests are being served right now.
 func (s *Stack) InFlight() int { return int(s.inFlight.Load()) }
 
-// Scenarios is the stack's scenario engine.
-func (s *Stack) Scenarios() *scenario.Engine { return s.engine }
+// Scenarios switches the stack's scenarios. It hands out copies of their
+// state, never the engine.
+func (s *Stack) Scenarios() Scenarios { return Scenarios{e: s.engine} }
+
+// Scenarios is a stack's scenario switchboard, as the admin API drives it.
+type Scenarios struct{ e *scenario.Engine }
+
+// Activate switches a scenario on for every request, restarting its
+// counters; with ttl > 0 it switches itself off after ttl. An unknown name
+// is a *scenario.UnknownScenarioError naming the closest ones.
+func (sc Scenarios) Activate(name string, ttl time.Duration) (scenario.Status, error) {
+	return sc.e.Activate(name, ttl)
+}
+
+// Deactivate switches a scenario off.
+func (sc Scenarios) Deactivate(name string) (scenario.Status, error) { return sc.e.Deactivate(name) }
+
+// DeactivateAll switches every scenario off.
+func (sc Scenarios) DeactivateAll() { sc.e.DeactivateAll() }
+
+// Statuses describes every scenario of the loaded file.
+func (sc Scenarios) Statuses() []scenario.Status { return sc.e.Statuses() }
+
+// ActiveNames lists the active scenarios.
+func (sc Scenarios) ActiveNames() []string { return sc.e.ActiveNames() }
+
+// File names the loaded scenarios file.
+func (sc Scenarios) File() string { return sc.e.Catalogue().File }
 
 // ReloadScenarios replaces the scenario catalogue with a new file. A file
 // that does not load changes nothing. Active scenarios the new file still
@@ -465,7 +558,7 @@ func (s *Stack) Close() error {
 		close(s.done)
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
-		all := append([]*served{s.admin}, s.vendors...)
+		all := s.all()
 		var wg sync.WaitGroup
 		errs := make([]error, len(all))
 		for i, sv := range all {
@@ -477,6 +570,13 @@ func (s *Stack) Close() error {
 			})
 		}
 		wg.Wait()
+		for _, sv := range all {
+			sv.serving.Store(false)
+		}
+		s.clientOnce.Do(func() {}) // no client is made after this
+		if s.client != nil {
+			s.client.CloseIdleConnections()
+		}
 		s.checker.stop() // the checks still queued run, so the journal is complete
 		s.closeErr = errors.Join(errs...)
 	})

@@ -156,7 +156,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log.Info("mockauth serving", slog.String("admin", stack.AdminURL()), slog.Bool("strict", c.Strict), slog.Bool("tls", c.TLS),
-		slog.String("scenarios", stack.Scenarios().Catalogue().File), slog.Any("active", stack.Scenarios().ActiveNames()))
+		slog.String("scenarios", stack.Scenarios().File()), slog.Any("active", stack.Scenarios().ActiveNames()))
 	<-ctx.Done()
 	log.Info("shutting down: finishing requests in flight")
 	if err := stack.Close(); err != nil {

@@ -87,11 +87,11 @@ func pathOnly(p string) string {
 
 // Journal is a bounded ring of entries, safe for concurrent use.
 type Journal struct {
-	mu      sync.Mutex // guards ring, next, count, lastID
-	ring    []Entry
-	next    int // index the next entry goes to: always lastID % len(ring)
-	count   int // entries kept
-	lastID  uint64
+	mu     sync.Mutex // guards ring, next, count, lastID
+	ring   []Entry
+	next   int // index the next entry goes to: always lastID % len(ring)
+	count  int // entries kept
+	lastID uint64
 }
 
 // New returns a journal keeping the last size entries (DefaultSize if size <= 0).
