@@ -166,14 +166,6 @@ func (s *Stack) ReloadFixtures(dir string) error {
 // sim is the vendor's current simulator.
 func (sv *served) sim() vendor.Simulator { return sv.pipe.cur.Load().sim }
 
-// VendorInfo describes one running simulator.
-type VendorInfo struct {
-	Name      string            `json:"name"`
-	BaseURL   string            `json:"baseURL"`
-	Endpoints []vendor.Endpoint `json:"endpoints"`
-	Demo      map[string]string `json:"demo"`
-}
-
 // Start builds every simulator, listens on its port and serves it. On error
 // nothing is left listening.
 func Start(opts Options) (*Stack, error) {
@@ -398,7 +390,7 @@ func (s *Stack) Vendors() ([]VendorInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: slices.Clone(sv.spec.Endpoints), Demo: demo})
+		out = append(out, VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: slices.Clone(sv.spec.Endpoints), Demo: demo, Spec: sv.spec})
 	}
 	return out, nil
 }

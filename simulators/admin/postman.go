@@ -1,7 +1,6 @@
-package simulators
+package admin
 
 import (
-	"net/http"
 	"strings"
 	"unicode"
 
@@ -78,9 +77,9 @@ type postmanVariable struct {
 	Value string `json:"value"`
 }
 
-// postman builds the collection for the running stack from each vendor's
+// Postman builds the collection of a running stack from each vendor's
 // samples, with the demo logins of its loaded fixtures.
-func (s *Stack) postman(*http.Request) (any, error) {
+func Postman(vendors []VendorInfo) any {
 	c := postmanCollection{
 		Info: postmanInfo{
 			Name:        "mockauth",
@@ -88,42 +87,40 @@ func (s *Stack) postman(*http.Request) (any, error) {
 			Schema:      PostmanSchema,
 		},
 	}
-	for _, sv := range s.vendors {
-		demo, err := sv.sim().Demo()
-		if err != nil {
-			return nil, err
-		}
-		urlVar := sv.name + "_url"
-		c.Variable = append(c.Variable, postmanVariable{Key: urlVar, Value: sv.url})
+	for _, v := range vendors {
+		demo := v.Demo
+		urlVar := v.Name + "_url"
+		c.Variable = append(c.Variable, postmanVariable{Key: urlVar, Value: v.BaseURL})
 		// Kept tokens are collection variables; RunID is Postman's own
 		// timestamp, so a registration takes a new name on every run.
 		kept := map[string]string{vendor.RunID: "{{$timestamp}}"}
-		for _, e := range sv.spec.Samples() {
+		samples := v.Spec.Samples()
+		for _, e := range samples {
 			if k := e.Sample.Keep; k != "" && kept[k] == "" {
-				kept[k] = "{{" + postmanVar(sv.name, k) + "}}"
-				c.Variable = append(c.Variable, postmanVariable{Key: postmanVar(sv.name, k)})
+				kept[k] = "{{" + postmanVar(v.Name, k) + "}}"
+				c.Variable = append(c.Variable, postmanVariable{Key: postmanVar(v.Name, k)})
 			}
 		}
-		folder := postmanFolder{Name: sv.name}
-		for _, e := range sv.spec.Samples() {
+		folder := postmanFolder{Name: v.Name}
+		for _, e := range samples {
 			it := postmanItemOf(e.Name, e.Method, e.Path, urlVar, e.Sample.Request(demo, kept))
 			if e.Sample.Keep != "" && e.Sample.Token != nil {
 				it.Event = []postmanEvent{{Listen: "test", Script: postmanScript{Type: "text/javascript", Exec: []string{
 					`pm.test("status is 200", function () { pm.response.to.have.status(200); });`,
-					`pm.collectionVariables.set("` + postmanVar(sv.name, e.Sample.Keep) + `", ` + e.Sample.Token.JS + `);`,
+					`pm.collectionVariables.set("` + postmanVar(v.Name, e.Sample.Keep) + `", ` + e.Sample.Token.JS + `);`,
 				}}}}
 			}
 			folder.Item = append(folder.Item, it)
-			for _, v := range e.Sample.Variants {
-				if v.BreaksContract {
+			for _, variant := range e.Sample.Variants {
+				if variant.BreaksContract {
 					continue // the collection shows requests the contract allows
 				}
-				folder.Item = append(folder.Item, postmanItemOf(e.Name+" ("+v.Name+")", e.Method, e.Path, urlVar, v.Request(demo, kept)))
+				folder.Item = append(folder.Item, postmanItemOf(e.Name+" ("+variant.Name+")", e.Method, e.Path, urlVar, variant.Request(demo, kept)))
 			}
 		}
 		c.Item = append(c.Item, folder)
 	}
-	return c, nil
+	return c
 }
 
 // postmanVar names a kept token's collection variable: exotel_admin_token.

@@ -1,0 +1,447 @@
+// Package admin is mockauth's admin API and QA dashboard: JSON calls under
+// /__admin/ and one page at /, every one a thin handler over a Backend (the
+// running stack, or a stub in a test).
+package admin
+
+import (
+	"bytes"
+	"crypto/subtle"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/scenario"
+	"github.com/mockauth/mockauth/simulators/vendor"
+)
+
+// Prefix is where the admin API lives on the admin port.
+const Prefix = "/__admin"
+
+// MaxBodyBytes caps an admin call's body.
+const MaxBodyBytes = 1 << 20
+
+// VendorInfo describes one running simulator.
+type VendorInfo struct {
+	Name      string            `json:"name"`
+	BaseURL   string            `json:"baseURL"`
+	Endpoints []vendor.Endpoint `json:"endpoints"`
+	Demo      map[string]string `json:"demo"`
+	Spec      vendor.Spec       `json:"-"`
+}
+
+// Health is GET /__admin/health.
+type Health struct {
+	Status  string            `json:"status"` // ok, or unavailable
+	Vendors map[string]string `json:"vendors"`
+	// ContractChecksShed counts checks skipped under overload.
+	ContractChecksShed int64 `json:"contractChecksShed"`
+}
+
+// Backend is what the admin API drives, in small parts.
+type Backend interface {
+	Stack
+	Journal
+	Clock
+	Scenarios() Scenarios
+}
+
+// Stack is the stack as a whole.
+type Stack interface {
+	Health() Health
+	VendorNames() []string
+	// Vendors describes the running simulators, with their demo logins.
+	Vendors() ([]VendorInfo, error)
+	// Contract is a vendor's contract and the base URL it is served on.
+	Contract(vendor string) (*contracts.Validator, string, error)
+	Reset()
+}
+
+// Journal is the request journal; readers see the contract checks of
+// what they sent.
+type Journal interface {
+	Requests(f journal.Filter, limit int) []journal.Entry
+	CountRequests(f journal.Filter) int
+	ClearRequests() int
+}
+
+// Clock is the simulated clock.
+type Clock interface {
+	Now() time.Time
+	Offset() time.Duration
+	Advance(d time.Duration) error
+}
+
+// Scenarios switches the failure scenarios.
+type Scenarios interface {
+	File() string
+	Statuses() []scenario.Status
+	Activate(name string, ttl time.Duration) (scenario.Status, error)
+	Deactivate(name string) (scenario.Status, error)
+	DeactivateAll()
+}
+
+// Options configure the admin API.
+type Options struct {
+	// Token, when set, is required as "Authorization: Bearer TOKEN" on
+	// every call but health.
+	Token  string
+	Logger *slog.Logger
+}
+
+//go:embed dashboard.html
+var dashboardHTML []byte
+
+// serveDashboard answers the QA dashboard: one page, no build step, no
+// CDN, that uses only the admin API.
+func serveDashboard(w http.ResponseWriter, _ *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(dashboardHTML)
+}
+
+// apiError is an admin API failure with the status it answers.
+type apiError struct {
+	Status int
+	Msg    string
+}
+
+func (e *apiError) Error() string { return e.Msg }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{Status: http.StatusBadRequest, Msg: fmt.Sprintf(format, args...)}
+}
+
+// call handles one admin call: it returns the value to answer as JSON
+// (with 200) or an error; answer writes either.
+type call func(r *http.Request) (any, error)
+
+func answer(f call) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := f(r)
+		status := http.StatusOK
+		if err != nil {
+			var ae *apiError
+			if !errors.As(err, &ae) {
+				ae = &apiError{Status: http.StatusInternalServerError, Msg: err.Error()}
+			}
+			status, v = ae.Status, map[string]string{"error": ae.Msg}
+		}
+		writeJSON(w, status, v)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"error":"cannot encode the answer"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+}
+
+// decodeBody reads a JSON admin request strictly. An empty body leaves v as is.
+func decodeBody(r *http.Request, v any) error {
+	data, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return badRequest("cannot read the body: %v", err)
+	}
+	if len(data) > MaxBodyBytes {
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Msg: "body larger than 1 MiB"}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("body is not the expected JSON: %v", err)
+	}
+	if dec.More() {
+		return badRequest("body holds more than one JSON value")
+	}
+	return nil
+}
+
+// api is the admin API over one backend.
+type api struct {
+	b   Backend
+	log *slog.Logger
+}
+
+// New returns the admin API and dashboard over b: every route in one place.
+func New(b Backend, opts Options) http.Handler {
+	a := &api{b: b, log: opts.Logger}
+	if a.log == nil {
+		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	r := mux.NewRouter()
+	p := func(path string) string { return Prefix + path }
+	r.Handle(p("/health"), answer(a.health)).Methods(http.MethodGet)
+	r.Handle(p("/vendors"), answer(func(*http.Request) (any, error) { return b.Vendors() })).Methods(http.MethodGet)
+	r.Handle(p("/requests"), answer(a.listRequests)).Methods(http.MethodGet)
+	r.Handle(p("/requests"), answer(a.clearRequests)).Methods(http.MethodDelete)
+	r.Handle(p("/requests/count"), answer(a.countRequests)).Methods(http.MethodPost)
+	r.Handle(p("/requests/unmatched"), answer(a.listUnmatched)).Methods(http.MethodGet)
+	r.Handle(p("/contracts"), answer(a.listContracts)).Methods(http.MethodGet)
+	r.Handle(p("/postman"), answer(a.postman)).Methods(http.MethodGet)
+	r.Handle(p("/contracts/{vendor}"), http.HandlerFunc(a.serveContract)).Methods(http.MethodGet)
+	r.Handle(p("/clock"), answer(a.getClock)).Methods(http.MethodGet)
+	r.Handle(p("/clock"), answer(a.moveClock)).Methods(http.MethodPost)
+	r.Handle(p("/reset"), answer(a.reset)).Methods(http.MethodPost)
+	r.Handle(p("/scenarios"), answer(a.listScenarios)).Methods(http.MethodGet)
+	r.Handle(p("/scenarios"), answer(a.deactivateAll)).Methods(http.MethodDelete)
+	r.Handle(p("/scenarios/{name}"), answer(a.activate)).Methods(http.MethodPut)
+	r.Handle(p("/scenarios/{name}"), answer(a.deactivate)).Methods(http.MethodDelete)
+	r.Handle("/", http.HandlerFunc(serveDashboard)).Methods(http.MethodGet)
+	r.NotFoundHandler = answer(func(r *http.Request) (any, error) {
+		return nil, &apiError{Status: http.StatusNotFound, Msg: fmt.Sprintf("no admin call %s %s; see GET %s/vendors and the README", r.Method, r.URL.Path, Prefix)}
+	})
+	r.MethodNotAllowedHandler = answer(func(r *http.Request) (any, error) {
+		return nil, &apiError{Status: http.StatusMethodNotAllowed, Msg: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)}
+	})
+	var h http.Handler = r
+	if opts.Token != "" {
+		h = requireToken(opts.Token, r)
+	}
+	return http.MaxBytesHandler(h, MaxBodyBytes+1)
+}
+
+// requireToken guards the admin API with a bearer token. The dashboard
+// page itself carries no data and is served to anyone; it asks for the
+// token and sends it with every call.
+func requireToken(token string, next http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Health says nothing secret: probes and HEALTHCHECKs need no token.
+		if strings.HasPrefix(r.URL.Path, Prefix+"/") && r.URL.Path != Prefix+"/health" &&
+			subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mockauth admin"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the admin API needs Authorization: Bearer <admin token>"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *api) health(*http.Request) (any, error) {
+	h := a.b.Health()
+	if h.Status != "ok" {
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Msg: fmt.Sprintf("not every simulator is serving: %v", h.Vendors)}
+	}
+	return h, nil
+}
+
+type requestsAnswer struct {
+	Requests []journal.Entry `json:"requests"`
+}
+
+func (a *api) listUnmatched(r *http.Request) (any, error) {
+	r.URL.RawQuery += "&unmatched=true"
+	return a.listRequests(r)
+}
+
+func (a *api) listRequests(r *http.Request) (any, error) {
+	q := r.URL.Query()
+	limit := 0
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			return nil, badRequest("limit must be a whole number of 0 or more, not %q", l)
+		}
+		limit = n
+	}
+	f := journal.Filter{Vendor: q.Get("vendor"), Method: q.Get("method"), Path: q.Get("path"), Unmatched: q.Get("unmatched") == "true"}
+	if names := a.b.VendorNames(); f.Vendor != "" && !slices.Contains(names, f.Vendor) {
+		return nil, badRequest("no vendor %q in this stack (running: %v)", f.Vendor, names)
+	}
+	return requestsAnswer{Requests: a.b.Requests(f, limit)}, nil
+}
+
+func (a *api) clearRequests(*http.Request) (any, error) {
+	return map[string]int{"cleared": a.b.ClearRequests()}, nil
+}
+
+func (a *api) countRequests(r *http.Request) (any, error) {
+	var f journal.Filter
+	if err := decodeBody(r, &f); err != nil {
+		return nil, err
+	}
+	return map[string]int{"count": a.b.CountRequests(f)}, nil
+}
+
+type clockAnswer struct {
+	Now    time.Time `json:"now"`
+	Offset string    `json:"offset"`
+}
+
+func (a *api) getClock(*http.Request) (any, error) {
+	return clockAnswer{Now: a.b.Now(), Offset: a.b.Offset().String()}, nil
+}
+
+func (a *api) moveClock(r *http.Request) (any, error) {
+	var req struct {
+		Advance string `json:"advance"`
+	}
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	d, err := time.ParseDuration(req.Advance)
+	if err != nil {
+		return nil, badRequest(`advance must be a Go duration such as "61m" or "2h", not %q`, req.Advance)
+	}
+	if err := a.b.Advance(d); err != nil {
+		return nil, badRequest("%v", err)
+	}
+	a.log.Info("clock advanced", slog.String("by", d.String()), slog.String("offset", a.b.Offset().String()))
+	return a.getClock(r)
+}
+
+func (a *api) reset(*http.Request) (any, error) {
+	a.b.Reset()
+	a.log.Info("reset")
+	return map[string]bool{"reset": true}, nil
+}
+
+// scenariosAnswer is GET /__admin/scenarios.
+type scenariosAnswer struct {
+	File      string            `json:"file"`
+	Scenarios []scenario.Status `json:"scenarios"`
+}
+
+func (a *api) listScenarios(*http.Request) (any, error) {
+	sc := a.b.Scenarios()
+	return scenariosAnswer{File: sc.File(), Scenarios: sc.Statuses()}, nil
+}
+
+// scenarioError maps the engine's errors to admin answers.
+func scenarioError(err error) error {
+	var unknown *scenario.UnknownScenarioError
+	if errors.As(err, &unknown) {
+		return &apiError{Status: http.StatusNotFound, Msg: err.Error()}
+	}
+	return err
+}
+
+func (a *api) activate(r *http.Request) (any, error) {
+	var ttl time.Duration
+	if v := r.URL.Query().Get("ttl"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, badRequest(`ttl must be a positive Go duration such as "5m", not %q`, v)
+		}
+		ttl = d
+	}
+	name := mux.Vars(r)["name"]
+	st, err := a.b.Scenarios().Activate(name, ttl)
+	if err != nil {
+		return nil, scenarioError(err)
+	}
+	a.log.Info("scenario activated", slog.String("scenario", name), slog.Duration("ttl", ttl))
+	return st, nil
+}
+
+func (a *api) deactivate(r *http.Request) (any, error) {
+	name := mux.Vars(r)["name"]
+	st, err := a.b.Scenarios().Deactivate(name)
+	if err != nil {
+		return nil, scenarioError(err)
+	}
+	a.log.Info("scenario deactivated", slog.String("scenario", name))
+	return st, nil
+}
+
+func (a *api) deactivateAll(*http.Request) (any, error) {
+	a.b.Scenarios().DeactivateAll()
+	a.log.Info("every scenario deactivated")
+	return map[string][]string{"active": {}}, nil
+}
+
+func (a *api) postman(*http.Request) (any, error) {
+	vendors, err := a.b.Vendors()
+	if err != nil {
+		return nil, err
+	}
+	return Postman(vendors), nil
+}
+
+// contractInfo lists one vendor's contract.
+type contractInfo struct {
+	Vendor     string   `json:"vendor"`
+	Title      string   `json:"title"`
+	Version    string   `json:"version"`
+	URL        string   `json:"url"`
+	Server     string   `json:"server"`
+	Operations []string `json:"operations"`
+}
+
+func (a *api) listContracts(*http.Request) (any, error) {
+	out := []contractInfo{}
+	for _, name := range a.b.VendorNames() {
+		v, server, err := a.b.Contract(name)
+		if err != nil {
+			return nil, err
+		}
+		doc := v.Doc()
+		info := contractInfo{Vendor: name, Title: doc.Info.Title, Version: doc.Info.Version,
+			URL: Prefix + "/contracts/" + name, Server: server}
+		for _, path := range doc.Paths.InMatchingOrder() {
+			for m, op := range doc.Paths.Value(path).Operations() {
+				info.Operations = append(info.Operations, m+" "+path+" ("+op.OperationID+")")
+			}
+		}
+		slices.Sort(info.Operations)
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// serveContract answers a vendor's contract with its servers pointing at
+// the running simulator: YAML, or JSON when the client asks for it.
+func (a *api) serveContract(w http.ResponseWriter, r *http.Request) {
+	name := mux.Vars(r)["vendor"]
+	if names := a.b.VendorNames(); !slices.Contains(names, name) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no vendor %q in this stack (running: %v)", name, names)})
+		return
+	}
+	v, server, err := a.b.Contract(name)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	data, err := v.ForServer(server)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(data)
+		return
+	}
+	out, err := contracts.JSONToYAML(data)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(out)
+}

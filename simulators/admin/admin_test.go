@@ -1,0 +1,139 @@
+package admin_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/simulators/admin"
+	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/scenario"
+)
+
+// stub is a Backend with one vendor, a clock and one scenario, recording
+// what the API asked of it.
+type stub struct {
+	status   string
+	advanced time.Duration
+	resets   int
+	active   map[string]bool
+}
+
+func (s *stub) Health() admin.Health {
+	return admin.Health{Status: s.status, Vendors: map[string]string{"acme": "serving"}}
+}
+func (s *stub) VendorNames() []string { return []string{"acme"} }
+func (s *stub) Vendors() ([]admin.VendorInfo, error) {
+	return []admin.VendorInfo{{Name: "acme", BaseURL: "http://acme.test", Demo: map[string]string{"user": "wile"}}}, nil
+}
+func (s *stub) Contract(string) (*contracts.Validator, string, error) {
+	return nil, "", errors.New("no contracts in the stub")
+}
+func (s *stub) Reset() { s.resets++ }
+func (s *stub) Requests(journal.Filter, int) []journal.Entry {
+	return []journal.Entry{{ID: 1, Vendor: "acme"}}
+}
+func (s *stub) CountRequests(journal.Filter) int { return 1 }
+func (s *stub) ClearRequests() int               { return 1 }
+func (s *stub) Now() time.Time                   { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(s.advanced) }
+func (s *stub) Offset() time.Duration            { return s.advanced }
+func (s *stub) Advance(d time.Duration) error    { s.advanced += d; return nil }
+func (s *stub) Scenarios() admin.Scenarios       { return stubScenarios{s} }
+
+type stubScenarios struct{ s *stub }
+
+func (sc stubScenarios) File() string { return "stub.yaml" }
+func (sc stubScenarios) Statuses() []scenario.Status {
+	return []scenario.Status{{Name: "flaky", Active: sc.s.active["flaky"]}}
+}
+func (sc stubScenarios) Activate(name string, _ time.Duration) (scenario.Status, error) {
+	if name != "flaky" {
+		return scenario.Status{}, &scenario.UnknownScenarioError{Name: name, Suggestions: []string{"flaky"}}
+	}
+	sc.s.active[name] = true
+	return scenario.Status{Name: name, Active: true}, nil
+}
+func (sc stubScenarios) Deactivate(name string) (scenario.Status, error) {
+	delete(sc.s.active, name)
+	return scenario.Status{Name: name}, nil
+}
+func (sc stubScenarios) DeactivateAll() { sc.s.active = map[string]bool{} }
+
+func call(t *testing.T, h http.Handler, method, path, body string, header ...string) (int, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	b, _ := io.ReadAll(w.Result().Body)
+	return w.Code, string(b)
+}
+
+// The admin API's answers, against a stub: what it asks of the backend and
+// what it answers for each of the backend's answers.
+func TestAdmin_AgainstAStub(t *testing.T) {
+	t.Parallel()
+	b := &stub{status: "ok", active: map[string]bool{}}
+	h := admin.New(b, admin.Options{})
+	testCases := []struct {
+		name, method, path, body string
+		wantStatus               int
+		wantBody                 string
+	}{
+		{"health", "GET", "/__admin/health", "", 200, `"status": "ok"`},
+		{"vendors", "GET", "/__admin/vendors", "", 200, `"user": "wile"`},
+		{"postman names the vendor", "GET", "/__admin/postman", "", 200, `"acme_url"`},
+		{"clock moves", "POST", "/__admin/clock", `{"advance":"61m"}`, 200, `"offset": "1h1m0s"`},
+		{"bad duration", "POST", "/__admin/clock", `{"advance":"soon"}`, 400, `advance must be a Go duration`},
+		{"unknown field", "POST", "/__admin/clock", `{"forward":"1m"}`, 400, `unknown field`},
+		{"activate", "PUT", "/__admin/scenarios/flaky", "", 200, `"active": true`},
+		{"unknown scenario", "PUT", "/__admin/scenarios/flakey", "", 404, `did you mean \"flaky\"`},
+		{"unknown vendor filter", "GET", "/__admin/requests?vendor=nope", "", 400, `no vendor \"nope\" in this stack (running: [acme])`},
+		{"bad limit", "GET", "/__admin/requests?limit=-1", "", 400, `limit must be a whole number`},
+		{"reset", "POST", "/__admin/reset", "", 200, `"reset": true`},
+		{"no such call", "GET", "/__admin/nope", "", 404, `no admin call GET /__admin/nope`},
+		{"contract error is a 500", "GET", "/__admin/contracts", "", 500, `no contracts in the stub`},
+	}
+	for _, tc := range testCases {
+		status, body := call(t, h, tc.method, tc.path, tc.body)
+		if status != tc.wantStatus || !strings.Contains(body, tc.wantBody) {
+			t.Errorf("%s: %d %s, want %d containing %s", tc.name, status, body, tc.wantStatus, tc.wantBody)
+		}
+	}
+	if b.advanced != 61*time.Minute || b.resets != 1 || !b.active["flaky"] {
+		t.Errorf("backend saw advanced %v, %d resets, active %v", b.advanced, b.resets, b.active)
+	}
+
+	b.status = "unavailable"
+	if status, _ := call(t, h, "GET", "/__admin/health", ""); status != 503 {
+		t.Errorf("health of an unavailable backend: %d, want 503", status)
+	}
+}
+
+// With a token, every call but health needs it; the dashboard page is open.
+func TestAdmin_Token(t *testing.T) {
+	t.Parallel()
+	h := admin.New(&stub{status: "ok", active: map[string]bool{}}, admin.Options{Token: "s3cret-token"})
+	for _, tc := range []struct {
+		path   string
+		header []string
+		want   int
+	}{
+		{"/__admin/vendors", nil, 401},
+		{"/__admin/vendors", []string{"Authorization", "Bearer wrong"}, 401},
+		{"/__admin/vendors", []string{"Authorization", "Bearer s3cret-token"}, 200},
+		{"/__admin/health", nil, 200},
+		{"/", nil, 200},
+	} {
+		if status, _ := call(t, h, "GET", tc.path, "", tc.header...); status != tc.want {
+			t.Errorf("GET %s %v: %d, want %d", tc.path, tc.header, status, tc.want)
+		}
+	}
+}
