@@ -2,9 +2,10 @@ package autoalert
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"strconv"
+
+	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
 // errorField is the `error` member: null on success.
@@ -127,11 +128,7 @@ func (u usersResponse) XML() []byte {
 		xmlField{name: "Users", value: list.String(), raw: true}))
 }
 
-func escape(s string) string {
-	var b bytes.Buffer
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
+func escape(s string) string { return vendor.EscapeXML(s) }
 
 // httpError is ASP.NET's HttpError: {"Message": ...} or <Error><Message>.
 type httpError string

@@ -45,7 +45,7 @@ func authenticate(base string, c map[string]string) vendor.ClientCall {
 		for _, f := range [][2]string{{"code", c["code"]}, {"password", c["password"]}, {"userName", c["user"]}} {
 			if f[1] != "" {
 				b.WriteString("<" + f[0] + ">")
-				_ = xml.EscapeText(&b, []byte(f[1]))
+				b.WriteString(vendor.EscapeXML(f[1]))
 				b.WriteString("</" + f[0] + ">")
 			}
 		}

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
 // Namespaces of the DataContract XML, as the vendor's help shows them.
@@ -254,7 +256,7 @@ func dataContractXML(root, ns string, fields []xmlField) []byte {
 		if f.raw {
 			b.WriteString(f.value)
 		} else {
-			_ = xml.EscapeText(&b, []byte(f.value))
+			b.WriteString(vendor.EscapeXML(f.value))
 		}
 		b.WriteString("</" + f.name + ">")
 	}
@@ -262,14 +264,8 @@ func dataContractXML(root, ns string, fields []xmlField) []byte {
 	return b.Bytes()
 }
 
-// marshalJSON writes v compactly without HTML escaping, as Json.NET does.
-func marshalJSON(v any) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-}
+// marshalJSON writes v compactly, as Json.NET does.
+func marshalJSON(v any) []byte { return vendor.CompactJSON(v) }
 
 // drain reads what is left of a body; handlers read the body the pipeline
 // handed them whole.

@@ -1,9 +1,6 @@
 package autoalert
 
 import (
-	"encoding/xml"
-	"strings"
-
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -41,13 +38,9 @@ var samples = map[string]*vendor.Sample{
 		Variants: []vendor.Variant{{
 			Name: "XML",
 			Request: func(demo, _ map[string]string) vendor.Request {
-				var b strings.Builder
-				b.WriteString(`<AuthenticateRequest xmlns="` + NSUser + `"><password>`)
-				_ = xml.EscapeText(&b, []byte(demo["password"]))
-				b.WriteString(`</password><userName>`)
-				_ = xml.EscapeText(&b, []byte(demo["user"]))
-				b.WriteString(`</userName></AuthenticateRequest>`)
-				return vendor.Request{ContentType: vendor.XMLType, Accept: vendor.XMLType, Body: b.String()}
+				return vendor.Request{ContentType: vendor.XMLType, Accept: vendor.XMLType,
+					Body: `<AuthenticateRequest xmlns="` + NSUser + `"><password>` + vendor.EscapeXML(demo["password"]) +
+						`</password><userName>` + vendor.EscapeXML(demo["user"]) + `</userName></AuthenticateRequest>`}
 			},
 		}},
 	},

@@ -225,13 +225,9 @@ func fail(code string, args ...any) response {
 }
 
 func (res response) write(w http.ResponseWriter) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(res.body)
 	w.Header().Set("Content-Type", ContentType)
 	w.WriteHeader(res.httpStatus)
-	_, _ = w.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+	_, _ = w.Write(vendor.CompactJSON(res.body))
 }
 
 func (s *Simulator) adapt(f func(*http.Request) response) http.Handler {

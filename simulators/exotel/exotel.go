@@ -133,11 +133,11 @@ func New(opts Options) *Simulator {
 
 	// SkipClean: a vendor does not redirect /a/../b; such a path matches nothing.
 	r := mux.NewRouter().SkipClean(true)
-	r.HandleFunc(PathLogin, s.loginPage).Methods(http.MethodGet)
-	r.HandleFunc(PathLogin, s.login).Methods(http.MethodPost)
-	r.HandleFunc(PathJWKS, s.jwks).Methods(http.MethodGet)
-	r.HandleFunc(PathBasicAuth, s.basicAuth).Methods(http.MethodPost)
-	r.HandleFunc(PathWhoAmI, s.whoAmI).Methods(http.MethodGet)
+	r.Handle(PathLogin, adapt(func(*http.Request) response { return loginPage(http.StatusOK, "", "", "") })).Methods(http.MethodGet)
+	r.Handle(PathLogin, adapt(s.login)).Methods(http.MethodPost)
+	r.Handle(PathJWKS, adapt(s.jwks)).Methods(http.MethodGet)
+	r.Handle(PathBasicAuth, adapt(s.basicAuth)).Methods(http.MethodPost)
+	r.Handle(PathWhoAmI, adapt(s.whoAmI)).Methods(http.MethodGet)
 	s.router = r
 	return s
 }
@@ -235,12 +235,11 @@ func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
 func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint string) {
 	switch endpoint {
 	case Login:
-		s.renderLogin(w, http.StatusUnauthorized, "", MsgBadAdminLogin, "")
+		loginPage(http.StatusUnauthorized, "", MsgBadAdminLogin, "").write(w)
 	case WhoAmI:
-		w.Header().Set("WWW-Authenticate", WWWAuthenticate)
-		s.fail(w, r, http.StatusUnauthorized, MsgBadCredentials, "")
+		s.fail(r, http.StatusUnauthorized, MsgBadCredentials, "").with("WWW-Authenticate", WWWAuthenticate).write(w)
 	default:
-		s.fail(w, r, http.StatusUnauthorized, MsgNoBearer, "")
+		s.fail(r, http.StatusUnauthorized, MsgNoBearer, "").write(w)
 	}
 }
 
@@ -299,19 +298,12 @@ func (s *Simulator) checkBearer(r *http.Request) (*adminClaims, string) {
 }
 
 // jwks publishes the public key.
-func (s *Simulator) jwks(w http.ResponseWriter, _ *http.Request) {
+func (s *Simulator) jwks(*http.Request) response {
 	sg := s.signer()
 	pub := sg.key.PublicKey
-	writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{{
+	return jsonAnswer(http.StatusOK, map[string]any{"keys": []map[string]string{{
 		"kty": "RSA", "use": "sig", "alg": "RS512", "kid": sg.kid,
 		"n": base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
 		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
 	}}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, _ := json.Marshal(v)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(data)
 }

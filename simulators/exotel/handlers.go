@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mockauth/mockauth/simulators/tokens"
+	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
 // Error messages, exact.
@@ -43,11 +44,48 @@ type errorBody struct {
 	Field     string `json:"field,omitempty"`
 }
 
-func (s *Simulator) fail(w http.ResponseWriter, r *http.Request, status int, msg, field string) {
-	writeJSON(w, status, errorBody{
+// fail is the error answer of a request.
+func (s *Simulator) fail(r *http.Request, status int, msg, field string) response {
+	return jsonAnswer(status, errorBody{
 		Timestamp: s.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		Status:    status, Error: http.StatusText(status), Message: msg, Path: r.URL.Path, Field: field,
 	})
+}
+
+// response is what a handler decides; adapt writes it.
+type response struct {
+	status int
+	header map[string]string // beyond Content-Type
+	json   any               // a JSON body, or
+	page   *loginView        // the login page
+}
+
+func jsonAnswer(status int, v any) response { return response{status: status, json: v} }
+
+// with adds a header to the answer.
+func (res response) with(name, value string) response {
+	res.header = map[string]string{name: value}
+	return res
+}
+
+func (res response) write(w http.ResponseWriter) {
+	for k, v := range res.header {
+		w.Header().Set(k, v)
+	}
+	if res.page != nil {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(res.status)
+		_ = loginTemplate.Execute(w, res.page)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(res.status)
+	_, _ = w.Write(vendor.CompactJSON(res.json))
+}
+
+// adapt makes a handler of a function that decides the answer.
+func adapt(f func(*http.Request) response) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f(r).write(w) })
 }
 
 // registerRequest is the body of basicauth, as the page shows it.
@@ -73,64 +111,53 @@ type Registered struct {
 
 const isoMillis = "2006-01-02T15:04:05.000Z07:00"
 
-func (s *Simulator) basicAuth(w http.ResponseWriter, r *http.Request) {
+func (s *Simulator) basicAuth(r *http.Request) response {
 	claims, msg := s.checkBearer(r)
 	if claims == nil {
-		s.fail(w, r, http.StatusUnauthorized, msg, "")
-		return
+		return s.fail(r, http.StatusUnauthorized, msg, "")
 	}
 	if claims.Role != RoleAdministrator {
-		s.fail(w, r, http.StatusForbidden, MsgNotAdmin, "")
-		return
+		return s.fail(r, http.StatusForbidden, MsgNotAdmin, "")
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		s.fail(w, r, http.StatusUnsupportedMediaType, MsgContentType, "")
-		return
+		return s.fail(r, http.StatusUnsupportedMediaType, MsgContentType, "")
 	}
 	var req registerRequest
 	dec := json.NewDecoder(r.Body)
 	if err := dec.Decode(&req); err != nil || dec.More() {
-		s.fail(w, r, http.StatusBadRequest, MsgNotJSON, "")
-		return
+		return s.fail(r, http.StatusBadRequest, MsgNotJSON, "")
 	}
 	for _, f := range []struct {
 		name string
 		v    *string
 	}{{"username", req.Username}, {"password", req.Password}, {"context", req.Context}, {"contextId", req.ContextID}, {"userRole", req.UserRole}} {
 		if f.v == nil || *f.v == "" {
-			s.fail(w, r, http.StatusBadRequest, fmt.Sprintf(MsgMissingField, f.name), f.name)
-			return
+			return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgMissingField, f.name), f.name)
 		}
 	}
 	if *req.Context != ContextContactCenter {
-		s.fail(w, r, http.StatusBadRequest, MsgBadContext, "context")
-		return
+		return s.fail(r, http.StatusBadRequest, MsgBadContext, "context")
 	}
 	if _, ok := s.fx.ContactCenters[*req.ContextID]; !ok {
-		s.fail(w, r, http.StatusBadRequest, fmt.Sprintf(MsgUnknownCenter, *req.ContextID), "contextId")
-		return
+		return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgUnknownCenter, *req.ContextID), "contextId")
 	}
 	if !slices.Contains(s.fx.Roles, *req.UserRole) {
-		s.fail(w, r, http.StatusBadRequest, fmt.Sprintf(MsgUnknownRole, *req.UserRole, s.fx.Roles), "userRole")
-		return
+		return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgUnknownRole, *req.UserRole, s.fx.Roles), "userRole")
 	}
 	now := s.clock.Now()
 	expiry := now.Add(s.fx.Settings.DefaultCredentialLifetime)
 	if req.DateExpiry != nil {
 		t, err := time.Parse(time.RFC3339Nano, *req.DateExpiry)
 		if err != nil {
-			s.fail(w, r, http.StatusBadRequest, MsgBadExpiry, "dateExpiry")
-			return
+			return s.fail(r, http.StatusBadRequest, MsgBadExpiry, "dateExpiry")
 		}
 		if !t.After(now) {
-			s.fail(w, r, http.StatusBadRequest, MsgPastExpiry, "dateExpiry")
-			return
+			return s.fail(r, http.StatusBadRequest, MsgPastExpiry, "dateExpiry")
 		}
 		expiry = t
 	}
 	if !slices.Contains(claims.ContactCenters, *req.ContextID) {
-		s.fail(w, r, http.StatusForbidden, fmt.Sprintf(MsgNotYourCenter, *req.ContextID), "contextId")
-		return
+		return s.fail(r, http.StatusForbidden, fmt.Sprintf(MsgNotYourCenter, *req.ContextID), "contextId")
 	}
 	c := credential{
 		Username: *req.Username, password: *req.Password, Context: *req.Context, ContextID: *req.ContextID,
@@ -143,27 +170,24 @@ func (s *Simulator) basicAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if dup {
-		s.fail(w, r, http.StatusConflict, fmt.Sprintf(MsgDuplicate, c.Username), "username")
-		return
+		return s.fail(r, http.StatusConflict, fmt.Sprintf(MsgDuplicate, c.Username), "username")
 	}
-	writeJSON(w, http.StatusCreated, Registered{
+	return jsonAnswer(http.StatusCreated, Registered{
 		Username: c.Username, Context: c.Context, ContextID: c.ContextID, UserRole: c.UserRole,
 		DateExpiry: c.Expiry.UTC().Format(isoMillis), CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt.UTC().Format(isoMillis),
 	})
 }
 
 // whoAmI is the stand-in method that takes the registered Basic pair.
-func (s *Simulator) whoAmI(w http.ResponseWriter, r *http.Request) {
+func (s *Simulator) whoAmI(r *http.Request) response {
 	user, password, ok := r.BasicAuth()
 	s.mu.Lock()
 	c, known := s.credentials[user]
 	s.mu.Unlock()
 	if !ok || !known || c.password != password || !s.clock.Now().Before(c.Expiry) {
-		w.Header().Set("WWW-Authenticate", WWWAuthenticate)
-		s.fail(w, r, http.StatusUnauthorized, MsgBadCredentials, "")
-		return
+		return s.fail(r, http.StatusUnauthorized, MsgBadCredentials, "").with("WWW-Authenticate", WWWAuthenticate)
 	}
-	writeJSON(w, http.StatusOK, Registered{
+	return jsonAnswer(http.StatusOK, Registered{
 		Username: c.Username, Context: c.Context, ContextID: c.ContextID, UserRole: c.UserRole,
 		DateExpiry: c.Expiry.UTC().Format(isoMillis),
 	})
@@ -192,42 +216,35 @@ var loginTemplate = template.Must(template.New("login").Parse(`<!doctype html>
 </html>
 `))
 
-func (s *Simulator) renderLogin(w http.ResponseWriter, status int, user, errMsg, token string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_ = loginTemplate.Execute(w, struct{ User, Error, Token string }{user, errMsg, token})
-}
+// loginView is what the login page shows.
+type loginView struct{ User, Error, Token string }
 
-func (s *Simulator) loginPage(w http.ResponseWriter, _ *http.Request) {
-	s.renderLogin(w, http.StatusOK, "", "", "")
+func loginPage(status int, user, errMsg, token string) response {
+	return response{status: status, page: &loginView{user, errMsg, token}}
 }
 
 // login checks an admin's form and shows the token: as HTML for a browser,
 // as {"token": ...} for a client that asks for JSON.
-func (s *Simulator) login(w http.ResponseWriter, r *http.Request) {
+func (s *Simulator) login(r *http.Request) response {
 	_ = r.ParseForm()
 	user, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	a, ok := s.fx.Admins[user]
 	wantsJSON := r.Header.Get("Accept") == "application/json"
 	if !ok || a.Password != password {
 		if wantsJSON {
-			s.fail(w, r, http.StatusUnauthorized, MsgBadAdminLogin, "")
-			return
+			return s.fail(r, http.StatusUnauthorized, MsgBadAdminLogin, "")
 		}
-		s.renderLogin(w, http.StatusUnauthorized, user, MsgBadAdminLogin, "")
-		return
+		return loginPage(http.StatusUnauthorized, user, MsgBadAdminLogin, "")
 	}
 	tok, err := s.AdminToken(user)
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err.Error(), "")
-		return
+		return s.fail(r, http.StatusInternalServerError, err.Error(), "")
 	}
 	tokens.Note(r.Context(), tok) // kept out of the journal; the login counts as one
 	if wantsJSON {
-		writeJSON(w, http.StatusOK, map[string]string{"token": tok})
-		return
+		return jsonAnswer(http.StatusOK, map[string]string{"token": tok})
 	}
-	s.renderLogin(w, http.StatusOK, user, "", tok)
+	return loginPage(http.StatusOK, user, "", tok)
 }
 
 func parseQuery(body []byte) (url.Values, error) { return url.ParseQuery(string(body)) }

@@ -1,10 +1,8 @@
 package ucontact
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"maps"
 	"mime"
 	"net/http"
@@ -333,15 +331,8 @@ func (s *Simulator) endSession(r *http.Request) response {
 	return text(BodyOK)
 }
 
-// marshal writes v as compact JSON without HTML escaping, as a Java server
-// would, with no trailing newline.
-func marshal(v any) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-	return strings.TrimSuffix(b.String(), "\n")
-}
+// marshal writes v as compact JSON, as a Java server would.
+func marshal(v any) string { return string(vendor.CompactJSON(v)) }
 
 // TokenLifetime reports how long the loaded fixtures let a token live.
 func (s *Simulator) TokenLifetime() time.Duration { return s.fx.Settings.TokenLifetime }
