@@ -232,3 +232,23 @@ func TestHelp_EveryCommand(t *testing.T) {
 		t.Errorf("mockauth help conformance: exit %d, printed\n%s\nwant what conformance --help prints", code, out.String())
 	}
 }
+
+// contract check against the stack with a login that needs a security
+// code: --user, --password and --code reach the login, and nothing drifts.
+func TestContractCheck_SecurityCode(t *testing.T) {
+	t.Parallel()
+	stack, err := simulators.Start(simulators.Options{Vendors: []string{"autoalert"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	var out, errOut bytes.Buffer
+	args := []string{"contract", "check", "--vendor", "autoalert", "--base-url", stack.URL("autoalert"), "--user", "secure", "--password", "secure-pass"}
+	if code := run(context.Background(), args, &out, &errOut); code != 1 || !strings.Contains(out.String(), "DRIFT  authenticate\n") {
+		t.Fatalf("without --code the login must drift (exit %d):\n%s%s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), append(args, "--code", "424242"), &out, &errOut); code != 0 {
+		t.Fatalf("with --code: exit %d:\n%s%s", code, out.String(), errOut.String())
+	}
+}

@@ -16,7 +16,7 @@ import (
 // errDrift makes contract check exit 1 after printing its report.
 var errDrift = fmt.Errorf("drift found")
 
-const contractUsage = `Usage: mockauth contract check --vendor V --base-url URL [--user U --password P] [--demo KEY=VALUE ...] [--token NAME=VALUE ...]
+const contractUsage = `Usage: mockauth contract check --vendor V --base-url URL [--user U --password P] [--organisation O --unit U] [--code C] [--demo KEY=VALUE ...] [--token NAME=VALUE ...]
 
 Sends the vendor's documented requests (the samples of its description, their variants, and a
 wrong password for every login) to any server, a simulator or a real tenant, and reports where
@@ -48,6 +48,7 @@ func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	password := fs.String("password", "", "password (default: the demo login's)")
 	organisation := fs.String("organisation", "", "crmcom organisation (default: the demo login's)")
 	unit := fs.String("unit", "", "crmcom unit (default: the demo login's)")
+	code := fs.String("code", "", "autoalert: the security code of --user, when it needs one")
 	fs.Var(&demoFlags, "demo", "KEY=VALUE: a demo login field the requests use (repeatable)")
 	fs.Var(&tokenFlags, "token", "NAME=VALUE: a token the check is given instead of logging in for it (repeatable), e.g. adminToken for exotel")
 	bearer := fs.String("bearer", "", "exotel: an admin bearer (same as --token adminToken=T; default: log in at /login)")
@@ -68,7 +69,7 @@ func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	for k, v := range map[string]string{"user": *user, "password": *password, "organisation": *organisation, "unit": *unit} {
+	for k, v := range map[string]string{"user": *user, "password": *password, "organisation": *organisation, "unit": *unit, "userCode": *code} {
 		if v != "" {
 			demo[k] = v
 		}

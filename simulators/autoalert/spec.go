@@ -31,21 +31,40 @@ var described = vendor.WithSamples(endpoints, samples)
 // them (and the login in XML too).
 var samples = map[string]*vendor.Sample{
 	Authenticate: {
+		// userCode is the main login's security code, when it needs one
+		// (a tenant's user in contract check --code; the demo user has none).
 		Request: func(demo, _ map[string]string) vendor.Request {
-			return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: vendor.JSON("userName", demo["user"], "password", demo["password"])}
+			kv := []string{"userName", demo["user"], "password", demo["password"]}
+			if demo["userCode"] != "" {
+				kv = append(kv, "code", demo["userCode"])
+			}
+			return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: vendor.JSON(kv...)}
 		},
 		Token: vendor.JSONField("token"), Keep: "token",
 		Variants: []vendor.Variant{{
 			Name: "XML",
 			Request: func(demo, _ map[string]string) vendor.Request {
+				code := "" // DataContract order: code, password, userName
+				if demo["userCode"] != "" {
+					code = "<code>" + vendor.EscapeXML(demo["userCode"]) + "</code>"
+				}
 				return vendor.Request{ContentType: vendor.XMLType, Accept: vendor.XMLType,
-					Body: `<AuthenticateRequest xmlns="` + NSUser + `"><password>` + vendor.EscapeXML(demo["password"]) +
+					Body: `<AuthenticateRequest xmlns="` + NSUser + `">` + code + `<password>` + vendor.EscapeXML(demo["password"]) +
 						`</password><userName>` + vendor.EscapeXML(demo["user"]) + `</userName></AuthenticateRequest>`}
 			},
 		}},
 	},
 	GetUsers:   tokenCall(),
-	RenewToken: {Request: tokenCall().Request, Token: vendor.JSONField("token"), Keep: "token"},
+	RenewToken: {
+		Request: func(demo, kept map[string]string) vendor.Request {
+			kv := []string{"token", kept["token"]}
+			if demo["userCode"] != "" {
+				kv = append(kv, "code", demo["userCode"])
+			}
+			return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: vendor.JSON(kv...)}
+		},
+		Token: vendor.JSONField("token"), Keep: "token",
+	},
 	Logoff:     tokenCall(),
 	Autologin: {
 		Request: func(demo, _ map[string]string) vendor.Request {
