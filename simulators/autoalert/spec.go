@@ -54,7 +54,7 @@ var samples = map[string]*vendor.Sample{
 			},
 		}},
 	},
-	GetUsers:   tokenCall(),
+	GetUsers: tokenCall(),
 	RenewToken: {
 		Request: func(demo, kept map[string]string) vendor.Request {
 			kv := []string{"token", kept["token"]}
@@ -65,7 +65,7 @@ var samples = map[string]*vendor.Sample{
 		},
 		Token: vendor.JSONField("token"), Keep: "token",
 	},
-	Logoff:     tokenCall(),
+	Logoff: tokenCall(),
 	Autologin: {
 		Request: func(demo, _ map[string]string) vendor.Request {
 			return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: vendor.JSON("token", demo["autologinToken"])}
