@@ -12,18 +12,7 @@ import (
 
 func post(t *testing.T, url, contentType, body string, header ...string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", contentType)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(data)
+	return exchange(t, http.MethodPost, url, contentType, body, header...)
 }
 
 // Two mockauth serve processes with the same --token-secret honour each
