@@ -279,7 +279,7 @@ func (s *Simulator) brokenBody(endpoint string) reply {
 func (s *Simulator) mint(ctx context.Context, user string) tokens.Token {
 	expires := s.clock.Now().Add(s.fx.Settings.TokenLifetime)
 	return s.tokens.Add(ctx, tokens.Token{
-		Value:     uuid.UUID(s.tokens.NewID(ctx, user, expires)).String(),
+		Value:     uuid.UUID(s.tokens.NewUUID(ctx, user, expires)).String(),
 		Subject:   user,
 		ExpiresAt: expires,
 	})

@@ -73,9 +73,24 @@ func (s *Store) Share(sh *Sharing) *Store {
 // a token-expired fault is signed already expired, so other replicas
 // refuse it too.
 func (s *Store) NewID(ctx context.Context, login string, expires time.Time) [16]byte {
+	return s.newID(ctx, login, expires, false)
+}
+
+// NewUUID is NewID for a vendor whose token embeds a UUID or GUID: the 16
+// bytes are an RFC 4122 version-4 UUID, as the vendors' own (random, or
+// signed when the store is shared).
+func (s *Store) NewUUID(ctx context.Context, login string, expires time.Time) [16]byte {
+	return s.newID(ctx, login, expires, true)
+}
+
+func (s *Store) newID(ctx context.Context, login string, expires time.Time, v4 bool) [16]byte {
 	if s.sharing == nil || s.sharing.Signer == nil {
 		var id [16]byte
 		_, _ = rand.Read(id[:])
+		if v4 {
+			setVersion4(&id)
+			setVariant(&id)
+		}
 		return id
 	}
 	if tr := trackerFrom(ctx); tr != nil && tr.mintExpired {
@@ -84,7 +99,7 @@ func (s *Store) NewID(ctx context.Context, login string, expires time.Time) [16]
 	if expires.IsZero() {
 		expires = s.clock.Now().Add(100 * 365 * 24 * time.Hour)
 	}
-	return s.sharing.Signer.Seal(s.sharing.Vendor, s.sharing.SubjectIndex(login), expires)
+	return s.sharing.Signer.Seal(s.sharing.Vendor, s.sharing.SubjectIndex(login), expires, v4)
 }
 
 // remote checks a token this store did not mint, by its signature.

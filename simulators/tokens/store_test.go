@@ -159,3 +159,33 @@ func TestStore_SharedAcrossReplicas(t *testing.T) {
 		t.Fatalf("token minted under token-expired, checked on another replica: %v", err)
 	}
 }
+
+// NewUUID ids are RFC 4122 version-4 UUIDs, random or signed, and signed
+// ones still verify on another replica; NewID ids keep every bit random.
+func TestStore_NewUUIDIsVersion4(t *testing.T) {
+	t.Parallel()
+	c := clock.NewSimulated()
+	plain, a, b := NewStore(c), sharedStore("s1", c), sharedStore("s1", c)
+	for i := range 2000 {
+		for _, st := range []*Store{plain, a} {
+			id := st.NewUUID(context.Background(), "bob", c.Now().Add(time.Hour))
+			if id[6]>>4 != 4 || id[8]>>6 != 2 {
+				t.Fatalf("login %d: % x is not a version-4 RFC 4122 UUID", i, id)
+			}
+			if st == a {
+				v := fmt.Sprintf("%X", id[:])
+				if got, err := b.Check(v); err != nil || got.Subject != "bob" {
+					t.Fatalf("a signed UUID did not verify on another replica: %v", err)
+				}
+			}
+		}
+	}
+	versions := map[byte]bool{}
+	for range 200 {
+		id := plain.NewID(context.Background(), "bob", c.Now().Add(time.Hour))
+		versions[id[6]>>4] = true
+	}
+	if len(versions) < 8 {
+		t.Errorf("NewID's ids have only %d distinct version nibbles in 200: not random", len(versions))
+	}
+}

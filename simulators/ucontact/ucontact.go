@@ -227,7 +227,7 @@ func (s *Simulator) getUserTokenError() response {
 // mint stores a fresh token, base64 of subject:uuid, as uContact makes them.
 func (s *Simulator) mint(ctx context.Context, subject, kind, login string) string {
 	expires := s.clock.Now().Add(s.fx.Settings.TokenLifetime)
-	id := uuid.UUID(s.tokens.NewID(ctx, login, expires))
+	id := uuid.UUID(s.tokens.NewUUID(ctx, login, expires))
 	value := base64.StdEncoding.EncodeToString([]byte(subject + ":" + id.String()))
 	s.tokens.Add(ctx, tokens.Token{Value: value, Subject: login, Kind: kind, ExpiresAt: expires})
 	return value
