@@ -55,6 +55,12 @@ func (m memoryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	res := rec.Result()
 	res.Request = req
+	// As a client parses them off the wire: canonical names.
+	parsed := make(http.Header, len(res.Header))
+	for k, v := range res.Header {
+		parsed[http.CanonicalHeaderKey(k)] = append(parsed[http.CanonicalHeaderKey(k)], v...)
+	}
+	res.Header = parsed
 	return res, nil
 }
 

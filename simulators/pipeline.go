@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
@@ -43,6 +44,7 @@ const (
 // vendor answer into a buffer, sends the answer (or the fault's), and
 // journals the exchange with its secrets redacted.
 type pipeline struct {
+	clock      clock.Clock                 // the Date header follows it
 	cur        atomic.Pointer[vendorState] // swapped whole when fixtures reload
 	validator  *contracts.Validator
 	journal    *journal.Journal
@@ -59,14 +61,58 @@ type pipeline struct {
 // request uses one state from start to end.
 type vendorState struct {
 	spec          vendor.Spec
+	spelling      map[string]string // canonical header name -> as the vendor writes it
 	sim           vendor.Simulator
 	userScenarios map[string]string // fixture login -> scenario
 	reqRedact     redact.Policy     // the usual secrets and the vendor's own request fields
 }
 
 func newVendorState(spec vendor.Spec, sim vendor.Simulator) *vendorState {
-	return &vendorState{spec: spec, sim: sim, userScenarios: sim.UserScenarios(), reqRedact: redact.NewPolicy(spec.SecretFields...)}
+	vs := &vendorState{spec: spec, sim: sim, userScenarios: sim.UserScenarios(), reqRedact: redact.NewPolicy(spec.SecretFields...)}
+	for _, name := range spec.HeaderSpelling {
+		if vs.spelling == nil {
+			vs.spelling = map[string]string{}
+		}
+		vs.spelling[http.CanonicalHeaderKey(name)] = name
+	}
+	return vs
 }
+
+// respell renames, in place, the headers the vendor spells its own way.
+func respell(h http.Header, spelling map[string]string) {
+	for canonical, raw := range spelling {
+		if v, ok := h[canonical]; ok && canonical != raw {
+			delete(h, canonical)
+			h[raw] = v
+		}
+	}
+}
+
+// vendorWriter sends what the pipeline and the faults write with the
+// vendor's header spelling and a Date on the simulated clock, so a client
+// that reads expiry against Date sees one consistent time.
+type vendorWriter struct {
+	http.ResponseWriter
+	spelling map[string]string
+	wrote    bool
+}
+
+func (w *vendorWriter) WriteHeader(status int) {
+	if !w.wrote {
+		w.wrote = true
+		respell(w.Header(), w.spelling)
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *vendorWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *vendorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // exchange is one request on its way through the pipeline.
 type exchange struct {
@@ -102,6 +148,8 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer p.inFlight.Add(-1)
 	x := &exchange{start: time.Now(), r: r, vs: p.cur.Load()}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	w.Header().Set("Date", p.clock.Now().UTC().Format(http.TimeFormat))
+	w = &vendorWriter{ResponseWriter: w, spelling: x.vs.spelling}
 	x.body = body
 	x.call = x.vs.sim.Describe(r, body)
 	if err != nil {
@@ -249,7 +297,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		RequestBody:     clip(redact.Values(x.vs.reqRedact.Body(r.Header.Get("Content-Type"), x.body), minted)),
 		Status:          status,
 		Outcome:         x.outcome,
-		ResponseHeaders: p.respRedact.Headers(respHeader),
+		ResponseHeaders: spelled(p.respRedact.Headers(respHeader), x.vs.spelling),
 		ResponseBody:    clip(redact.Values(p.respRedact.Body(respHeader.Get("Content-Type"), respBody), minted)),
 		DurationMS:      float64(dur.Microseconds()) / 1000,
 		Unmatched:       x.unmatched,
@@ -274,6 +322,12 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		attrs = append(attrs, slog.String("scenario", e.Scenario), slog.Int("rule", e.Rule), slog.String("fault", e.Fault))
 	}
 	p.log.Info("request", attrs...)
+}
+
+// spelled is h (a copy the caller owns) with the vendor's spelling.
+func spelled(h http.Header, spelling map[string]string) http.Header {
+	respell(h, spelling)
+	return h
 }
 
 func clip(s string) string {

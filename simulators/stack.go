@@ -274,6 +274,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 	}
 	warnUserScenarios(s.log, spec.Name, sim, cat)
 	p := &pipeline{
+		clock:      s.clock,
 		validator:  v,
 		journal:    s.journal,
 		engine:     s.engine,

@@ -16,6 +16,8 @@ var Spec = vendor.Spec{
 	Fixtures:    vendor.Must(fixtures.Default(Name)),
 	Contract:    vendor.Must(contracts.Default(Name)),
 	Conformance: conformance,
+	// A Java server writes the name as given.
+	HeaderSpelling: []string{"WWW-Authenticate"},
 	Coverage:    coverage,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock})

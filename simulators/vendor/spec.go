@@ -35,6 +35,10 @@ type Spec struct {
 	Coverage map[string]Recipe
 	// Conformance is how the conformance runner tests the vendor's clients.
 	Conformance Conformance
+	// HeaderSpelling names response headers as the vendor's server writes
+	// them where that is not Go's canonical form ("WWW-Authenticate", not
+	// "Www-Authenticate"): the stack sends, and journals, these bytes.
+	HeaderSpelling []string
 	// InBandError tells, for a vendor some of whose errors come with a
 	// success status (uContact's HTTP 200 "0", CRM.COM's envelope), whether
 	// an answer is an error. Nil: errors are the HTTP statuses 400 and up.
