@@ -18,7 +18,7 @@ var Spec = vendor.Spec{
 	Conformance: conformance,
 	// A Java server writes the name as given.
 	HeaderSpelling: []string{"WWW-Authenticate"},
-	Coverage:    coverage,
+	Coverage:       coverage,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock})
 	}),
