@@ -2,7 +2,6 @@ package simulators
 
 import (
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/mockauth/mockauth/contracts"
@@ -52,12 +51,12 @@ func (b adminBackend) VendorNames() []string {
 func (b adminBackend) Vendors() ([]admin.VendorInfo, error) { return b.s.Vendors() }
 
 func (b adminBackend) Contract(name string) (*contracts.Validator, string, error) {
-	i := slices.IndexFunc(b.s.vendors, func(sv *served) bool { return sv.name == name })
-	if i < 0 {
+	sv := b.s.vendor(name)
+	if sv == nil {
 		return nil, "", &unknownVendorError{name}
 	}
-	v, err := validatorFor(b.s.vendors[i].spec)
-	return v, b.s.vendors[i].url, err
+	v, err := validatorFor(sv.spec)
+	return v, sv.url, err
 }
 
 func (b adminBackend) Reset() { b.s.Reset() }

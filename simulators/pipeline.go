@@ -89,8 +89,7 @@ func respell(h http.Header, spelling map[string]string) {
 }
 
 // vendorWriter sends what the pipeline and the faults write with the
-// vendor's header spelling and a Date on the simulated clock, so a client
-// that reads expiry against Date sees one consistent time.
+// vendor's header spelling.
 type vendorWriter struct {
 	http.ResponseWriter
 	spelling map[string]string
@@ -148,8 +147,12 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer p.inFlight.Add(-1)
 	x := &exchange{start: time.Now(), r: r, vs: p.cur.Load()}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	// Date on the simulated clock: a client that reads expiry against Date
+	// sees one consistent time.
 	w.Header().Set("Date", p.clock.Now().UTC().Format(http.TimeFormat))
-	w = &vendorWriter{ResponseWriter: w, spelling: x.vs.spelling}
+	if x.vs.spelling != nil {
+		w = &vendorWriter{ResponseWriter: w, spelling: x.vs.spelling}
+	}
 	x.body = body
 	x.call = x.vs.sim.Describe(r, body)
 	if err != nil {

@@ -47,7 +47,7 @@ func Register(spec vendor.Spec) error {
 	}
 	registryMu.Lock()
 	defer registryMu.Unlock()
-	if slices.ContainsFunc(registry, func(s vendor.Spec) bool { return s.Name == spec.Name }) {
+	if indexLocked(spec.Name) >= 0 {
 		return fmt.Errorf("simulators: vendor %q is registered already", spec.Name)
 	}
 	registry = append(registry, spec)
@@ -65,11 +65,17 @@ func Specs() []vendor.Spec {
 func SpecOf(name string) (vendor.Spec, bool) {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	i := slices.IndexFunc(registry, func(s vendor.Spec) bool { return s.Name == name })
+	i := indexLocked(name)
 	if i < 0 {
 		return vendor.Spec{}, false
 	}
 	return registry[i], true
+}
+
+// indexLocked is a vendor's place in the registry, -1 when it has none;
+// registryMu is held.
+func indexLocked(name string) int {
+	return slices.IndexFunc(registry, func(s vendor.Spec) bool { return s.Name == name })
 }
 
 // VendorNames lists the simulators that exist, in port order.
@@ -98,11 +104,10 @@ func Vocabulary() scenario.Vocabulary {
 func PortOffset(name string) int {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	i := slices.IndexFunc(registry, func(s vendor.Spec) bool { return s.Name == name })
-	if i < 0 {
-		return -1
+	if i := indexLocked(name); i >= 0 {
+		return i + 1
 	}
-	return i + 1
+	return -1
 }
 
 // DefaultDemo returns the demo logins of a vendor's default fixtures, for
