@@ -3,12 +3,13 @@ package contracts
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
+
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mockauth/mockauth/internal/fuzzy"
-	"sort"
-	"strings"
 )
 
 // NearMiss is a documented operation close to a request that matched none.
@@ -60,40 +61,80 @@ func (v *Validator) NearMisses(method, path string) []NearMiss {
 	return out[:min(3, len(out))]
 }
 
-// NearMissBody is the text of the 404 a request that matches no documented
-// operation gets.
-func (v *Validator) NearMissBody(method, path string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "mockauth: no documented %s operation matches %s %s\nclosest documented operations:\n", v.vendor, method, path)
-	for _, n := range v.NearMisses(method, path) {
-		fmt.Fprintf(&b, "  %s\n", n)
+// Diagnosis says, on one line, that no documented operation matches a
+// request and which are closest: the X-Mockauth-Diagnosis header, the
+// journal and the log carry it, while the body is the vendor's own 404 or
+// 405. At most maxDiagnosedPath bytes of the path are weighed and quoted.
+func (v *Validator) Diagnosis(method, path string) string {
+	if len(path) > maxDiagnosedPath {
+		path = path[:maxDiagnosedPath] + "…"
 	}
-	fmt.Fprintf(&b, "the whole contract: GET /__admin/contracts/%s on the admin port\n", v.vendor)
-	return b.String()
+	var b strings.Builder
+	fmt.Fprintf(&b, "no documented %s operation matches %s %s; closest: ", v.vendor, method, path)
+	for i, n := range v.NearMisses(method, path) {
+		if i > 0 {
+			b.WriteString(" | ")
+		}
+		b.WriteString(n.String())
+	}
+	return headerSafe(b.String())
 }
 
-// segmentDiff names the first path segment that differs.
+// maxDiagnosedPath bounds the work a hostile path costs: the distance to
+// each documented path is quadratic in their lengths.
+const maxDiagnosedPath = 256
+
+// headerSafe replaces what a header value cannot carry (control bytes,
+// which a decoded path may hold) with '?'.
+func headerSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// segmentDiff says how a sent path differs from a documented one, by
+// segments: what the request adds (a prefix such as /v2/accounts/X, a
+// segment inserted in the middle), what it leaves out, or which segments
+// it spells otherwise.
 func segmentDiff(sent, documented string) string {
-	s, d := strings.Split(sent, "/"), strings.Split(documented, "/")
-	for i := 0; i < max(len(s), len(d)); i++ {
-		var a, b string
-		if i < len(s) {
-			a = s[i]
-		}
-		if i < len(d) {
-			b = d[i]
-		}
-		if a != b {
-			switch {
-			case a == "":
-				return fmt.Sprintf("sent %s, documented %s (missing /%s)", sent, documented, b)
-			case b == "":
-				return fmt.Sprintf("sent %s, documented %s (extra /%s)", sent, documented, a)
-			}
-			return fmt.Sprintf("sent %s, documented %s (%q where %q belongs)", sent, documented, a, b)
-		}
+	s, d := segments(sent), segments(documented)
+	head := 0
+	for head < len(s) && head < len(d) && s[head] == d[head] {
+		head++
 	}
-	return "sent " + sent
+	tail := 0
+	for tail < len(s)-head && tail < len(d)-head && s[len(s)-1-tail] == d[len(d)-1-tail] {
+		tail++
+	}
+	extra, missing := s[head:len(s)-tail], d[head:len(d)-tail]
+	where := ""
+	if head > 0 {
+		where = " after /" + strings.Join(s[:head], "/")
+	}
+	out := fmt.Sprintf("sent %s, documented %s ", sent, documented)
+	switch {
+	case len(extra) == 0 && len(missing) == 0:
+		return out + "(differs only in slashes)"
+	case len(missing) == 0 && head == 0:
+		return out + fmt.Sprintf("(extra prefix /%s)", strings.Join(extra, "/"))
+	case len(missing) == 0:
+		return out + fmt.Sprintf("(extra /%s%s)", strings.Join(extra, "/"), where)
+	case len(extra) == 0 && head == 0:
+		return out + fmt.Sprintf("(missing prefix /%s)", strings.Join(missing, "/"))
+	case len(extra) == 0:
+		return out + fmt.Sprintf("(missing /%s%s)", strings.Join(missing, "/"), where)
+	case len(extra) == 1 && len(missing) == 1:
+		return out + fmt.Sprintf("(%q where %q belongs)", extra[0], missing[0])
+	}
+	return out + fmt.Sprintf("(%q where %q belongs)", "/"+strings.Join(extra, "/"), "/"+strings.Join(missing, "/"))
+}
+
+// segments splits a path into its non-empty segments.
+func segments(path string) []string {
+	return strings.FieldsFunc(path, func(r rune) bool { return r == '/' })
 }
 
 // ForServer returns a copy of the document whose servers point at baseURL,

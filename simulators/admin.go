@@ -59,6 +59,14 @@ func (b adminBackend) Contract(name string) (*contracts.Validator, string, error
 	return v, sv.url, err
 }
 
+func (b adminBackend) Fidelity(name string) ([]contracts.Basis, error) {
+	sv := b.s.vendor(name)
+	if sv == nil {
+		return nil, &unknownVendorError{name}
+	}
+	return Fidelity(sv.spec)
+}
+
 func (b adminBackend) Reset() { b.s.Reset() }
 
 func (b adminBackend) Requests(f journal.Filter, limit int) []journal.Entry {

@@ -1,10 +1,16 @@
 package simulators_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -12,28 +18,115 @@ import (
 	"github.com/mockauth/mockauth/simulators/journal"
 )
 
-func TestNearMisses(t *testing.T) {
+// tomcatPage is Tomcat 9's error report for a status and message.
+func tomcatPage(status int, reason, message, description string) string {
+	title := fmt.Sprintf("HTTP Status %d – %s", status, reason)
+	return `<!doctype html><html lang="en"><head><title>` + title + `</title><style type="text/css">body {font-family:Tahoma,Arial,sans-serif;} h1, h2, h3, b {color:white;background-color:#525D76;} h1 {font-size:22px;} h2 {font-size:16px;} h3 {font-size:14px;} p {font-size:12px;} a {color:black;} .line {height:1px;background-color:#525D76;border:none;}</style></head><body><h1>` + title +
+		`</h1><hr class="line" /><p><b>Type</b> Status Report</p><p><b>Message</b> ` + message + `</p><p><b>Description</b> ` + description + `</p><hr class="line" /></body></html>`
+}
+
+const (
+	tomcat404 = "The origin server did not find a current representation for the target resource or is not willing to disclose that one exists."
+	tomcat405 = "The method received in the request-line is known by the origin server but not supported by the target resource."
+)
+
+// bootTimestamp is Jackson's form of a Spring Boot error's timestamp.
+var bootTimestamp = regexp.MustCompile(`"timestamp":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00)"`)
+
+// TestNoRoute_VendorsOwnAnswers: a request no documented operation takes
+// gets the vendor server's own 404 or 405, byte for byte, and the
+// diagnosis in a header, the journal and the unmatched list.
+func TestNoRoute_VendorsOwnAnswers(t *testing.T) {
 	t.Parallel()
 	s := start(t, simulators.Options{})
+	if err := s.Clock().Advance(240 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	testCases := []struct {
 		name, vendor, method, path string
-		want                       string // first closest line
+		accept                     string
+		status                     int
+		header                     map[string]string // exact values; "" for absent
+		body                       string            // {URL} is the vendor's URL; Exotel's timestamp is checked apart
+		closest                    string            // the first near miss in the diagnosis
 	}{
-		{"wrong case", "ucontact", "POST", "/Integra/resources/auth/getusertoken",
-			"  POST /Integra/resources/auth/getUserToken (getUserToken): path differs in case: sent /Integra/resources/auth/getusertoken; ucontact paths are case-sensitive"},
-		{"wrong method", "ucontact", "GET", "/Integra/resources/auth/getUserToken",
-			"  POST /Integra/resources/auth/getUserToken (getUserToken): method: sent GET, documented POST"},
-		{"wrong base path", "crmcom", "POST", "/crmapi/rest/v1/authentication/token",
-			`  POST /crmapi/rest/v2/authentication/token (token): path: sent /crmapi/rest/v1/authentication/token, documented /crmapi/rest/v2/authentication/token ("v1" where "v2" belongs)`},
-		{"wrong path", "autoalert", "POST", "/User/authenticat",
-			`  POST /User/authenticate (authenticate): path: sent /User/authenticat, documented /User/authenticate ("authenticat" where "authenticate" belongs)`},
+		{"uContact wrong method", "ucontact", "GET", "/Integra/resources/auth/getUserToken", "", 405,
+			map[string]string{"Allow": "POST", "Content-Type": "text/html;charset=utf-8", "Content-Language": "en"},
+			tomcatPage(405, "Method Not Allowed", "Method Not Allowed", tomcat405),
+			"POST /Integra/resources/auth/getUserToken (getUserToken): method: sent GET, documented POST"},
+		{"uContact wrong case", "ucontact", "POST", "/Integra/resources/auth/getusertoken", "", 404,
+			map[string]string{"Allow": "", "Content-Type": "text/html;charset=utf-8"},
+			tomcatPage(404, "Not Found", "Not Found", tomcat404),
+			"POST /Integra/resources/auth/getUserToken (getUserToken): path differs in case: sent /Integra/resources/auth/getusertoken; ucontact paths are case-sensitive"},
+		{"uContact outside the application", "ucontact", "POST", "/auth/getUserToken", "", 404,
+			map[string]string{"Content-Type": "text/html;charset=utf-8"},
+			tomcatPage(404, "Not Found", "The requested resource [&#47;auth&#47;getUserToken] is not available", tomcat404),
+			"POST /Integra/resources/auth/getUserToken (getUserToken): path: sent /auth/getUserToken, documented /Integra/resources/auth/getUserToken (missing prefix /Integra/resources)"},
+		{"CRM.COM wrong base path", "crmcom", "POST", "/crmapi/rest/v1/authentication/token", "", 404,
+			map[string]string{"Allow": "", "Content-Type": "text/html;charset=utf-8"},
+			tomcatPage(404, "Not Found", "Not Found", tomcat404),
+			`POST /crmapi/rest/v2/authentication/token (token): path: sent /crmapi/rest/v1/authentication/token, documented /crmapi/rest/v2/authentication/token ("v1" where "v2" belongs)`},
+		{"CRM.COM wrong method (Q10)", "crmcom", "GET", "/crmapi/rest/v2/authentication/token", "", 405,
+			map[string]string{"Allow": "POST", "Content-Type": "text/html;charset=utf-8"},
+			tomcatPage(405, "Method Not Allowed", "Method Not Allowed", tomcat405),
+			"POST /crmapi/rest/v2/authentication/token (token): method: sent GET, documented POST"},
+		{"AutoAlert wrong method (D8)", "autoalert", "GET", "/User/authenticate", "", 405,
+			map[string]string{"Content-Type": "application/json; charset=utf-8"},
+			`{"Message":"The requested resource does not support http method 'GET'."}`,
+			"POST /User/authenticate (authenticate): method: sent GET, documented POST"},
+		{"AutoAlert unknown route", "autoalert", "POST", "/User/authenticat", "", 404,
+			map[string]string{"Content-Type": "application/json; charset=utf-8"},
+			`{"Message":"No HTTP resource was found that matches the request URI '{URL}/User/authenticat'."}`,
+			`POST /User/authenticate (authenticate): path: sent /User/authenticat, documented /User/authenticate ("authenticat" where "authenticate" belongs)`},
+		{"AutoAlert unknown route, XML", "autoalert", "POST", "/User/authenticat", "application/xml", 404,
+			map[string]string{"Content-Type": "application/xml; charset=utf-8"},
+			`<Error><Message>No HTTP resource was found that matches the request URI '{URL}/User/authenticat'.</Message></Error>`,
+			`POST /User/authenticate (authenticate)`},
+		{"Exotel extra prefix", "exotel", "POST", "/v2/accounts/X/configuration/basicauth", "", 404,
+			map[string]string{"Allow": "", "Content-Type": "application/json"},
+			`{"timestamp":"T","status":404,"error":"Not Found","path":"/v2/accounts/X/configuration/basicauth"}`,
+			"POST /configuration/basicauth (basicauth): path: sent /v2/accounts/X/configuration/basicauth, documented /configuration/basicauth (extra prefix /v2/accounts/X)"},
+		{"Exotel inserted segment", "exotel", "GET", "/configuration/v1/whoami", "", 404,
+			map[string]string{"Content-Type": "application/json"},
+			`{"timestamp":"T","status":404,"error":"Not Found","path":"/configuration/v1/whoami"}`,
+			"GET /configuration/whoami (whoami): path: sent /configuration/v1/whoami, documented /configuration/whoami (extra /v1 after /configuration)"},
+		{"Exotel wrong method", "exotel", "PUT", "/login", "", 405,
+			map[string]string{"Allow": "GET, POST", "Content-Type": "application/json"},
+			`{"timestamp":"T","status":405,"error":"Method Not Allowed","path":"/login"}`,
+			"GET /login (loginPage): method: sent PUT, documented GET"},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := send(t, s.Client(), tc.method, s.URL(tc.vendor)+tc.path, formCT, "")
-			wantHead := "mockauth: no documented " + tc.vendor + " operation matches " + tc.method + " " + tc.path + "\nclosest documented operations:\n"
-			if got.status != 404 || !strings.HasPrefix(got.body, wantHead+tc.want+"\n") {
-				t.Fatalf("got %d\n%s\nwant 404 starting\n%s%s", got.status, got.body, wantHead, tc.want)
+			got := send(t, s.Client(), tc.method, s.URL(tc.vendor)+tc.path, formCT, "", "Accept", tc.accept)
+			body := got.body
+			if m := bootTimestamp.FindStringSubmatch(body); m != nil {
+				at, err := time.Parse("2006-01-02T15:04:05.000-07:00", m[1])
+				if err != nil || at.Sub(s.Clock().Now()).Abs() > time.Minute {
+					t.Errorf("timestamp %s, want the simulated clock's now (%s): %v", m[1], s.Clock().Now().UTC(), err)
+				}
+				body = strings.Replace(body, m[1], "T", 1)
+			}
+			want := strings.ReplaceAll(tc.body, "{URL}", s.URL(tc.vendor))
+			if got.status != tc.status || body != want {
+				t.Errorf("got %d\n%s\nwant %d\n%s", got.status, body, tc.status, want)
+			}
+			for name, value := range tc.header {
+				if got.header.Get(name) != value {
+					t.Errorf("%s: %q, want %q", name, got.header.Get(name), value)
+				}
+			}
+			diagnosis := got.header.Get(simulators.HeaderDiagnosis)
+			head := "no documented " + tc.vendor + " operation matches " + tc.method + " " + tc.path + "; closest: "
+			if !strings.HasPrefix(diagnosis, head+tc.closest) {
+				t.Errorf("diagnosis\n%s\nwant it to start\n%s%s", diagnosis, head, tc.closest)
+			}
+			entries := s.Requests(journal.Filter{Vendor: tc.vendor, Unmatched: true}, 0)
+			found := false
+			for _, e := range entries {
+				found = found || (e.Diagnosis == diagnosis && e.Outcome == journal.OutcomeUnmatched)
+			}
+			if !found {
+				t.Errorf("no unmatched journal entry carries the diagnosis")
 			}
 		})
 	}
@@ -42,11 +135,35 @@ func TestNearMisses(t *testing.T) {
 	if err := json.Unmarshal([]byte(unmatched.body), &ans); err != nil {
 		t.Fatal(err)
 	}
-	if len(ans.Requests) != len(testCases) || !ans.Requests[0].Unmatched {
-		t.Fatalf("unmatched list has %d entries, want %d", len(ans.Requests), len(testCases))
+	if len(ans.Requests) != len(testCases) || !ans.Requests[0].Unmatched || ans.Requests[0].Diagnosis == "" {
+		t.Fatalf("unmatched list has %d entries, want %d, each with its diagnosis", len(ans.Requests), len(testCases))
 	}
 	login(t, s, "demo", "demo")
-	assertJSONEqual(t, send(t, http.DefaultClient, "POST", s.AdminURL()+"/__admin/requests/count", "", `{"unmatched":true}`).body, `{"count":4}`)
+	assertJSONEqual(t, send(t, http.DefaultClient, "POST", s.AdminURL()+"/__admin/requests/count", "", `{"unmatched":true}`).body, fmt.Sprintf(`{"count":%d}`, len(testCases)))
+}
+
+// TestNoRoute_EmptyErrorPages: the fixture setting errorPages: empty
+// selects the other known servlet answer, the status alone.
+func TestNoRoute_EmptyErrorPages(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, name := range []string{"ucontact", "crmcom"} {
+		data, err := os.ReadFile(filepath.Join("..", "fixtures", name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = bytes.Replace(data, []byte("errorPages: tomcat"), []byte("errorPages: empty"), 1)
+		if err := os.WriteFile(filepath.Join(dir, name+".yaml"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := start(t, simulators.Options{FixturesDir: dir})
+	for _, u := range []string{s.URL("ucontact") + "/Integra/resources/auth/getUserToken", s.URL("crmcom") + "/crmapi/rest/v2/authentication/token"} {
+		got := send(t, s.Client(), "GET", u, "", "")
+		if got.status != 405 || got.body != "" || got.header.Get("Allow") != "POST" || got.header.Get(simulators.HeaderDiagnosis) == "" {
+			t.Errorf("GET %s: %d %v %q, want 405, Allow: POST, a diagnosis and no body", u, got.status, got.header, got.body)
+		}
+	}
 }
 
 func TestAdmin_Contracts(t *testing.T) {

@@ -162,6 +162,56 @@ func TestDashboard_InABrowser(t *testing.T) {
 		}
 	}
 
+	// A request no operation takes: the vendor's own 404, and the
+	// diagnosis in the row's details (the body no longer carries it).
+	if got := send(t, s.Client(), "POST", s.URL("crmcom")+"/crmapi/rest/v1/authentication/token", formCT, ""); got.status != 404 {
+		t.Fatalf("unmatched = %d", got.status)
+	}
+	unmatchedRow := `tr[data-outcome="unmatched"]`
+	var unmatchedDetails string
+	if err := chromedp.Run(ctx,
+		chromedp.WaitVisible(unmatchedRow, chromedp.ByQuery),
+		chromedp.Click(unmatchedRow+` button`, chromedp.ByQuery),
+		chromedp.WaitVisible(unmatchedRow+` + .row-details`, chromedp.ByQuery),
+		chromedp.Text(unmatchedRow+` + .row-details`, &unmatchedDetails, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("the unmatched row: %v", err)
+	}
+	if want := `closest: POST /crmapi/rest/v2/authentication/token (token): path: sent /crmapi/rest/v1/authentication/token, documented /crmapi/rest/v2/authentication/token ("v1" where "v2" belongs)`; !strings.Contains(unmatchedDetails, want) {
+		t.Errorf("the unmatched row's details lack the diagnosis %q:\n%s", want, unmatchedDetails)
+	}
+
+	// The fidelity section: each vendor's tally, and every behaviour in
+	// the table once it is opened.
+	var tally string
+	var rows, readings int
+	if err := chromedp.Run(ctx,
+		chromedp.WaitVisible(`#evidence-tally li[data-vendor="exotel"]`, chromedp.ByQuery),
+		chromedp.Text(`#evidence-tally`, &tally, chromedp.ByQuery),
+		chromedp.Click(`#evidence-details summary`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#evidence tr[data-vendor="autoalert"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll("#evidence tr").length`, &rows),
+		chromedp.Evaluate(`document.querySelectorAll('#evidence tr[data-basis="reading"]').length`, &readings),
+	); err != nil {
+		t.Fatalf("the fidelity section: %v", err)
+	}
+	wantRows, wantReadings := 0, 0
+	for _, spec := range simulators.Specs() {
+		basis, err := simulators.Fidelity(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantRows += len(basis)
+		for _, b := range basis {
+			if b.Kind == "reading" {
+				wantReadings++
+			}
+		}
+	}
+	if rows != wantRows || readings != wantReadings || !strings.Contains(tally, "ucontact: 7 on evidence, 6 on a reading") {
+		t.Errorf("fidelity section: %d rows (%d readings), tally %q; want %d rows (%d readings)", rows, readings, tally, wantRows, wantReadings)
+	}
+
 	// CRM.COM's long demo values stay inside the vendors column.
 	var overlap bool
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => {

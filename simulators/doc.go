@@ -8,7 +8,8 @@
 //	listener (one per vendor)
 //	  -> read the body               capped at 1 MiB: 413 beyond (refused)
 //	  -> vendor Describe             which documented endpoint, which login
-//	  -> contract route              no documented operation: 404 naming the near misses (unmatched)
+//	  -> contract route              no documented operation: the vendor's own 404/405, the near
+//	                                 misses in X-Mockauth-Diagnosis and the journal (unmatched)
 //	  -> --strict only               contract request check; a violation: 400 (refused)
 //	  -> scenario engine Decide      X-Mockauth-Scenario, the login's scenario, active scenarios;
 //	                                 an unknown scenario header: 400 (refused)

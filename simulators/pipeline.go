@@ -29,6 +29,10 @@ const maxJournaledBody = 64 << 10
 // HeaderScenario selects a scenario for one request.
 const HeaderScenario = "X-Mockauth-Scenario"
 
+// HeaderDiagnosis says, on an answer to a request that matches no
+// documented operation, which operations are closest and what differs.
+const HeaderDiagnosis = "X-Mockauth-Diagnosis"
+
 // Messages of the answers the pipeline gives itself, exact so tests and
 // users can match them.
 const (
@@ -126,6 +130,7 @@ type exchange struct {
 	note       string              // what the fault did
 	outcome    journal.Outcome     // what the answer meant
 	unmatched  bool                // no documented operation matches
+	diagnosis  string              // when unmatched: the closest operations
 	checkable  bool                // read whole and matched: its contract check is due
 	check      *contracts.Exchange // --strict: the request's check, for its answers
 	answers    []answered          // the vendor's answers, for the contract check
@@ -167,9 +172,16 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if !p.validator.Matches(r, x.call.Path) {
-		// No documented operation: say which ones are close, and what differs.
+		// No documented operation: the vendor's server answers (its own 404
+		// or 405); which operations are close, and what differs, goes in a
+		// header, the journal and the log, never in the vendor's body.
 		x.unmatched, x.outcome = true, journal.OutcomeUnmatched
-		p.answer(w, x, plain(http.StatusNotFound, p.validator.NearMissBody(r.Method, r.URL.Path)))
+		x.diagnosis = p.validator.Diagnosis(r.Method, r.URL.Path)
+		rec := newRecorder()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		x.vs.sim.ServeHTTP(rec, r)
+		rec.header.Set(HeaderDiagnosis, x.diagnosis)
+		p.answer(w, x, rec)
 		return
 	}
 	x.checkable = true
@@ -304,6 +316,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		ResponseBody:    clip(redact.Values(p.respRedact.Body(respHeader.Get("Content-Type"), respBody), minted)),
 		DurationMS:      float64(dur.Microseconds()) / 1000,
 		Unmatched:       x.unmatched,
+		Diagnosis:       x.diagnosis,
 		Violations:      x.violations,
 	}
 	if d := x.decision; d != nil {
@@ -320,6 +333,9 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		slog.String("vendor", e.Vendor), slog.String("method", e.Method), slog.String("path", r.URL.Path),
 		slog.String("endpoint", e.Endpoint), slog.Int("status", status), slog.Duration("duration", dur),
 		slog.Int("violations", len(e.Violations)),
+	}
+	if e.Diagnosis != "" {
+		attrs = append(attrs, slog.String("diagnosis", e.Diagnosis))
 	}
 	if e.Scenario != "" {
 		attrs = append(attrs, slog.String("scenario", e.Scenario), slog.Int("rule", e.Rule), slog.String("fault", e.Fault))

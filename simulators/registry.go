@@ -185,3 +185,10 @@ func fixturesOf(dir string, spec vendor.Spec) (vendor.File, error) {
 	}
 	return spec.Fixtures, nil
 }
+
+// Fidelity is what each behaviour of a vendor's contract rests on: the
+// x-evidence or x-reading of its operations, responses and no-route
+// answers. The error names every behaviour without one.
+func Fidelity(spec vendor.Spec) ([]contracts.Basis, error) {
+	return contracts.Fidelity(spec.Name, spec.Contract.Name, spec.Contract.Data)
+}

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"strings"
 	"testing"
 
+	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators"
 )
 
@@ -182,6 +184,44 @@ func TestHealth(t *testing.T) {
 	}
 }
 
+// TestContractEvidence: the fidelity table from the binary's own
+// contracts, as a table with each vendor's tally, or as JSON.
+func TestContractEvidence(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"contract", "evidence"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{
+		"VENDOR     BEHAVIOUR",
+		"\nautoalert  no documented operation: 404, 405      ",
+		"evidence  ASP.NET Web API's own answers: a documented path with another method gets 405",
+		"\nucontact   EndSession 200 ",
+		"\nucontact: 13 behaviours, 7 on evidence, 6 on a reading\n",
+		"\nexotel: 18 behaviours, 1 on evidence, 17 on a reading\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("contract evidence printed\n%s\nwant it to contain %q", out.String(), want)
+		}
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"contract", "evidence", "--vendor", "crmcom", "--json"}, &out, &errOut); code != 0 {
+		t.Fatalf("--json: exit %d: %s", code, errOut.String())
+	}
+	var rows []contracts.Basis
+	if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 9 || rows[0].Operation != contracts.NoRoute || rows[1].Operation != "token" || rows[1].Kind != contracts.KindEvidence {
+		t.Errorf("crmcom rows = %+v", rows)
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"contract", "evidence", "--vendor", "nope"}, &out, &errOut); code != 2 ||
+		!strings.Contains(errOut.String(), "--vendor must be ucontact, crmcom, autoalert or exotel") {
+		t.Errorf("--vendor nope: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
 // Every command answers -h and --help with its usage on stdout and exit 0;
 // the top-level help lists every command.
 func TestHelp_EveryCommand(t *testing.T) {
@@ -198,6 +238,7 @@ func TestHelp_EveryCommand(t *testing.T) {
 		{[]string{"scenario", "list"}, []string{"mockauth scenario list", "-admin"}},
 		{[]string{"contract"}, []string{"Usage: mockauth contract check"}},
 		{[]string{"contract", "check"}, []string{"Usage: mockauth contract check", "-base-url"}},
+		{[]string{"contract", "evidence"}, []string{"Usage: mockauth contract check", "mockauth contract evidence", "-json"}},
 		{[]string{"conformance"}, []string{"-- CMD ARGS...", "MOCKAUTH_BASE_URL", "-vendor"}},
 		{[]string{"health"}, []string{"Usage: mockauth health", "-admin"}},
 		{[]string{"version"}, []string{"Usage: mockauth version"}},

@@ -65,6 +65,9 @@ type Stack interface {
 	Vendors() ([]VendorInfo, error)
 	// Contract is a vendor's contract and the base URL it is served on.
 	Contract(vendor string) (*contracts.Validator, string, error)
+	// Fidelity is what each behaviour of a vendor's contract rests on;
+	// the error names behaviours that say nothing.
+	Fidelity(vendor string) ([]contracts.Basis, error)
 	Reset()
 }
 
@@ -203,6 +206,7 @@ func New(b Backend, opts Options) http.Handler {
 	r.Handle(p("/requests/unmatched"), answer(a.listUnmatched)).Methods(http.MethodGet)
 	r.Handle(p("/contracts"), answer(a.listContracts)).Methods(http.MethodGet)
 	r.Handle(p("/postman"), answer(a.postman)).Methods(http.MethodGet)
+	r.Handle(p("/evidence"), answer(a.evidence)).Methods(http.MethodGet)
 	r.Handle(p("/contracts/{vendor}"), http.HandlerFunc(a.serveContract)).Methods(http.MethodGet)
 	r.Handle(p("/clock"), answer(a.getClock)).Methods(http.MethodGet)
 	r.Handle(p("/clock"), answer(a.moveClock)).Methods(http.MethodPost)
@@ -410,6 +414,33 @@ func (a *api) listContracts(*http.Request) (any, error) {
 		}
 		slices.Sort(info.Operations)
 		out = append(out, info)
+	}
+	return out, nil
+}
+
+// evidenceList is GET /__admin/evidence: the fidelity table of every
+// vendor (or of ?vendor=V), and any behaviour whose contract says nothing
+// of its source.
+type evidenceList struct {
+	Behaviours []contracts.Basis `json:"behaviours"`
+	Unsourced  []string          `json:"unsourced,omitempty"`
+}
+
+func (a *api) evidence(r *http.Request) (any, error) {
+	names := a.b.VendorNames()
+	if v := r.URL.Query().Get("vendor"); v != "" {
+		if !slices.Contains(names, v) {
+			return nil, &apiError{Status: http.StatusNotFound, Msg: fmt.Sprintf("no vendor %q in this stack (running: %v)", v, names)}
+		}
+		names = []string{v}
+	}
+	out := evidenceList{Behaviours: []contracts.Basis{}}
+	for _, name := range names {
+		rows, err := a.b.Fidelity(name)
+		out.Behaviours = append(out.Behaviours, rows...)
+		if err != nil {
+			out.Unsourced = append(out.Unsourced, strings.Split(err.Error(), "\n")...)
+		}
 	}
 	return out, nil
 }

@@ -34,6 +34,10 @@ func (s *stub) Vendors() ([]admin.VendorInfo, error) {
 func (s *stub) Contract(string) (*contracts.Validator, string, error) {
 	return nil, "", errors.New("no contracts in the stub")
 }
+func (s *stub) Fidelity(string) ([]contracts.Basis, error) {
+	return []contracts.Basis{{Vendor: "acme", Operation: "login", Kind: contracts.KindEvidence, Source: "the acme page"}},
+		errors.New("acme.yaml:9: operation login, response 401: neither x-evidence nor x-reading")
+}
 func (s *stub) Reset() { s.resets++ }
 func (s *stub) Requests(journal.Filter, int) []journal.Entry {
 	return []journal.Entry{{ID: 1, Vendor: "acme"}}
@@ -100,6 +104,10 @@ func TestAdmin_AgainstAStub(t *testing.T) {
 		{"reset", "POST", "/__admin/reset", "", 200, `"reset": true`},
 		{"no such call", "GET", "/__admin/nope", "", 404, `no admin call GET /__admin/nope`},
 		{"contract error is a 500", "GET", "/__admin/contracts", "", 500, `no contracts in the stub`},
+		{"evidence", "GET", "/__admin/evidence", "", 200, `"source": "the acme page"`},
+		{"evidence names the unsourced", "GET", "/__admin/evidence?vendor=acme", "", 200, `"unsourced": [
+    "acme.yaml:9: operation login, response 401: neither x-evidence nor x-reading"`},
+		{"evidence of an unknown vendor", "GET", "/__admin/evidence?vendor=nope", "", 404, `no vendor \"nope\" in this stack`},
 	}
 	for _, tc := range testCases {
 		status, body := call(t, h, tc.method, tc.path, tc.body)

@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
-
-	"github.com/mockauth/mockauth/simulators/vendor"
+	"strings"
 )
 
 // errorField is the `error` member: null on success.
@@ -128,7 +127,9 @@ func (u usersResponse) XML() []byte {
 		xmlField{name: "Users", value: list.String(), raw: true}))
 }
 
-func escape(s string) string { return vendor.EscapeXML(s) }
+// escape escapes element text as .NET's XmlWriter does: &, < and >;
+// quotes stay literal (evidence D6).
+var escape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
 
 // httpError is ASP.NET's HttpError: {"Message": ...} or <Error><Message>.
 type httpError string

@@ -256,7 +256,7 @@ func dataContractXML(root, ns string, fields []xmlField) []byte {
 		if f.raw {
 			b.WriteString(f.value)
 		} else {
-			b.WriteString(vendor.EscapeXML(f.value))
+			b.WriteString(escape(f.value))
 		}
 		b.WriteString("</" + f.name + ">")
 	}

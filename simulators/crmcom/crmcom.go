@@ -40,7 +40,8 @@ const (
 	Release = "release"
 	Show    = "show"
 
-	BasePath    = "/crmapi/rest/v2"
+	AppRoot     = "/crmapi/rest" // the JAX-RS application's context and servlet path
+	BasePath    = AppRoot + "/v2"
 	PathToken   = BasePath + "/authentication/token"
 	PathRelease = BasePath + "/authentication/token/release"
 	PathShow    = BasePath + "/contact_information/show"
@@ -90,6 +91,8 @@ func New(opts Options) *Simulator {
 	r.Handle(PathToken, s.adapt(s.login)).Methods(http.MethodPost)
 	r.Handle(PathRelease, s.adapt(s.release)).Methods(http.MethodPost)
 	r.Handle(PathShow, s.adapt(s.show)).Methods(http.MethodGet)
+	noRoute := s.fx.Settings.ErrorPages.JAXRS(AppRoot, endpoints)
+	r.NotFoundHandler, r.MethodNotAllowedHandler = noRoute, noRoute
 	s.router = r
 	return s
 }

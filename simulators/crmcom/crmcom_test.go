@@ -222,6 +222,7 @@ func TestParseFixtures_Errors(t *testing.T) {
 		{"unknown organisation", base + "users:\n  u:\n    password: p\n    organisation: X\n    defaultUnit: U1\n    units: [U1]\n", `c.yaml:6: user "u": organisation "X"`},
 		{"default unit not the user's", base + "users:\n  u:\n    password: p\n    organisation: O\n    defaultUnit: U2\n    units: [U1]\n", `c.yaml:6: user "u": defaultUnit "U2"`},
 		{"bad token mode", "settings:\n  tokens: forever\n" + base, `c.yaml:2: tokens must be`},
+		{"bad error pages", "settings:\n  errorPages: html\n" + base, `c.yaml:2: errorPages must be "tomcat" or "empty", not "html"`},
 		{"access token of nobody", base + "users:\n  u:\n    password: p\n    organisation: O\n    defaultUnit: U1\n    units: [U1]\naccessTokens:\n  a:\n    passCode: x\n    user: v\n", `c.yaml:12: access token "a": user "v"`},
 	}
 	for _, tc := range testCases {

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/mockauth/mockauth/fixtures"
+	"github.com/mockauth/mockauth/simulators/vendor"
 	"github.com/mockauth/mockauth/simulators/yamlfile"
 )
 
@@ -29,6 +30,9 @@ type Fixtures struct {
 // Settings pick the behaviour of a CRM.COM release.
 type Settings struct {
 	Tokens string `yaml:"tokens"`
+	// ErrorPages is how the servlet container answers a path or method
+	// no endpoint takes: "tomcat" (default) or "empty".
+	ErrorPages vendor.ServletErrors `yaml:"errorPages"`
 }
 
 // Organisation is a tenant with its units (id -> name).
@@ -82,6 +86,9 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 	default:
 		return Fixtures{}, doc.Errorf(doc.Line("settings", "tokens"), "tokens must be %s, %s or %s, not %q",
 			TokensHourFromIssue, TokensHourIdle, TokensJWTTwoHours, f.Settings.Tokens)
+	}
+	if f.Settings.ErrorPages, err = vendor.CheckServletErrors(f.Settings.ErrorPages); err != nil {
+		return Fixtures{}, doc.Errorf(doc.Line("settings", "errorPages"), "%v", err)
 	}
 	if len(f.Users) == 0 {
 		return Fixtures{}, doc.Errorf(doc.Line(), "no users: nobody could log in")

@@ -138,6 +138,7 @@ func New(opts Options) *Simulator {
 	r.Handle(PathJWKS, adapt(s.jwks)).Methods(http.MethodGet)
 	r.Handle(PathBasicAuth, adapt(s.basicAuth)).Methods(http.MethodPost)
 	r.Handle(PathWhoAmI, adapt(s.whoAmI)).Methods(http.MethodGet)
+	r.NotFoundHandler, r.MethodNotAllowedHandler = adapt(s.noRoute), adapt(s.noRoute)
 	s.router = r
 	return s
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mockauth/mockauth/simulators/tokens"
@@ -50,6 +51,38 @@ func (s *Simulator) fail(r *http.Request, status int, msg, field string) respons
 		Timestamp: s.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		Status:    status, Error: http.StatusText(status), Message: msg, Path: r.URL.Path, Field: field,
 	})
+}
+
+// bootError is what Spring Boot's BasicErrorController writes by default
+// (Boot 2.5 and later: no message member) for a request no handler takes.
+type bootError struct {
+	Timestamp string `json:"timestamp"`
+	Status    int    `json:"status"`
+	Error     string `json:"error"`
+	Path      string `json:"path"`
+}
+
+// served is every route: the endpoints and the login page.
+var served = append([]vendor.Endpoint{{Method: http.MethodGet, Path: PathLogin}}, endpoints...)
+
+// noRoute answers a path no endpoint has (404) or a method a path does
+// not take (405, with Allow as Spring's DefaultHandlerExceptionResolver
+// writes it), in Spring Boot's default error shape; Jackson writes the
+// timestamp with a +00:00 offset.
+func (s *Simulator) noRoute(r *http.Request) response {
+	status := http.StatusNotFound
+	allow := vendor.Allowed(served, r.URL.Path)
+	if len(allow) > 0 {
+		status = http.StatusMethodNotAllowed
+	}
+	res := jsonAnswer(status, bootError{
+		Timestamp: s.clock.Now().UTC().Format("2006-01-02T15:04:05.000-07:00"),
+		Status:    status, Error: http.StatusText(status), Path: r.URL.EscapedPath(),
+	})
+	if len(allow) > 0 {
+		res = res.with("Allow", strings.Join(allow, ", "))
+	}
+	return res
 }
 
 // response is what a handler decides; adapt writes it.

@@ -32,6 +32,7 @@ type Entry struct {
 	Rule            int         `json:"rule,omitempty"`     // 1-based rule index within Scenario
 	Fault           string      `json:"fault,omitempty"`
 	Unmatched       bool        `json:"unmatched,omitempty"`  // no documented operation matched
+	Diagnosis       string      `json:"diagnosis,omitempty"`  // when unmatched: the closest documented operations, what differs
 	Violations      []string    `json:"violations,omitempty"` // contract violations, request and response
 	// Unchecked: the contract check was shed under overload.
 	Unchecked bool `json:"unchecked,omitempty"`

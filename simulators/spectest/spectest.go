@@ -20,7 +20,8 @@ import (
 // Coverage checks that every documented response of a vendor's contract
 // is produced by the recipe its description gives for it, through a stack
 // of that vendor alone, that each answer validates against the contract,
-// and that no recipe produces an undocumented response.
+// that no recipe produces an undocumented response, and that every
+// behaviour of the contract says what it rests on (x-evidence, x-reading).
 func Coverage(t *testing.T, spec vendor.Spec) {
 	t.Helper()
 	v, err := contracts.NewValidatorFrom(spec.Name, spec.Contract.Name, spec.Contract.Data)
@@ -36,6 +37,11 @@ func Coverage(t *testing.T, spec vendor.Spec) {
 		}
 	}
 	slices.Sort(documented)
+	t.Run("every behaviour states its source", func(t *testing.T) {
+		if _, err := simulators.Fidelity(spec); err != nil {
+			t.Errorf("add x-evidence (the public source) or x-reading (why, and the fixture setting for the alternatives):\n%v", err)
+		}
+	})
 	for _, key := range documented {
 		t.Run(key, func(t *testing.T) {
 			recipe, ok := spec.Coverage[key]

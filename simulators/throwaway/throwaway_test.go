@@ -45,6 +45,7 @@ paths:
   /api/login:
     post:
       operationId: login
+      x-reading: a throwaway vendor of the tests; nothing real stands behind it
       requestBody:
         required: true
         content:
@@ -58,6 +59,7 @@ paths:
       responses:
         "200":
           description: a token
+          x-reading: the test's own choice of a 32-hex token
           content:
             application/json:
               schema:
@@ -68,6 +70,7 @@ paths:
                   token: {type: string, pattern: "^[0-9a-f]{32}$"}
         "401":
           description: bad credentials
+          x-reading: the test's own choice of an error
           content:
             application/json:
               schema:
@@ -76,6 +79,8 @@ paths:
                 additionalProperties: false
                 properties:
                   error: {type: string}
+x-no-route:
+  x-reading: whatever the test's handler answers
 `)
 
 type user struct {

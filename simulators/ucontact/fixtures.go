@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/mockauth/mockauth/fixtures"
+	"github.com/mockauth/mockauth/simulators/vendor"
 	"github.com/mockauth/mockauth/simulators/yamlfile"
 )
 
@@ -22,6 +23,9 @@ type Settings struct {
 	TokenLifetime time.Duration `yaml:"tokenLifetime"`
 	// GetUserTokenError is "quoted" (the page's "0", default) or "bare" (0).
 	GetUserTokenError string `yaml:"getUserTokenError"`
+	// ErrorPages is how the servlet container answers a path or method
+	// no endpoint takes: "tomcat" (default) or "empty".
+	ErrorPages vendor.ServletErrors `yaml:"errorPages"`
 }
 
 // User is an API user of getUserToken and UserLogin.
@@ -63,6 +67,9 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 	default:
 		return Fixtures{}, doc.Errorf(doc.Line("settings", "getUserTokenError"),
 			"getUserTokenError must be %q or %q, not %q", ErrorQuoted, ErrorBare, f.Settings.GetUserTokenError)
+	}
+	if f.Settings.ErrorPages, err = vendor.CheckServletErrors(f.Settings.ErrorPages); err != nil {
+		return Fixtures{}, doc.Errorf(doc.Line("settings", "errorPages"), "%v", err)
 	}
 	switch {
 	case f.Settings.TokenLifetime == 0:

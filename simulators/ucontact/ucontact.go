@@ -33,6 +33,8 @@ const (
 
 // Paths of the endpoints, as documented.
 const (
+	AppRoot = "/Integra/resources" // the JAX-RS application's context and servlet path
+
 	PathGetUserToken = "/Integra/resources/auth/getUserToken"
 	PathAgentLogin   = "/Integra/resources/auth/AgentLogin"
 	PathUserLogin    = "/Integra/resources/auth/UserLogin"
@@ -103,6 +105,8 @@ func (s *Simulator) routes() *mux.Router {
 	r.Handle(PathUserLogin, s.adapt(s.userLogin)).Methods(http.MethodPost)
 	r.Handle(PathEndSession, s.adapt(s.endSession)).Methods(http.MethodPost)
 	r.Handle(PathAgentLogoff, s.adapt(s.agentLogoff)).Methods(http.MethodPost)
+	noRoute := s.fx.Settings.ErrorPages.JAXRS(AppRoot, endpoints)
+	r.NotFoundHandler, r.MethodNotAllowedHandler = noRoute, noRoute
 	return r
 }
 

@@ -276,6 +276,7 @@ func TestParseFixtures_Errors(t *testing.T) {
 	}{
 		{"unknown key", "users:\n  demo:\n    password: x\n    scenaro: y\n", "u.yaml:4: field scenaro not found"},
 		{"bad error spelling", "settings:\n  getUserTokenError: zero\nusers:\n  demo: {password: x}\n", `u.yaml:2: getUserTokenError must be "quoted" or "bare", not "zero"`},
+		{"bad error pages", "settings:\n  errorPages: nginx\nusers:\n  demo: {password: x}\n", `u.yaml:2: errorPages must be "tomcat" or "empty", not "nginx"`},
 		{"no password", "users:\n  demo:\n    fullname: D\n", `u.yaml:2: user "demo" has no password`},
 		{"agent without accountcode", "agents:\n  \"1\":\n    password: p\n", `u.yaml:2: agent "1" has no peer.accountcode`},
 		{"bad duration", "settings:\n  tokenLifetime: soon\nusers:\n  demo: {password: x}\n", "u.yaml:2: "},
