@@ -102,7 +102,7 @@ func TestValidator_AutoAlertXML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const head = `<AuthenticateResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"><APIVersion xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API">4</APIVersion><error xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API" i:nil="true"/>`
+	const head = `<AuthenticateResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"><APIVersion xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API">4</APIVersion><error i:nil="true" xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API" />`
 	const tail = `<UserID>1</UserID><expirationDateUtc>2024-11-20T22:47:11.5488406-08:00</expirationDateUtc><token>3681330f-08e5-4821-9485-9b8f6efca584</token></AuthenticateResponse>`
 	testCases := []struct{ name, body, want string }{
 		{"page shape", head + `<IsEmployee>true</IsEmployee>` + tail, ""},

@@ -132,7 +132,7 @@ func TestContractCheck_ExitCodes(t *testing.T) {
 	if code := run(context.Background(), []string{"contract", "check", "--vendor", "autoalert", "--base-url", stack.URL("autoalert")}, &out, &errOut); code != 0 {
 		t.Fatalf("check against the stack exited %d:\n%s%s", code, out.String(), errOut.String())
 	}
-	if !strings.Contains(out.String(), "no drift: 7 probes answered as the contract says") {
+	if !strings.Contains(out.String(), "no drift: 10 probes answered as the contract says") {
 		t.Fatalf("report:\n%s", out.String())
 	}
 	// crmcom's probes sent to the AutoAlert port: every answer drifts.

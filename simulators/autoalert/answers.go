@@ -56,11 +56,11 @@ func failedAuth(status int, msg string) reply {
 // tokenResponse is the mobile Token renewtoken answers: camelCase names,
 // APIVersion 1, root Token in the Mobile namespace.
 type tokenResponse struct {
+	APIVersion        int     `json:"APIVersion"` // the help page's member order
+	Token             string  `json:"token"`
 	UserID            int     `json:"userID"`
 	IsEmployee        bool    `json:"isEmployee"`
 	ExpirationDateUtc string  `json:"expirationDateUtc"`
-	APIVersion        int     `json:"APIVersion"`
-	Token             string  `json:"token"`
 	Code              int     `json:"code"`
 	Error             *string `json:"error"`
 	msg               string
@@ -96,7 +96,7 @@ func (a apiResult) XML() []byte {
 }
 
 func failedResult(status int, msg string) reply {
-	return reply{status, apiResult{APIVersion: apiVersion, Code: status, msg: msg}}
+	return reply{status, apiResult{APIVersion: apiVersionResult, Code: status, msg: msg}}
 }
 
 // userInfo is one user of getusers.

@@ -1,28 +1,37 @@
 // Package autoalert simulates AutoAlert's User API (an ASP.NET Web API
-// service): User/authenticate, autologin, renewtoken, logoff, and getusers
-// as the method that checks a token.
+// service): User/authenticate, autologin, renewtoken, logoff, getusers as
+// the method that checks a token, and the data methods Search/getentities
+// and Vehicle/getnotowned (fixture data).
 //
 // Quirks reproduced:
 //
 //   - paths match without regard to case (/user/authenticate is the same);
 //   - bodies in JSON (application/json, text/json), DataContract XML
 //     (application/xml, text/xml) or a form; any other Content-Type is 415;
-//   - DataContract XML is read as DataContractSerializer reads it: members
-//     in the contract's (alphabetical) order, an element out of order is
-//     skipped as if absent — a trap for hand-written XML clients;
-//   - the answer's format follows Accept: JSON when Accept is absent, */* or
-//     names nothing else the service writes; XML for the XML types;
+//   - DataContract XML is read as DataContractSerializer reads it: each
+//     member in its declaring type's namespace (an inherited token in
+//     AutoAlert.API.Models), base members first, then alphabetical; an
+//     element out of order is skipped as if absent — a trap for
+//     hand-written XML clients;
+//   - the answer's format is negotiated as Web API's DefaultContentNegotiator
+//     does: Accept, then the request's own media type, then JSON;
+//   - .NET's bytes: dates with the FFFFFFF fraction, null members as
+//     <x i:nil="true" xmlns="..." />, Cache-Control/Pragma/Expires headers;
 //   - answers carry `code` and `error` besides the HTTP status; a failed
 //     login still answers an AuthenticateResponse, with the empty GUID as its
 //     token and DateTime.MinValue as its expiry: no usable token;
-//   - expirationDateUtc is written with an offset (the fixture's timezone).
+//   - expirationDateUtc is written with an offset (the fixture's timezone,
+//     or Z for UTC); failures come as HTTP statuses or, with the fixture
+//     setting failures: in-body, as HTTP 200 with the status in code.
 package autoalert
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -53,10 +62,12 @@ const (
 	PathGetUsers     = "/User/getusers"
 )
 
-// APIVersion values the answers carry.
+// APIVersion values the answers carry, per result type as the help pages
+// show them.
 const (
-	apiVersion       = 4 // AuthenticateResponse, APIResult, GetUsersResponse
+	apiVersion       = 4 // AuthenticateResponse; GetUsersResponse (a reading)
 	apiVersionMobile = 1 // Token (renewtoken)
+	apiVersionResult = 1 // APIResult (logoff, failed token checks)
 )
 
 // EmptyGUID is the token of a failed login: .NET's Guid.Empty.
@@ -83,16 +94,23 @@ var endpoints = []vendor.Endpoint{
 	{Name: RenewToken, Method: http.MethodPost, Path: PathRenewToken, Doc: "a new token for a good one: token, code; answers the mobile Token shape"},
 	{Name: Logoff, Method: http.MethodPost, Path: PathLogoff, Doc: "ends a token: token; answers APIResult"},
 	{Name: GetUsers, Method: http.MethodPost, Path: PathGetUsers, Doc: "a token-checking method: token; answers the user list"},
+	{Name: GetEntities, Method: http.MethodPost, Path: PathGetEntities, Doc: "entities (opportunities), top 5 or limit: token, query, limit; answers EntitiesList from the fixtures"},
+	{Name: GetNotOwned, Method: http.MethodPost, Path: PathGetNotOwned, Doc: "vehicles no longer owned since fromDateUTC: token, fromDateUTC; answers GetNotOwnedResponse from the fixtures"},
 }
 
-// Request contracts, members in DataContract order.
+// Request contracts as the help pages' XML samples show them: members in
+// DataContract order, an inherited token in the namespace of the base
+// type (AuthenticatedRequest, in AutoAlert.API.Models) and first.
 var (
-	authContract      = contract{root: "AuthenticateRequest", members: []string{"code", "password", "userName"}}
-	tokenContract     = contract{members: []string{"token"}}
-	renewContract     = contract{members: []string{"code", "token"}}
-	contractOfRequest = map[string]contract{
-		Authenticate: authContract, Autologin: tokenContract, RenewToken: renewContract,
-		Logoff: tokenContract, GetUsers: tokenContract,
+	authContract = contract{root: "AuthenticateRequest", ns: NSUser,
+		members: []member{{"code", NSUser}, {"password", NSUser}, {"userName", NSUser}}}
+	autologinContract     = contract{root: "AutologinRequest", ns: NSUser, members: []member{{"token", NSUser}}}
+	renewContract         = contract{root: "RenewRequest", ns: NSUser, members: []member{{"token", NSModels}, {"code", NSUser}}}
+	authenticatedContract = contract{root: "AuthenticatedRequest", ns: NSModels, members: []member{{"token", NSModels}}}
+	contractOfRequest     = map[string]contract{
+		Authenticate: authContract, Autologin: autologinContract, RenewToken: renewContract,
+		Logoff: authenticatedContract, GetUsers: authenticatedContract,
+		GetEntities: getEntitiesContract, GetNotOwned: getNotOwnedContract,
 	}
 )
 
@@ -120,7 +138,7 @@ func New(opts Options) *Simulator {
 	s.fx, s.clock, s.tokens = vendor.Defaults(opts.Fixtures, DefaultFixtures, opts.Clock, opts.Tokens)
 	handlers := map[string]func(*http.Request, map[string]string) reply{
 		Authenticate: s.authenticate, Autologin: s.autologin, RenewToken: s.renewToken,
-		Logoff: s.logoff, GetUsers: s.getUsers,
+		Logoff: s.logoff, GetUsers: s.getUsers, GetEntities: s.getEntities, GetNotOwned: s.getNotOwned,
 	}
 	// SkipClean: a vendor does not redirect /a/../b; such a path matches nothing.
 	r := mux.NewRouter().SkipClean(true)
@@ -239,7 +257,12 @@ func (s *Simulator) write(w http.ResponseWriter, r *http.Request, rep reply) {
 	if f.xml {
 		body = rep.body.XML()
 	}
-	w.Header().Set("Content-Type", f.contentType)
+	h := w.Header()
+	h.Set("Content-Type", f.contentType)
+	// What Web API's HttpControllerHandler adds to every answer.
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Pragma", "no-cache")
+	h.Set("Expires", "-1")
 	w.WriteHeader(rep.status)
 	_, _ = w.Write(body)
 }
@@ -257,13 +280,39 @@ func (s *Simulator) adapt(endpoint string, f func(*http.Request, map[string]stri
 		m, mt, err := readRequest(r, drain(r.Body), c)
 		switch err {
 		case nil:
-			s.write(w, r, f(r, m))
+			s.write(w, r, s.failure(f(r, m)))
 		case errUnsupportedMediaType:
 			s.write(w, r, reply{http.StatusUnsupportedMediaType, httpError(fmt.Sprintf("The request entity's media type '%s' is not supported for this resource.", mt))})
 		default:
-			s.write(w, r, s.brokenBody(endpoint))
+			s.write(w, r, s.failure(s.brokenBody(endpoint)))
 		}
 	})
+}
+
+// inBodyError matches an XML answer whose error member carries text.
+var inBodyError = regexp.MustCompile(`<error[^>]*>[^<]`)
+
+// isError is the Spec's InBandError: a 4xx, or (failures: in-body) an HTTP
+// 200 whose code is not 200 (JSON) or whose error is not null (XML).
+func isError(_ string, status int, body []byte) bool {
+	if status != http.StatusOK {
+		return status >= 400
+	}
+	var b struct{ Code *int }
+	if json.Unmarshal(body, &b) == nil {
+		return b.Code != nil && *b.Code != http.StatusOK
+	}
+	return inBodyError.Match(body)
+}
+
+// failure answers a refused request as the fixtures say: with its HTTP
+// status, or (failures: in-body) with HTTP 200 and the status in the
+// body's code alone.
+func (s *Simulator) failure(rep reply) reply {
+	if rep.status != http.StatusOK && s.fx.Settings.Failures == FailuresInBody {
+		rep.status = http.StatusOK
+	}
+	return rep
 }
 
 func (s *Simulator) brokenBody(endpoint string) reply {
@@ -299,10 +348,14 @@ func TokenID(value string) ([16]byte, bool) {
 	return u, err == nil
 }
 
-// expiration writes a time as the service does: seven fractional digits and
-// the offset of the fixture's timezone.
+// expiration writes a time as Json.NET and DataContractSerializer do: up
+// to seven fractional digits, trailing zeros trimmed (FFFFFFF), and the
+// offset of the fixture's timezone, or Z for timezone: UTC.
 func (s *Simulator) expiration(t time.Time) string {
-	return t.In(s.fx.location).Format("2006-01-02T15:04:05.0000000-07:00")
+	if s.fx.location == time.UTC {
+		return t.UTC().Format("2006-01-02T15:04:05.9999999Z07:00")
+	}
+	return t.In(s.fx.location).Format("2006-01-02T15:04:05.9999999-07:00")
 }
 
 func (s *Simulator) authenticate(r *http.Request, m map[string]string) reply {
@@ -390,7 +443,7 @@ func (s *Simulator) logoff(_ *http.Request, m map[string]string) reply {
 		return failedResult(http.StatusUnauthorized, MsgInvalidToken)
 	}
 	_ = s.tokens.Revoke(strings.ToLower(m["token"]))
-	return reply{http.StatusOK, apiResult{APIVersion: apiVersion, Code: http.StatusOK}}
+	return reply{http.StatusOK, apiResult{APIVersion: apiVersionResult, Code: http.StatusOK}}
 }
 
 func (s *Simulator) getUsers(_ *http.Request, m map[string]string) reply {

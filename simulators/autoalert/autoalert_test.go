@@ -40,7 +40,8 @@ const pageXML = `<AuthenticateRequest xmlns:i="http://www.w3.org/2001/XMLSchema-
 
 var (
 	guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	dateRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}-0[78]:00$`)
+	// .NET's FFFFFFF: up to seven digits, trailing zeros trimmed.
+	dateRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,6}[1-9])?-0[78]:00$`)
 )
 
 // authXML is AuthenticateResponse as the page's namespaces define it.
@@ -69,13 +70,13 @@ func TestAuthenticate_PageXMLSample(t *testing.T) {
 	}
 	want := `<AuthenticateResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User">` +
 		`<APIVersion xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API">4</APIVersion>` +
-		`<error xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API" i:nil="true"/>` +
+		`<error i:nil="true" xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API" />` +
 		`<IsEmployee>true</IsEmployee><UserID>1</UserID>` +
 		`<expirationDateUtc>` + got.Expiration + `</expirationDateUtc><token>` + got.Token + `</token></AuthenticateResponse>`
 	if a.Body != want {
 		t.Fatalf("XML =\n%s\nwant exactly\n%s", a.Body, want)
 	}
-	exp, err := time.Parse("2006-01-02T15:04:05.0000000-07:00", got.Expiration)
+	exp, err := time.Parse(time.RFC3339Nano, got.Expiration)
 	if err != nil || exp.Sub(h.clock.Now()) < 23*time.Hour || exp.Sub(h.clock.Now()) > 25*time.Hour {
 		t.Fatalf("expirationDateUtc %s is not 24h ahead (%v)", got.Expiration, err)
 	}
@@ -108,11 +109,11 @@ func TestAuthenticate_Failures(t *testing.T) {
 		{"unknown user", autoalert.PathAuthenticate, "text/json", "", `{"userName":"nobody","password":"demo"}`, 401, autoalert.MsgInvalidCredentials},
 		{"missing password", autoalert.PathAuthenticate, "application/json", "", `{"userName":"demo"}`, 400, autoalert.MsgMissingCredentials},
 		{"broken JSON", autoalert.PathAuthenticate, "application/json", "", `{"userName":`, 400, autoalert.MsgBrokenBody},
-		{"broken XML", autoalert.PathAuthenticate, "application/xml", "", `<AuthenticateRequest xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"><password>demo`, 400, autoalert.MsgBrokenBody},
-		{"XML without the namespace", autoalert.PathAuthenticate, "text/xml", "", `<AuthenticateRequest><password>demo</password><userName>demo</userName></AuthenticateRequest>`, 400, autoalert.MsgBrokenBody},
-		{"XML out of order: password skipped", autoalert.PathAuthenticate, "application/xml", "",
+		{"broken XML", autoalert.PathAuthenticate, "application/xml", "application/json", `<AuthenticateRequest xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"><password>demo`, 400, autoalert.MsgBrokenBody},
+		{"XML without the namespace", autoalert.PathAuthenticate, "text/xml", "application/json", `<AuthenticateRequest><password>demo</password><userName>demo</userName></AuthenticateRequest>`, 400, autoalert.MsgBrokenBody},
+		{"XML out of order: password skipped", autoalert.PathAuthenticate, "application/xml", "application/json",
 			`<AuthenticateRequest xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"><userName>demo</userName><password>demo</password></AuthenticateRequest>`, 400, autoalert.MsgMissingCredentials},
-		{"XML names are case-sensitive", autoalert.PathAuthenticate, "application/xml", "",
+		{"XML names are case-sensitive", autoalert.PathAuthenticate, "application/xml", "application/json",
 			`<AuthenticateRequest xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"><Password>demo</Password><UserName>demo</UserName></AuthenticateRequest>`, 400, autoalert.MsgMissingCredentials},
 		{"code required", autoalert.PathAuthenticate, "application/json", "", `{"userName":"secure","password":"secure-pass"}`, 403, autoalert.MsgCodeRequired},
 		{"code wrong", autoalert.PathAuthenticate, "application/json", "", `{"userName":"secure","password":"secure-pass","code":"1"}`, 403, autoalert.MsgInvalidCode},
@@ -152,7 +153,17 @@ func TestAuthenticate_FormatsAndNegotiation(t *testing.T) {
 		{"XML by quality", "application/json", "application/json;q=0.5, application/xml", `{"userName":"demo","password":"demo"}`, 200, "application/xml; charset=utf-8"},
 		{"text/json asked", "application/json", "text/json", `{"userName":"demo","password":"demo"}`, 200, "text/json; charset=utf-8"},
 		{"unknown Accept falls back to JSON", "application/json", "text/html", `{"userName":"demo","password":"demo"}`, 200, "application/json; charset=utf-8"},
-		{"XML in, no Accept: JSON out", "application/xml", "", pageXML, 200, "application/json; charset=utf-8"},
+		{"XML in, no Accept: XML out (D1)", "application/xml", "", pageXML, 200, "application/xml; charset=utf-8"},
+		{"text/xml in, no Accept: text/xml out", "text/xml", "", pageXML, 200, "text/xml; charset=utf-8"},
+		{"text/json in, no Accept: text/json out", "text/json", "", `{"userName":"demo","password":"demo"}`, 200, "text/json; charset=utf-8"},
+		{"XML in, Accept names nothing written: XML out", "application/xml", "text/html", pageXML, 200, "application/xml; charset=utf-8"},
+		{"XML in, */*: the first formatter, JSON", "application/xml", "*/*", pageXML, 200, "application/json; charset=utf-8"},
+		{"XML in, application/*: JSON on the tie", "application/xml", "application/*", pageXML, 200, "application/json; charset=utf-8"},
+		{"literal before */* of the same quality", "application/json", "*/*, text/json", `{"userName":"demo","password":"demo"}`, 200, "text/json; charset=utf-8"},
+		{"Firefox's Accept: XML", "application/json", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", `{"userName":"demo","password":"demo"}`, 200, "application/xml; charset=utf-8"},
+		{"Chrome's Accept: XML", "application/json", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7", `{"userName":"demo","password":"demo"}`, 200, "application/xml; charset=utf-8"},
+		{"form in, text/html asked: JSON", "application/x-www-form-urlencoded", "text/html", "userName=demo&password=demo", 200, "application/json; charset=utf-8"},
+		{"q=0 refuses a type", "application/xml", "application/xml;q=0, application/json;q=0.5", pageXML, 200, "application/json; charset=utf-8"},
 		{"security code", "application/json", "", `{"userName":"secure","password":"secure-pass","code":"424242"}`, 200, "application/json; charset=utf-8"},
 		{"unsupported Content-Type", "text/plain", "", `userName=demo`, 415, "application/json; charset=utf-8"},
 	}
@@ -192,17 +203,17 @@ func TestGetUsers_TokenLifecycle(t *testing.T) {
 	if a.Status != 200 || !strings.HasPrefix(a.Body, `{"Users":[{"UserID":1,"UserName":"demo","FullName":"Demo User","IsEmployee":true},`) {
 		t.Fatalf("getusers with a fresh token: %d %s", a.Status, a.Body)
 	}
-	x := h.post("/USER/GETUSERS", "application/xml", "application/xml", `<GetUsersRequest xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"><token>`+tok+`</token></GetUsersRequest>`)
+	x := h.post("/USER/GETUSERS", "application/xml", "application/xml", `<AuthenticatedRequest xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models"><token>`+tok+`</token></AuthenticatedRequest>`)
 	if x.Status != 200 || !strings.Contains(x.Body, `<Users><UserInfo><FullName>Demo User</FullName><IsEmployee>true</IsEmployee><UserID>1</UserID><UserName>demo</UserName></UserInfo>`) {
 		t.Fatalf("getusers in XML: %d %s", x.Status, x.Body)
 	}
 	_ = h.clock.Advance(24*time.Hour + time.Second)
 	a = h.post(autoalert.PathGetUsers, "application/json", "", `{"token":"`+tok+`"}`)
-	if a.Status != 401 || a.Body != `{"APIVersion":4,"code":401,"error":"Invalid or expired token."}` {
+	if a.Status != 401 || a.Body != `{"APIVersion":1,"code":401,"error":"Invalid or expired token."}` {
 		t.Fatalf("getusers after expiry: %d %s", a.Status, a.Body)
 	}
 	x = h.post(autoalert.PathGetUsers, "application/json", "application/xml", `{"token":"`+tok+`"}`)
-	wantXML := `<APIResult xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API"><APIVersion>4</APIVersion><error>Invalid or expired token.</error></APIResult>`
+	wantXML := `<APIResult xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API"><APIVersion>1</APIVersion><error>Invalid or expired token.</error></APIResult>`
 	if x.Body != wantXML {
 		t.Fatalf("APIResult XML =\n%s\nwant\n%s", x.Body, wantXML)
 	}
@@ -218,7 +229,7 @@ func TestRenewTokenAndLogoff(t *testing.T) {
 		APIVersion int    `json:"APIVersion"`
 		Token      string `json:"token"`
 	}
-	if err := json.Unmarshal([]byte(a.Body), &renewed); err != nil || a.Status != 200 || renewed.APIVersion != 1 || renewed.UserID != 1 || !strings.HasPrefix(a.Body, `{"userID":1,"isEmployee":true,`) {
+	if err := json.Unmarshal([]byte(a.Body), &renewed); err != nil || a.Status != 200 || renewed.APIVersion != 1 || renewed.UserID != 1 || !strings.HasPrefix(a.Body, `{"APIVersion":1,"token":"`+renewed.Token+`","userID":1,"isEmployee":true,"expirationDateUtc":"`) {
 		t.Fatalf("renewtoken: %d %s", a.Status, a.Body)
 	}
 	x := h.post(autoalert.PathRenewToken, "application/json", "application/xml", `{"token":"`+renewed.Token+`"}`)
@@ -230,7 +241,7 @@ func TestRenewTokenAndLogoff(t *testing.T) {
 	}
 	var latest struct{ Token string }
 	_ = xml.Unmarshal([]byte(strings.ReplaceAll(x.Body, "token>", "Token>")), &latest)
-	if a := h.post(autoalert.PathLogoff, "application/json", "", `{"token":"`+latest.Token+`"}`); a.Status != 200 || a.Body != `{"APIVersion":4,"code":200,"error":null}` {
+	if a := h.post(autoalert.PathLogoff, "application/json", "", `{"token":"`+latest.Token+`"}`); a.Status != 200 || a.Body != `{"APIVersion":1,"code":200,"error":null}` {
 		t.Fatalf("logoff: %d %s", a.Status, a.Body)
 	}
 	if a := h.post(autoalert.PathGetUsers, "application/json", "", `{"token":"`+latest.Token+`"}`); a.Status != 401 {
@@ -251,6 +262,7 @@ func TestParseFixtures_Errors(t *testing.T) {
 		{"unknown key", "users:\n  u:\n    userID: 1\n    password: p\n    admin: true\n", "a.yaml:5: field admin not found"},
 		{"duplicate id", "users:\n  u:\n    userID: 1\n    password: p\n  v:\n    userID: 1\n    password: p\n", "has the userID 1"},
 		{"bad timezone", "settings:\n  timezone: Mars/Olympus\nusers:\n  u: {userID: 1, password: p}\n", `a.yaml:2: unknown timezone "Mars/Olympus"`},
+		{"bad failures", "settings:\n  failures: teapot\nusers:\n  u: {userID: 1, password: p}\n", `a.yaml:2: failures must be "http-status" or "in-body", not "teapot"`},
 		{"autologin not a GUID", "users:\n  u: {userID: 1, password: p}\nautologinTokens:\n  abc: u\n", `a.yaml:4: autologin token "abc" is not a GUID`},
 	}
 	for _, tc := range testCases {

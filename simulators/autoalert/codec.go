@@ -20,7 +20,9 @@ import (
 
 // Namespaces of the DataContract XML, as the vendor's help shows them.
 const (
+	NSModels   = "http://schemas.datacontract.org/2004/07/AutoAlert.API.Models"
 	NSUser     = "http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"
+	NSSearch   = "http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.Search"
 	NSMobile   = "http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.Mobile"
 	NSAPI      = "http://schemas.datacontract.org/2004/07/AutoAlert.API"
 	NSInstance = "http://www.w3.org/2001/XMLSchema-instance"
@@ -32,12 +34,26 @@ var (
 	errBrokenBody           = errors.New("broken body")
 )
 
-// contract is a request DataContract: its root element (empty: any) and
-// its members in DataContract order, which for this service is ordinal
-// alphabetical order.
+// member is a DataContract member: its name and the namespace of the type
+// that declares it (an inherited token is in AutoAlert.API.Models whatever
+// the request's own namespace).
+type member struct{ name, ns string }
+
+// contract is a request DataContract: its root element and namespace, and
+// its members in DataContract order: the base type's first, then the
+// type's own, each in ordinal alphabetical order.
 type contract struct {
-	root    string
-	members []string
+	root, ns string
+	members  []member
+}
+
+// names lists the members' names.
+func (c contract) names() []string {
+	out := make([]string, len(c.members))
+	for i, m := range c.members {
+		out[i] = m.name
+	}
+	return out
 }
 
 // readRequest reads the members of a request body in any of the formats
@@ -69,8 +85,8 @@ func readRequest(r *http.Request, body []byte, c contract) (map[string]string, s
 // form binder match property names.
 func (c contract) member(name string) (string, bool) {
 	for _, m := range c.members {
-		if strings.EqualFold(m, name) {
-			return m, true
+		if strings.EqualFold(m.name, name) {
+			return m.name, true
 		}
 	}
 	return "", false
@@ -121,13 +137,15 @@ func readForm(body []byte, c contract) (map[string]string, string, error) {
 }
 
 // readXML reads DataContract XML as .NET's DataContractSerializer does:
-// members must come in the contract's order; an element that comes after a
-// later member has been read is skipped as if absent, and so is an element
-// in another namespace. Names are case-sensitive.
+// the root's name and namespace must be the contract's; each member is in
+// the namespace of the type that declares it; members must come in the
+// contract's order, and an element after a later member has been read is
+// skipped as if absent, as is an element of another name or namespace.
+// Names are case-sensitive.
 func readXML(body []byte, c contract) (map[string]string, string, error) {
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	root, err := firstElement(dec)
-	if err != nil || root.Name.Space != NSUser || (c.root != "" && root.Name.Local != c.root) {
+	if err != nil || root.Name.Space != c.ns || root.Name.Local != c.root {
 		return nil, "", errBrokenBody
 	}
 	out := map[string]string{}
@@ -141,8 +159,8 @@ func readXML(body []byte, c contract) (map[string]string, string, error) {
 		case xml.EndElement:
 			return out, "", nil
 		case xml.StartElement:
-			i := slices.Index(c.members, t.Name.Local)
-			if t.Name.Space != NSUser || i <= last {
+			i := slices.Index(c.members, member{t.Name.Local, t.Name.Space})
+			if i <= last {
 				if err := dec.Skip(); err != nil {
 					return nil, "", errBrokenBody
 				}
@@ -154,7 +172,7 @@ func readXML(body []byte, c contract) (map[string]string, string, error) {
 			}
 			last = i
 			if !isNil(t) {
-				out[c.members[i]] = v
+				out[c.members[i].name] = v
 			}
 		}
 	}
@@ -187,44 +205,117 @@ type format struct {
 	contentType string
 }
 
-// formatJSON is the first formatter's: what Web API answers when Accept
-// names nothing else it can write.
+// formatJSON is the first formatter's: what Web API answers when neither
+// Accept nor the request's own media type names a type it writes.
 var formatJSON = format{false, "application/json; charset=utf-8"}
 
-// negotiate picks the answer's format from Accept: the best-quality type
-// the service can write; JSON when Accept is absent, */* or names nothing
-// it can write. The media type asked for is echoed (text/xml stays text/xml).
+// formatters are Web API's default writers, in order: JSON first.
+var formatters = []struct {
+	xml   bool
+	types []string
+}{
+	{false, []string{"application/json", "text/json"}},
+	{true, []string{"application/xml", "text/xml"}},
+}
+
+// How an Accept entry matched a formatter, weakest first.
+const (
+	matchAllRange     = iota + 1 // */*
+	matchSubtypeRange            // application/*
+	matchLiteral                 // application/xml
+)
+
+// negotiate picks the answer's format as ASP.NET Web API's
+// DefaultContentNegotiator does: each formatter's best Accept match (by
+// quality); among those, the highest quality, a literal type before a
+// subtype range before */*, the first formatter on a tie. When Accept is
+// absent or matches nothing, the request's own media type (an XML body
+// gets XML, text/json gets text/json); then the first formatter, JSON.
 func negotiate(r *http.Request) format {
-	type ranged struct {
+	type accept struct {
 		mt string
 		q  float64
 	}
-	var accepts []ranged
-	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if s, ok := params["q"]; ok {
-			if f, err := strconv.ParseFloat(s, 64); err == nil {
-				q = f
+	var accepts []accept
+	if h := r.Header.Get("Accept"); h != "" {
+		for _, part := range strings.Split(h, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil {
+				continue
 			}
-		}
-		if q > 0 {
-			accepts = append(accepts, ranged{mt, q})
+			q := 1.0
+			if v, ok := params["q"]; ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+			if q > 0 {
+				accepts = append(accepts, accept{mt, q})
+			}
 		}
 	}
-	sort.SliceStable(accepts, func(i, j int) bool { return accepts[i].q > accepts[j].q })
-	for _, a := range accepts {
-		switch a.mt {
-		case "application/json", "text/json", "*/*", "application/*":
-			if a.mt == "text/json" {
-				return format{false, "text/json; charset=utf-8"}
+	// By quality, then the more specific first, as Web API's
+	// MediaTypeWithQualityHeaderValueComparer sorts them.
+	specificity := func(mt string) int {
+		switch {
+		case mt == "*/*":
+			return matchAllRange
+		case strings.HasSuffix(mt, "/*"):
+			return matchSubtypeRange
+		}
+		return matchLiteral
+	}
+	sort.SliceStable(accepts, func(i, j int) bool {
+		if accepts[i].q != accepts[j].q {
+			return accepts[i].q > accepts[j].q
+		}
+		return specificity(accepts[i].mt) > specificity(accepts[j].mt)
+	})
+
+	type match struct {
+		f    format
+		q    float64
+		kind int
+	}
+	var best [matchLiteral + 1]*match // the best match of each kind
+	for _, fm := range formatters {
+		var m *match
+	accepts:
+		for _, a := range accepts {
+			for _, t := range fm.types {
+				kind := 0
+				switch {
+				case a.mt == t:
+					kind = matchLiteral
+				case a.mt == "*/*":
+					kind = matchAllRange
+				case strings.HasSuffix(a.mt, "/*") && strings.HasPrefix(t, strings.TrimSuffix(a.mt, "*")):
+					kind = matchSubtypeRange
+				}
+				if kind != 0 {
+					m = &match{format{fm.xml, t + "; charset=utf-8"}, a.q, kind}
+					break accepts
+				}
 			}
-			return formatJSON
-		case "application/xml", "text/xml":
-			return format{true, a.mt + "; charset=utf-8"}
+		}
+		if m != nil && (best[m.kind] == nil || m.q > best[m.kind].q) {
+			best[m.kind] = m
+		}
+	}
+	lit, sub, all := best[matchLiteral], best[matchSubtypeRange], best[matchAllRange]
+	switch {
+	case lit != nil && (sub == nil || lit.q >= sub.q) && (all == nil || lit.q >= all.q):
+		return lit.f
+	case sub != nil && (all == nil || sub.q >= all.q):
+		return sub.f
+	case all != nil:
+		return all.f
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil {
+		for _, fm := range formatters {
+			if slices.Contains(fm.types, mt) {
+				return format{fm.xml, mt + "; charset=utf-8"}
+			}
 		}
 	}
 	return formatJSON
@@ -243,14 +334,27 @@ type xmlField struct {
 func dataContractXML(root, ns string, fields []xmlField) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<%s xmlns:i="%s" xmlns="%s">`, root, NSInstance, ns)
+	writeFields(&b, fields)
+	b.WriteString("</" + root + ">")
+	return b.Bytes()
+}
+
+// writeFields writes members as XmlWriter does.
+func writeFields(b *bytes.Buffer, fields []xmlField) {
 	for _, f := range fields {
 		b.WriteString("<" + f.name)
+		if f.null {
+			// XmlWriter: the explicit attribute, then the implied namespace
+			// declaration, and " />" for an empty element.
+			b.WriteString(` i:nil="true"`)
+			if f.ns != "" {
+				b.WriteString(` xmlns="` + f.ns + `"`)
+			}
+			b.WriteString(` />`)
+			continue
+		}
 		if f.ns != "" {
 			b.WriteString(` xmlns="` + f.ns + `"`)
-		}
-		if f.null {
-			b.WriteString(` i:nil="true"/>`)
-			continue
 		}
 		b.WriteString(">")
 		if f.raw {
@@ -260,8 +364,6 @@ func dataContractXML(root, ns string, fields []xmlField) []byte {
 		}
 		b.WriteString("</" + f.name + ">")
 	}
-	b.WriteString("</" + root + ">")
-	return b.Bytes()
 }
 
 // marshalJSON writes v compactly, as Json.NET does.

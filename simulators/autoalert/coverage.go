@@ -30,8 +30,9 @@ var coverage = map[string]vendor.Recipe{
 	"autologin 415": fixed(PathAutologin, "text/plain", "", `x`),
 	"renewtoken 200": func(demo map[string]string, do func(vendor.Step) (int, []byte)) vendor.Step {
 		kept := vendor.SendSample(described, Authenticate, demo, do)
+		// The help page's XML form: the inherited token in AutoAlert.API.Models, first.
 		return vendor.Step{Method: http.MethodPost, Path: PathRenewToken, Request: vendor.Request{ContentType: vendor.XMLType, Accept: vendor.XMLType,
-			Body: `<R xmlns="` + NSUser + `"><token>` + kept["token"] + `</token></R>`}}
+			Body: `<RenewRequest xmlns:i="` + NSInstance + `" xmlns="` + NSUser + `"><token xmlns="` + NSModels + `">` + kept["token"] + `</token></RenewRequest>`}}
 	},
 	"renewtoken 400": fixed(PathRenewToken, vendor.JSONType, "", `{}`),
 	"renewtoken 401": fixed(PathRenewToken, vendor.JSONType, "", vendor.JSON("token", unknownToken)),
@@ -42,15 +43,23 @@ var coverage = map[string]vendor.Recipe{
 		tok, _ := vendor.JSONField("token").Read(body)
 		return vendor.Step{Method: http.MethodPost, Path: PathRenewToken, Request: vendor.Request{ContentType: vendor.JSONType, Body: vendor.JSON("token", tok)}}
 	},
-	"renewtoken 415": fixed(PathRenewToken, "text/plain", "", `x`),
-	"logoff 200":     withToken(Logoff, ""),
-	"logoff 400":     fixed(PathLogoff, vendor.JSONType, "", `{"token":`),
-	"logoff 401":     fixed(PathLogoff, vendor.JSONType, "", vendor.JSON("token", unknownToken)),
-	"logoff 415":     fixed(PathLogoff, "text/plain", "", `x`),
-	"getusers 200":   withToken(GetUsers, vendor.XMLType),
-	"getusers 400":   fixed(PathGetUsers, vendor.JSONType, "", `{}`),
-	"getusers 401":   fixed(PathGetUsers, vendor.JSONType, "text/xml", vendor.JSON("token", unknownToken)),
-	"getusers 415":   fixed(PathGetUsers, "text/plain", "", `x`),
+	"renewtoken 415":  fixed(PathRenewToken, "text/plain", "", `x`),
+	"logoff 200":      withToken(Logoff, ""),
+	"logoff 400":      fixed(PathLogoff, vendor.JSONType, "", `{"token":`),
+	"logoff 401":      fixed(PathLogoff, vendor.JSONType, "", vendor.JSON("token", unknownToken)),
+	"logoff 415":      fixed(PathLogoff, "text/plain", "", `x`),
+	"getusers 200":    withToken(GetUsers, vendor.XMLType),
+	"getusers 400":    fixed(PathGetUsers, vendor.JSONType, "", `{}`),
+	"getusers 401":    fixed(PathGetUsers, vendor.JSONType, "text/xml", vendor.JSON("token", unknownToken)),
+	"getusers 415":    fixed(PathGetUsers, "text/plain", "", `x`),
+	"getentities 200": withToken(GetEntities, vendor.XMLType),
+	"getentities 400": fixed(PathGetEntities, vendor.JSONType, "", `{}`),
+	"getentities 401": fixed(PathGetEntities, vendor.JSONType, "application/xml", vendor.JSON("token", unknownToken)),
+	"getentities 415": fixed(PathGetEntities, "text/plain", "", `x`),
+	"getnotowned 200": withToken(GetNotOwned, ""),
+	"getnotowned 400": fixed(PathGetNotOwned, vendor.JSONType, "", `{}`),
+	"getnotowned 401": fixed(PathGetNotOwned, vendor.JSONType, "", vendor.JSON("token", unknownToken, "fromDateUTC", "1/1/2014")),
+	"getnotowned 415": fixed(PathGetNotOwned, "text/plain", "", `x`),
 }
 
 // withToken sends an endpoint's sample with the token of a fresh login,

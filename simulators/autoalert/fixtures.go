@@ -1,6 +1,7 @@
 package autoalert
 
 import (
+	"strconv"
 	"time"
 	_ "time/tzdata" // the timezone setting must load on machines without a zoneinfo database
 
@@ -15,6 +16,10 @@ type Fixtures struct {
 	Settings        Settings          `yaml:"settings"`
 	Users           map[string]User   `yaml:"users"`
 	AutologinTokens map[string]string `yaml:"autologinTokens"`
+	// Entities are what Search/getentities answers, in order.
+	Entities []Entity `yaml:"entities"`
+	// VehiclesNotOwned are what Vehicle/getnotowned answers, in order.
+	VehiclesNotOwned []VehicleNotOwned `yaml:"vehiclesNotOwned"`
 
 	location               *time.Location
 	demoUser, demoCodeUser string // the logins marked demo: true, without and with a security code
@@ -23,8 +28,20 @@ type Fixtures struct {
 // Settings are the undocumented behaviours.
 type Settings struct {
 	TokenLifetime time.Duration `yaml:"tokenLifetime"`
-	Timezone      string        `yaml:"timezone"`
+	// Timezone is the zone expirationDateUtc is written in; UTC writes Z.
+	Timezone string `yaml:"timezone"`
+	// Failures is how a refused login or token comes back: FailuresHTTP
+	// (default) or FailuresInBody.
+	Failures string `yaml:"failures"`
 }
+
+// Failure modes of the settings.
+const (
+	// FailuresHTTP answers 400, 401 or 403 with the failure in the body.
+	FailuresHTTP = "http-status"
+	// FailuresInBody answers HTTP 200 with the status in the body's code.
+	FailuresInBody = "in-body"
+)
 
 // User is an AutoAlert account.
 type User struct {
@@ -51,6 +68,13 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		f.Settings.TokenLifetime = 24 * time.Hour
 	} else if f.Settings.TokenLifetime < 0 {
 		return Fixtures{}, doc.Errorf(doc.Line("settings", "tokenLifetime"), "tokenLifetime must be positive")
+	}
+	switch f.Settings.Failures {
+	case "":
+		f.Settings.Failures = FailuresHTTP
+	case FailuresHTTP, FailuresInBody:
+	default:
+		return Fixtures{}, doc.Errorf(doc.Line("settings", "failures"), "failures must be %q or %q, not %q", FailuresHTTP, FailuresInBody, f.Settings.Failures)
 	}
 	if f.Settings.Timezone == "" {
 		f.Settings.Timezone = "America/Los_Angeles"
@@ -81,6 +105,19 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		}
 		if _, ok := f.Users[user]; !ok {
 			return Fixtures{}, doc.Errorf(line, "autologin token %q names user %q, who is not among the users", tok, user)
+		}
+	}
+	for i, e := range f.Entities {
+		if _, err := uuid.Parse(e.EntityID); err != nil {
+			return Fixtures{}, doc.Errorf(doc.Line("entities", strconv.Itoa(i), "entityID"), "entity %d: entityID %q is not a GUID", i+1, e.EntityID)
+		}
+	}
+	for i, v := range f.VehiclesNotOwned {
+		if _, err := uuid.Parse(v.EntityID); err != nil {
+			return Fixtures{}, doc.Errorf(doc.Line("vehiclesNotOwned", strconv.Itoa(i), "entityID"), "vehicle %d: entityID %q is not a GUID", i+1, v.EntityID)
+		}
+		if v.InsertDate.IsZero() {
+			return Fixtures{}, doc.Errorf(doc.Line("vehiclesNotOwned", strconv.Itoa(i)), "vehicle %d has no insertDate", i+1)
 		}
 	}
 	if f.demoUser, err = yamlfile.OneDemo(doc, "users", f.Users, func(u User) bool { return u.Demo && u.SecurityCode == "" }); err != nil {

@@ -12,7 +12,7 @@ import (
 var Spec = vendor.Spec{
 	Name:        Name,
 	Endpoints:   described,
-	Flow:        []string{Authenticate, GetUsers, RenewToken, Logoff, Autologin},
+	Flow:        []string{Authenticate, GetUsers, GetEntities, GetNotOwned, RenewToken, Logoff, Autologin},
 	Fixtures:    vendor.Must(fixtures.Default(Name)),
 	Contract:    vendor.Must(contracts.Default(Name)),
 	Conformance: conformance,
@@ -22,6 +22,7 @@ var Spec = vendor.Spec{
 	}),
 	// The security code, beyond the usual passwords and tokens.
 	SecretFields: []string{"code"},
+	InBandError:  isError,
 }
 
 // described are the endpoints with their samples.
@@ -66,6 +67,25 @@ var samples = map[string]*vendor.Sample{
 		Token: vendor.JSONField("token"), Keep: "token",
 	},
 	Logoff: tokenCall(),
+	GetEntities: {
+		Request: func(_, kept map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: `{"query":"","limit":5,"token":"` + kept["token"] + `"}`}
+		},
+	},
+	GetNotOwned: {
+		// API_Intro's own example: fromDateUTC as a US short date.
+		Request: func(_, kept map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: vendor.JSON("token", kept["token"], "fromDateUTC", "1/1/2014")}
+		},
+		Variants: []vendor.Variant{{
+			Name: "XML",
+			Request: func(_, kept map[string]string) vendor.Request {
+				return vendor.Request{ContentType: vendor.XMLType, Accept: vendor.XMLType,
+					Body: `<GetNotOwnedRequest xmlns:i="` + NSInstance + `" xmlns="` + NSVehicle + `"><token xmlns="` + NSModels + `">` +
+						kept["token"] + `</token><fromDateUTC>2024-01-01T00:00:00-08:00</fromDateUTC></GetNotOwnedRequest>`}
+			},
+		}},
+	},
 	Autologin: {
 		Request: func(demo, _ map[string]string) vendor.Request {
 			return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: vendor.JSON("token", demo["autologinToken"])}
