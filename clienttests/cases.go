@@ -51,6 +51,9 @@ type Case struct {
 	// FixturesDir overrides the embedded fixtures of the case's stack, as
 	// mockauth serve --fixtures does: the client is given its demo logins.
 	FixturesDir string
+	// Fixtures, when set, is the vendor's fixture file for the case (a
+	// variant the vendor describes), before FixturesDir.
+	Fixtures vendor.File
 }
 
 // spec is a registered vendor with conformance cases.
@@ -145,7 +148,7 @@ func Cases(vendorName, endpoint string) ([]Case, error) {
 			want = WantError
 		}
 		x := c(vc.Name, vc.Scenario, want, vc.Creds)
-		x.Role, x.Drop = vc.Role, vc.Drop
+		x.Role, x.Drop, x.Fixtures = vc.Role, vc.Drop, vc.Fixtures
 		cases = append(cases, x)
 	}
 	return cases, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
 // Client is the small adapter the suites drive: any client of a vendor,
@@ -59,6 +60,9 @@ func Run(ctx context.Context, c Case, client Client) Result {
 	opts := simulators.Options{Vendors: []string{c.Vendor}, Scenarios: scenariosYAML, ScenariosName: "clienttests/conformance.yaml", FixturesDir: c.FixturesDir}
 	if c.Scenario != "" {
 		opts.Activate = []string{c.Scenario}
+	}
+	if c.Fixtures.Data != nil {
+		opts.Fixtures = map[string]vendor.File{c.Vendor: c.Fixtures}
 	}
 	stack, err := simulators.Start(opts)
 	if err != nil {

@@ -49,6 +49,15 @@ var (
 		}
 		return strings.Trim(body, `"`), nil
 	})
+	// onlyGetUserToken parses carefully but knows no other login: an old
+	// server without getUserToken (404) leaves it with nothing.
+	onlyGetUserToken = clienttests.ClientFunc(func(ctx context.Context, env clienttests.Env) (string, error) {
+		body, res, err := getUserToken(ctx, http.DefaultClient, env)
+		if err != nil || res.StatusCode != 200 || !strings.HasPrefix(body, `"`) || body == `"0"` {
+			return "", io.ErrUnexpectedEOF
+		}
+		return strings.Trim(body, `"`), nil
+	})
 	// retryForever tries again at once until it gets something token-like.
 	retryForever = clienttests.ClientFunc(func(ctx context.Context, env clienttests.Env) (string, error) {
 		for ctx.Err() == nil {
@@ -72,6 +81,7 @@ var naive = []struct {
 		`the vendor's own error: handed back "\"0\"" as a token where the login must fail`}},
 	{"one that takes \"0\" for a token", zeroIsAToken, []string{
 		`wrong password: handed back "0" as a token where the login must fail`}},
+	{"one that knows only getUserToken", onlyGetUserToken, []string{`old server without getUserToken (404): fall back to UserLogin: `}},
 	{"one with no timeout", noTimeout, []string{`no answer (timeout): did not finish within the 6s deadline`}},
 	{"one that retries for ever", retryForever, []string{`503 twice then recovery: retried `, ` ms after Retry-After: 1`, `requests (at most 5)`}},
 }

@@ -9,8 +9,10 @@ import (
 	"testing"
 
 	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/ucontact"
+	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
 func TestCheck_TheStackDoesNotDrift(t *testing.T) {
@@ -39,6 +41,35 @@ func TestCheck_TheStackDoesNotDrift(t *testing.T) {
 				t.Fatalf("the report shows a password:\n%s", out.String())
 			}
 		})
+	}
+}
+
+// TestCheck_UContactWikiGenerationDoesNotDrift: the contract accepts the
+// vendor wiki's server generation too (md5secret the key, no token,
+// limite 0.0, a bare 0), so a real tenant of either is no false drift.
+func TestCheck_UContactWikiGenerationDoesNotDrift(t *testing.T) {
+	name, data, err := fixtures.Variant("ucontact-integra")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, err := simulators.Start(simulators.Options{Vendors: []string{ucontact.Name},
+		Fixtures: map[string]vendor.File{ucontact.Name: {Name: name, Data: data}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	vendors, err := stack.Vendors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := contracts.Check(context.Background(), stack.Client(), ucontact.Spec, vendors[0].BaseURL, vendors[0].Demo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep.Write(&out)
+	if rep.Drifted() || !strings.Contains(out.String(), "ok  AgentLogin\n") || !strings.Contains(out.String(), "ok  AgentLogoff\n") {
+		t.Fatalf("drift against the wiki generation (or no AgentLogin in its report):\n%s", out.String())
 	}
 }
 

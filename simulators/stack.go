@@ -44,6 +44,9 @@ type Options struct {
 	PortBase int
 	// FixturesDir overrides the embedded fixtures with DIR/<vendor>.yaml.
 	FixturesDir string
+	// Fixtures overrides a vendor's fixtures with a file given whole (a
+	// fixture variant, say), before FixturesDir and the embedded ones.
+	Fixtures map[string]vendor.File
 	// Vendors limits the stack to these simulators (default: all).
 	Vendors []string
 	// JournalSize bounds the request journal (default journal.DefaultSize).
@@ -261,6 +264,9 @@ func loadCatalogue(opts Options) (*scenario.Catalogue, error) {
 // buildVendor builds one vendor's simulator and the pipeline serving it.
 func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served, error) {
 	fx, err := fixturesOf(s.opts.FixturesDir, spec)
+	if f, ok := s.opts.Fixtures[spec.Name]; ok {
+		fx, err = f, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,11 @@
 #!/bin/sh
 # A careful uContact getUserToken client in POSIX sh and curl, for
 # `mockauth conformance --vendor ucontact --endpoint getUserToken -- sh careful-getusertoken.sh`.
-# It treats "0" (quoted or bare) as failure, honours Retry-After, and gives
-# up on transport errors and answers it cannot read.
+# It treats "0" (quoted or bare) as failure, honours Retry-After, falls back
+# to UserLogin on an old server without getUserToken (404), and gives up on
+# transport errors and answers it cannot read.
 url="$MOCKAUTH_BASE_URL/Integra/resources/auth/getUserToken"
+legacy=
 body=$(mktemp) headers=$(mktemp)
 trap 'rm -f "$body" "$headers"' EXIT
 tries=0
@@ -22,6 +24,15 @@ while [ "$tries" -lt 3 ]; do
     continue
     ;;
   200) ;;
+  404)
+    if [ -z "$legacy" ]; then
+      # An old server: UserLogin's list has the key at element 2, last.
+      legacy=1 url="$MOCKAUTH_BASE_URL/Integra/resources/auth/UserLogin" tries=0
+      continue
+    fi
+    echo "uContact answered HTTP 404" >&2
+    exit 1
+    ;;
   *)
     echo "uContact answered HTTP $code" >&2
     exit 1
@@ -34,7 +45,11 @@ while [ "$tries" -lt 3 ]; do
     exit 1
     ;;
   esac
-  token=$(printf '%s' "$answer" | sed -n 's/^"\([A-Za-z0-9+/]\{1,\}=\{0,2\}\)"$/\1/p')
+  if [ -n "$legacy" ]; then
+    token=$(printf '%s' "$answer" | sed -n 's/^\[.*,"\([A-Za-z0-9+/]\{1,\}=\{0,2\}\)"\]$/\1/p')
+  else
+    token=$(printf '%s' "$answer" | sed -n 's/^"\([A-Za-z0-9+/]\{1,\}=\{0,2\}\)"$/\1/p')
+  fi
   if [ -z "$token" ]; then
     echo "uContact answered something that is not a token" >&2
     exit 1

@@ -69,12 +69,8 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 	} else if f.Settings.TokenLifetime < 0 {
 		return Fixtures{}, doc.Errorf(doc.Line("settings", "tokenLifetime"), "tokenLifetime must be positive")
 	}
-	switch f.Settings.Failures {
-	case "":
-		f.Settings.Failures = FailuresHTTP
-	case FailuresHTTP, FailuresInBody:
-	default:
-		return Fixtures{}, doc.Errorf(doc.Line("settings", "failures"), "failures must be %q or %q, not %q", FailuresHTTP, FailuresInBody, f.Settings.Failures)
+	if err := doc.Choice(&f.Settings.Failures, FailuresHTTP, []string{"settings", "failures"}, FailuresHTTP, FailuresInBody); err != nil {
+		return Fixtures{}, err
 	}
 	if f.Settings.Timezone == "" {
 		f.Settings.Timezone = "America/Los_Angeles"

@@ -79,13 +79,9 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 	if err != nil {
 		return Fixtures{}, err
 	}
-	switch f.Settings.Tokens {
-	case "":
-		f.Settings.Tokens = TokensHourFromIssue
-	case TokensHourFromIssue, TokensHourIdle, TokensJWTTwoHours:
-	default:
-		return Fixtures{}, doc.Errorf(doc.Line("settings", "tokens"), "tokens must be %s, %s or %s, not %q",
-			TokensHourFromIssue, TokensHourIdle, TokensJWTTwoHours, f.Settings.Tokens)
+	if err := doc.Choice(&f.Settings.Tokens, TokensHourFromIssue, []string{"settings", "tokens"},
+		TokensHourFromIssue, TokensHourIdle, TokensJWTTwoHours); err != nil {
+		return Fixtures{}, err
 	}
 	if f.Settings.ErrorPages, err = vendor.CheckServletErrors(f.Settings.ErrorPages); err != nil {
 		return Fixtures{}, doc.Errorf(doc.Line("settings", "errorPages"), "%v", err)

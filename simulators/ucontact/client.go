@@ -7,17 +7,30 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
-// conformance: the logins and AgentLogoff, which proves a user token.
+// integra is the fixture variant of the vendor wiki's server generation.
+var integra = vendor.Must(fixtures.Variant("ucontact-integra"))
+
+// conformance: the logins and AgentLogoff, which proves a user token; both
+// server generations, and an old server without getUserToken.
 var conformance = vendor.Conformance{
 	Endpoints: []vendor.ConformanceEndpoint{
-		{Name: GetUserToken, Flow: vendor.Flow{Login: userLogin(PathGetUserToken, parseUserToken)},
-			Cases: []vendor.Case{{Name: `bare 0 error (uContact's wiki spelling)`, Scenario: "cf-ucontact-bare-zero", WantError: true}}},
-		{Name: AgentLogin, Flow: vendor.Flow{Login: agentLogin}},
-		{Name: UserLogin, Flow: vendor.Flow{Login: userLogin(PathUserLogin, parseUserLogin)}},
-		{Name: AgentLogoff, Checking: true, Flow: vendor.Flow{Login: userLogin(PathGetUserToken, parseUserToken), Check: agentLogoff}},
+		{Name: GetUserToken, Flow: vendor.Flow{Login: getUserToken}, Cases: []vendor.Case{
+			{Name: `bare 0 error (uContact's wiki spelling)`, Scenario: "cf-ucontact-bare-zero", WantError: true},
+			{Name: "old server without getUserToken (404): fall back to UserLogin", Scenario: "cf-ucontact-legacy"},
+			{Name: "the wiki's server generation: demo login", Fixtures: integra},
+			{Name: "the wiki's server generation: wrong password (bare 0)", Fixtures: integra, Creds: map[string]string{"password": "wrong-password"}, WantError: true},
+		}},
+		{Name: AgentLogin, Flow: vendor.Flow{Login: agentLogin}, Cases: []vendor.Case{
+			{Name: "the wiki's server generation: md5secret is the key", Fixtures: integra},
+		}},
+		{Name: UserLogin, Flow: vendor.Flow{Login: userLogin(PathUserLogin, parseUserLogin)}, Cases: []vendor.Case{
+			{Name: "the wiki's server generation: demo login", Fixtures: integra},
+		}},
+		{Name: AgentLogoff, Checking: true, Flow: vendor.Flow{Login: getUserToken, Check: agentLogoff}},
 	},
 	Creds: func(endpoint, role string, demo map[string]string) map[string]string {
 		if endpoint == AgentLogin {
@@ -55,15 +68,34 @@ func parseUserToken(status int, body []byte) (string, error) {
 	return m[1], nil
 }
 
+// getUserToken logs in at getUserToken, and on an old server without it
+// (404) falls back to UserLogin, as integrators' clients do.
+func getUserToken(base string, c map[string]string) vendor.ClientCall {
+	call := userLogin(PathGetUserToken, parseUserToken)(base, c)
+	call.Parse = func(status int, body []byte, do func(vendor.ClientCall) (int, []byte, error)) (string, error) {
+		if status != http.StatusNotFound {
+			return parseUserToken(status, body)
+		}
+		st, b, err := do(userLogin(PathUserLogin, parseUserLogin)(base, c))
+		if err != nil {
+			return "", err
+		}
+		return parseUserLogin(st, b)
+	}
+	return call
+}
+
+// parseUserLogin reads the key at element 2 of UserLogin's list.
 func parseUserLogin(status int, body []byte) (string, error) {
 	if string(body) == BodyBareZero {
 		return "", fmt.Errorf("%w: uContact answered 0", vendor.ErrRejected)
 	}
-	var arr []string
-	if status != http.StatusOK || json.Unmarshal(body, &arr) != nil || len(arr) < 3 || arr[2] == "" {
+	var arr []json.RawMessage
+	var key string
+	if status != http.StatusOK || json.Unmarshal(body, &arr) != nil || len(arr) < 3 || json.Unmarshal(arr[2], &key) != nil || key == "" {
 		return "", vendor.ErrGarbled
 	}
-	return arr[2], nil
+	return key, nil
 }
 
 func agentLogin(base string, c map[string]string) vendor.ClientCall {
@@ -74,10 +106,18 @@ func agentLogin(base string, c map[string]string) vendor.ClientCall {
 				return "", fmt.Errorf("%w: uContact answered %s", vendor.ErrRejected, s)
 			}
 			var peer struct {
-				Token string `json:"token"`
+				Token     string `json:"token"`
+				MD5Secret string `json:"md5secret"`
 			}
-			if status != http.StatusOK || json.Unmarshal(body, &peer) != nil || peer.Token == "" {
+			if status != http.StatusOK || json.Unmarshal(body, &peer) != nil {
 				return "", vendor.ErrGarbled
+			}
+			if peer.Token == "" {
+				// The wiki's generation: md5secret is the key.
+				if _, ok := TokenID(peer.MD5Secret); !ok {
+					return "", vendor.ErrGarbled
+				}
+				return peer.MD5Secret, nil
 			}
 			return peer.Token, nil
 		}}

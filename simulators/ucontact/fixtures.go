@@ -13,16 +13,26 @@ type Fixtures struct {
 	Settings Settings         `yaml:"settings"`
 	Users    map[string]User  `yaml:"users"`
 	Agents   map[string]Agent `yaml:"agents"`
+	// APITokens are newer uContact's portal "API Tokens", by value, naming
+	// the user whose permissions they carry: Authorization: Bearer <token>.
+	APITokens map[string]string `yaml:"apiTokens"`
 
 	demoUser, demoAgent string // the logins marked demo: true
 }
 
 // Settings are the undocumented behaviours a tenant may differ in.
 type Settings struct {
-	// TokenLifetime is how long a token stays good (default 8h).
+	// Generation is the server generation a tenant runs: GenerationPartner
+	// (the partner pages, default) or GenerationIntegra (the vendor's wiki).
+	Generation string `yaml:"generation"`
+	// TokenLifetime is how long a token stays good (default 1h).
 	TokenLifetime time.Duration `yaml:"tokenLifetime"`
-	// GetUserTokenError is "quoted" (the page's "0", default) or "bare" (0).
+	// GetUserTokenError is "quoted" ("0", the partner page's) or "bare"
+	// (0, the wiki's); its default follows the generation.
 	GetUserTokenError string `yaml:"getUserTokenError"`
+	// TokenParsing is how a token sent back is read: TokenLenient (as a
+	// lenient Java Base64 decoder reads it, default) or TokenExact.
+	TokenParsing string `yaml:"tokenParsing"`
 	// ErrorPages is how the servlet container answers a path or method
 	// no endpoint takes: "tomcat" (default) or "empty".
 	ErrorPages vendor.ServletErrors `yaml:"errorPages"`
@@ -32,6 +42,9 @@ type Settings struct {
 type User struct {
 	Password string `yaml:"password"`
 	Fullname string `yaml:"fullname"`
+	// Phone names the agent whose SIP peer is the user's phone: UserLogin
+	// then lists that peer, whose md5secret is the key.
+	Phone    string `yaml:"phone"`
 	Scenario string `yaml:"scenario"`
 	Demo     bool   `yaml:"demo"` // the demo login mockauth advertises
 }
@@ -44,13 +57,33 @@ type Agent struct {
 	Peer     Peer   `yaml:"peer"`
 }
 
+// Server generations of the settings.
+const (
+	// GenerationPartner is the partner pages' server: AgentLogin's
+	// md5secret a 32-hex value beside a separate token, limite 0, the
+	// getUserToken error "0".
+	GenerationPartner = "partner"
+	// GenerationIntegra is the vendor wiki's: md5secret is the API key
+	// (base64 of accountcode:uuid), no token field, limite 0.0 (a Java
+	// double), the getUserToken error a bare 0.
+	GenerationIntegra = "integra"
+)
+
+// Token parsing modes of the settings.
+const (
+	TokenLenient = "lenient"
+	TokenExact   = "exact"
+)
+
 // Error spellings of getUserToken.
 const (
 	ErrorQuoted = "quoted"
 	ErrorBare   = "bare"
 )
 
-const defaultTokenLifetime = 8 * time.Hour
+// defaultTokenLifetime is the only observation there is: a real token
+// refused within about 66 minutes of issue.
+const defaultTokenLifetime = time.Hour
 
 // ParseFixtures reads a fixture file, refusing unknown keys and bad values
 // with the file name and line.
@@ -60,13 +93,23 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 	if err != nil {
 		return Fixtures{}, err
 	}
-	switch f.Settings.GetUserTokenError {
-	case "":
-		f.Settings.GetUserTokenError = ErrorQuoted
-	case ErrorQuoted, ErrorBare:
-	default:
-		return Fixtures{}, doc.Errorf(doc.Line("settings", "getUserTokenError"),
-			"getUserTokenError must be %q or %q, not %q", ErrorQuoted, ErrorBare, f.Settings.GetUserTokenError)
+	def := ErrorQuoted // the getUserToken error follows the generation
+	if f.Settings.Generation == GenerationIntegra {
+		def = ErrorBare
+	}
+	for _, c := range []struct {
+		value   *string
+		def     string
+		key     string
+		allowed []string
+	}{
+		{&f.Settings.Generation, GenerationPartner, "generation", []string{GenerationPartner, GenerationIntegra}},
+		{&f.Settings.TokenParsing, TokenLenient, "tokenParsing", []string{TokenLenient, TokenExact}},
+		{&f.Settings.GetUserTokenError, def, "getUserTokenError", []string{ErrorQuoted, ErrorBare}},
+	} {
+		if err := doc.Choice(c.value, c.def, []string{"settings", c.key}, c.allowed...); err != nil {
+			return Fixtures{}, err
+		}
 	}
 	if f.Settings.ErrorPages, err = vendor.CheckServletErrors(f.Settings.ErrorPages); err != nil {
 		return Fixtures{}, doc.Errorf(doc.Line("settings", "errorPages"), "%v", err)
@@ -91,6 +134,16 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		}
 		if a.Peer.AccountCode == "" {
 			return Fixtures{}, doc.Errorf(doc.KeyLine("agents", name), "agent %q has no peer.accountcode (its token is base64 of accountcode:uuid)", name)
+		}
+	}
+	for name, u := range f.Users {
+		if _, ok := f.Agents[u.Phone]; u.Phone != "" && !ok {
+			return Fixtures{}, doc.Errorf(doc.Line("users", name, "phone"), "user %q: phone %q is not among the agents", name, u.Phone)
+		}
+	}
+	for tok, user := range f.APITokens {
+		if _, ok := f.Users[user]; !ok {
+			return Fixtures{}, doc.Errorf(doc.KeyLine("apiTokens", tok), "API token %q names user %q, who is not among the users", tok, user)
 		}
 	}
 	if f.demoUser, err = yamlfile.OneDemo(doc, "users", f.Users, func(u User) bool { return u.Demo }); err != nil {

@@ -1,5 +1,7 @@
 package ucontact
 
+import "strconv"
+
 // Peer is the SIP peer object AgentLogin answers, with the fields, names,
 // order and value types of the vendor page's example: id and limite are
 // numbers, everything else a string, even where empty.
@@ -31,13 +33,34 @@ type Peer struct {
 	Email            string `yaml:"email" json:"email"`
 	PhoneType        string `yaml:"phonetype" json:"phonetype"`
 	LogLevel         string `yaml:"LogLevel" json:"LogLevel"`
-	Limite           int    `yaml:"limite" json:"limite"`
+	Limite           Limite `yaml:"limite" json:"limite"`
 	Transport        string `yaml:"transport" json:"transport"`
 	Encryption       string `yaml:"encryption" json:"encryption"`
 	DID              string `yaml:"did" json:"did"`
 	OutboundProxy    string `yaml:"outboundproxy" json:"outboundproxy"`
 	Fullname         string `yaml:"fullname" json:"fullname"`
-	Token            string `yaml:"-" json:"token"`
+	Token            string `yaml:"-" json:"token,omitempty"` // the partner generation's; the wiki's has none
+}
+
+// Limite is the peer's limit, a number: the partner page writes it 0, the
+// vendor's wiki 0.0, as Java writes a double.
+type Limite struct {
+	Value  int64
+	Double bool // written as a Java double: 0.0
+}
+
+// UnmarshalYAML reads a fixture's whole number.
+func (l *Limite) UnmarshalYAML(unmarshal func(any) error) error {
+	return unmarshal(&l.Value)
+}
+
+// MarshalJSON writes the number as the generation does.
+func (l Limite) MarshalJSON() ([]byte, error) {
+	s := strconv.FormatInt(l.Value, 10)
+	if l.Double {
+		s += ".0"
+	}
+	return []byte(s), nil
 }
 
 // withDefaults fills the fields a fixture left empty with the values of the

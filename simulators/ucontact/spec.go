@@ -1,6 +1,8 @@
 package ucontact
 
 import (
+	"encoding/json"
+
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -40,7 +42,7 @@ var samples = map[string]*vendor.Sample{
 		Request: func(demo, _ map[string]string) vendor.Request {
 			return vendor.Request{ContentType: vendor.FormType, Form: vendor.Form("agent", demo["agentUser"], "password", demo["agentPassword"])}
 		},
-		Token: vendor.JSONField("token"), Keep: "agentToken",
+		Token: agentKey, Keep: "agentToken",
 	},
 	UserLogin: {
 		Request: func(demo, _ map[string]string) vendor.Request {
@@ -59,4 +61,21 @@ var samples = map[string]*vendor.Sample{
 			return vendor.Request{ContentType: vendor.FormType, Form: vendor.Form("user", demo["user"], "token", kept["token"])}
 		},
 	},
+}
+
+// agentKey reads AgentLogin's key: the partner generation's token field,
+// or on the wiki's generation the md5secret, which is the key there.
+var agentKey = &vendor.Token{
+	Read: func(b []byte) (string, bool) {
+		var peer struct{ Token, MD5Secret string }
+		if json.Unmarshal(b, &peer) != nil {
+			return "", false
+		}
+		if peer.Token != "" {
+			return peer.Token, true
+		}
+		_, ok := TokenID(peer.MD5Secret)
+		return peer.MD5Secret, ok
+	},
+	JS: "(p => p.token || p.md5secret)(JSON.parse(pm.response.text()))",
 }

@@ -49,7 +49,8 @@ const (
 	BodyQuotedZero   = `"0"`          // getUserToken's error, as the page shows
 	BodyBareZero     = `0`            // getUserToken's error on some tenants; AgentLogin and UserLogin's bad credentials
 	BodyError        = `Error`        // AgentLogin's malformed request
-	BodyOK           = `OK`           // AgentLogoff and EndSession success (this simulator's reading)
+	BodyOK           = `OK`           // AgentLogoff success (this simulator's reading)
+	BodyEnded        = `1`            // EndSession success: what the one public client that checks it expects
 	BodyUnauthorized = `Unauthorized` // 401 of the token-checking calls
 
 	// WWWAuthenticate accompanies every 401.
@@ -278,14 +279,30 @@ func (s *Simulator) getUserToken(r *http.Request) response {
 	return text(`"` + tok + `"`)
 }
 
-// userLogin answers [user, fullname, token]: integrators read index 2.
+// userLogin answers a list as the vendor's wiki describes it: the user,
+// the SIP peer of the user's phone (its md5secret the key; {} for a user
+// without one), and the key last. Clients that decode it read [2]; clients
+// that split the raw text on "}," find the key in the third piece.
 func (s *Simulator) userLogin(r *http.Request) response {
 	name, u, ok := s.checkUser(r)
 	if !ok {
 		return text(BodyBareZero)
 	}
 	tok := s.mint(r.Context(), name, kindUser, name)
-	return text(marshal([]string{name, u.Fullname, tok}))
+	var phone any = struct{}{}
+	if a, ok := s.fx.Agents[u.Phone]; ok {
+		peer := a.Peer.withDefaults(u.Phone)
+		peer.Host, peer.MD5Secret = r.Host, tok
+		peer.Limite.Double = s.fx.Settings.Generation == GenerationIntegra
+		phone = peer
+	}
+	return text(marshal([]any{userInfo{User: name, Fullname: u.Fullname}, phone, tok}))
+}
+
+// userInfo is UserLogin's first element.
+type userInfo struct {
+	User     string `json:"user"`
+	Fullname string `json:"fullname"`
 }
 
 func (s *Simulator) agentLogin(r *http.Request) response {
@@ -302,18 +319,33 @@ func (s *Simulator) agentLogin(r *http.Request) response {
 	}
 	peer := a.Peer.withDefaults(login)
 	peer.Host = r.Host
-	peer.Token = s.mint(r.Context(), peer.AccountCode, kindAgent, login)
+	tok := s.mint(r.Context(), peer.AccountCode, kindAgent, login)
+	if s.fx.Settings.Generation == GenerationIntegra {
+		// The wiki's server: md5secret is the API key, there is no token
+		// field, and limite is a double.
+		peer.MD5Secret, peer.Limite.Double = tok, true
+	} else {
+		peer.Token = tok
+	}
 	return text(marshal(peer))
 }
 
 // agentLogoff takes the agent off its SIP peer. The token stays good: it is
-// the API session, which EndSession ends.
+// the API session, which EndSession ends. It takes a login's token (the
+// wiki generation's md5secret is one) as Basic, or a portal API token as
+// Bearer.
 func (s *Simulator) agentLogoff(r *http.Request) response {
-	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Basic") || token == "" {
-		return unauthorized()
-	}
-	if _, err := s.tokens.Check(token); err != nil {
+	scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		if _, ok := s.fx.APITokens[strings.TrimSpace(token)]; !ok || token == "" {
+			return unauthorized()
+		}
+	case strings.EqualFold(scheme, "Basic"):
+		if _, err := s.session(token); err != nil {
+			return unauthorized()
+		}
+	default:
 		return unauthorized()
 	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("agent") == "" {
@@ -327,12 +359,42 @@ func (s *Simulator) endSession(r *http.Request) response {
 		return unauthorized()
 	}
 	user, token := r.Form.Get("user"), r.Form.Get("token")
-	t, err := s.tokens.Check(token)
+	t, err := s.session(token)
 	if token == "" || err != nil || (user != "" && user != t.Subject) {
 		return unauthorized()
 	}
-	_ = s.tokens.Revoke(token)
-	return text(BodyOK)
+	_ = s.tokens.Revoke(t.Value)
+	return text(BodyEnded)
+}
+
+// session finds the session a token sent back names. Lenient (the
+// default): the value is read as a lenient Java Base64 decoder (Apache
+// Commons Codec) reads it, characters outside the alphabet skipped (a
+// stray quote, spaces, a newline), and the session looked up by what it
+// decodes to. Exact: the value must be the token as handed out.
+func (s *Simulator) session(value string) (tokens.Token, error) {
+	if s.fx.Settings.TokenParsing == TokenExact {
+		return s.tokens.Check(value)
+	}
+	return s.tokens.Check(lenientBase64(value))
+}
+
+// lenientBase64 is the canonical spelling of what a lenient decoder reads
+// in value: its alphabet characters decoded, then encoded again with
+// padding. A value that does not decode is returned as it is.
+func lenientBase64(value string) string {
+	kept := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '+', r == '/':
+			return r
+		}
+		return -1
+	}, value)
+	raw, err := base64.RawStdEncoding.DecodeString(kept)
+	if err != nil {
+		return value
+	}
+	return base64.StdEncoding.EncodeToString(raw)
 }
 
 // marshal writes v as compact JSON, as a Java server would.

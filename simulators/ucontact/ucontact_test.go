@@ -1,15 +1,20 @@
 package ucontact_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 	"github.com/mockauth/mockauth/simulators/vendortest"
@@ -157,17 +162,69 @@ func TestAgentLogin(t *testing.T) {
 	})
 }
 
-func TestUserLogin(t *testing.T) {
+// The three ways public clients read UserLogin (evidence D12).
+var userLoginReaders = map[string]func(body string) (string, bool){
+	// PHP json_decode($r)[2], Node data[2]: decode, then index.
+	"decode and index": func(body string) (string, bool) {
+		var arr []any
+		if json.Unmarshal([]byte(body), &arr) != nil || len(arr) < 3 {
+			return "", false
+		}
+		key, ok := arr[2].(string)
+		return key, ok
+	},
+	// A C# client: the raw text split on "}," and piece [2], its JSON
+	// string quotes and the list's end trimmed.
+	"split on },": func(body string) (string, bool) {
+		pieces := strings.Split(body, "},")
+		if len(pieces) < 3 {
+			return "", false
+		}
+		return strings.Trim(strings.TrimSpace(pieces[2]), `"]`), true
+	},
+}
+
+func TestUserLogin_EveryClientStyleReadsTheKey(t *testing.T) {
+	for _, user := range []struct{ name, password, phone string }{
+		{"demo", "demo", ""},                      // a supervisor without a phone: {} in its place
+		{"supervisor", "supervisor-2024", "2001"}, // with one: its SIP peer, md5secret the key
+	} {
+		h := newHarness(t, nil)
+		r := h.do(http.MethodPost, ucontact.PathUserLogin, form, "user="+user.name+"&password="+user.password)
+		var arr []json.RawMessage
+		if err := json.Unmarshal([]byte(r.Body), &arr); err != nil || len(arr) != 3 {
+			t.Fatalf("%s: body = %q, want a JSON list of 3", user.name, r.Body)
+		}
+		var key string
+		_ = json.Unmarshal(arr[2], &key)
+		if u, _ := decodeToken(t, key); u != user.name {
+			t.Fatalf("%s: the key is for %q", user.name, u)
+		}
+		if !strings.HasPrefix(r.Body, `[{"user":"`+user.name+`","fullname":"`) {
+			t.Errorf("%s: first element: %s", user.name, r.Body)
+		}
+		var peer struct {
+			MD5Secret string `json:"md5secret"`
+			Name      string `json:"name"`
+		}
+		_ = json.Unmarshal(arr[1], &peer)
+		switch {
+		case user.phone == "" && string(arr[1]) != "{}":
+			t.Errorf("%s: element 1 = %s, want {}", user.name, arr[1])
+		case user.phone != "" && (peer.MD5Secret != key || peer.Name != user.phone):
+			t.Errorf("%s: element 1 = %s, want the peer of %s with md5secret the key", user.name, arr[1], user.phone)
+		}
+		for style, read := range userLoginReaders {
+			if got, ok := read(r.Body); !ok || got != key {
+				t.Errorf("%s, %s: read %q, want the key %q", user.name, style, got, key)
+			}
+		}
+		// The key works where a token is checked.
+		if got := h.do(http.MethodPost, ucontact.PathAgentLogoff, form, "agent=1997", "Authorization", "Basic "+key); got.Status != 200 {
+			t.Errorf("%s: AgentLogoff with the key = %d", user.name, got.Status)
+		}
+	}
 	h := newHarness(t, nil)
-	r := h.do(http.MethodPost, ucontact.PathUserLogin, form, "user=demo&password=demo")
-	var arr []string
-	if err := json.Unmarshal([]byte(r.Body), &arr); err != nil || len(arr) != 3 {
-		t.Fatalf("body = %q, want a JSON array of 3 strings", r.Body)
-	}
-	if arr[0] != "demo" || arr[1] != "Demo User" {
-		t.Errorf("array = %v, want [demo, Demo User, token]", arr)
-	}
-	decodeToken(t, arr[2])
 	if got := h.do(http.MethodPost, ucontact.PathUserLogin, form, "user=demo&password=x").Body; got != "0" {
 		t.Fatalf("bad credentials body = %q, want 0", got)
 	}
@@ -195,7 +252,12 @@ func TestAgentLogoff(t *testing.T) {
 		{"no agent", "Basic " + tok, "interface=SIP/1997", 200, "Error"},
 		{"no Authorization", "", "agent=1997", 401, "Unauthorized"},
 		{"unknown token", "Basic ZGVtbzp4", "agent=1997", 401, "Unauthorized"},
-		{"bearer scheme", "Bearer " + tok, "agent=1997", 401, "Unauthorized"},
+		{"a login token as Bearer", "Bearer " + tok, "agent=1997", 401, "Unauthorized"},
+		{"portal API token as Bearer", "Bearer 8d3f2a7c-4b1e-4f6a-9c2d-5e8b7a6f1d30", "agent=1997", 200, "OK"},
+		{"unknown API token", "Bearer 00000000-4b1e-4f6a-9c2d-5e8b7a6f1d30", "agent=1997", 401, "Unauthorized"},
+		{"stray apostrophe (a production client)", "Basic " + tok + "'", "agent=1997", 200, "OK"},
+		{"trailing spaces", "Basic " + tok + "   ", "agent=1997", 200, "OK"},
+		{"another token's prefix", "Basic " + tok[:len(tok)-8], "agent=1997", 401, "Unauthorized"},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -249,8 +311,8 @@ func TestEndSession(t *testing.T) {
 				}
 				return h.do(http.MethodPost, ucontact.PathEndSession, form, v)
 			}
-			if got := end(); got.Status != 200 || got.Body != "OK" {
-				t.Fatalf("EndSession = %d %q, want 200 OK", got.Status, got.Body)
+			if got := end(); got.Status != 200 || got.Body != "1" {
+				t.Fatalf("EndSession = %d %q, want 200 1", got.Status, got.Body)
 			}
 			if got := end(); got.Status != 401 {
 				t.Fatalf("second EndSession = %d, want 401", got.Status)
@@ -277,6 +339,10 @@ func TestParseFixtures_Errors(t *testing.T) {
 		{"unknown key", "users:\n  demo:\n    password: x\n    scenaro: y\n", "u.yaml:4: field scenaro not found"},
 		{"bad error spelling", "settings:\n  getUserTokenError: zero\nusers:\n  demo: {password: x}\n", `u.yaml:2: getUserTokenError must be "quoted" or "bare", not "zero"`},
 		{"bad error pages", "settings:\n  errorPages: nginx\nusers:\n  demo: {password: x}\n", `u.yaml:2: errorPages must be "tomcat" or "empty", not "nginx"`},
+		{"bad generation", "settings:\n  generation: v5\nusers:\n  demo: {password: x}\n", `u.yaml:2: generation must be "partner" or "integra", not "v5"`},
+		{"bad token parsing", "settings:\n  tokenParsing: loose\nusers:\n  demo: {password: x}\n", `u.yaml:2: tokenParsing must be "lenient" or "exact", not "loose"`},
+		{"phone not an agent", "users:\n  demo: {password: x, phone: \"42\"}\n", `u.yaml:2: user "demo": phone "42" is not among the agents`},
+		{"API token of nobody", "users:\n  demo: {password: x}\napiTokens:\n  abc: ghost\n", `u.yaml:4: API token "abc" names user "ghost", who is not among the users`},
 		{"no password", "users:\n  demo:\n    fullname: D\n", `u.yaml:2: user "demo" has no password`},
 		{"agent without accountcode", "agents:\n  \"1\":\n    password: p\n", `u.yaml:2: agent "1" has no peer.accountcode`},
 		{"bad duration", "settings:\n  tokenLifetime: soon\nusers:\n  demo: {password: x}\n", "u.yaml:2: "},
@@ -306,6 +372,105 @@ func TestDescribe(t *testing.T) {
 		c := sim.Describe(r, []byte(tc.body))
 		if c.Endpoint != tc.endpoint || c.User != tc.user {
 			t.Errorf("Describe(%s) = %+v, want endpoint %q user %q", tc.path, c, tc.endpoint, tc.user)
+		}
+	}
+}
+
+// integraFixtures is the embedded fixture variant of the wiki generation.
+func integraFixtures(t *testing.T) *ucontact.Fixtures {
+	t.Helper()
+	name, data, err := fixtures.Variant("ucontact-integra")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := ucontact.ParseFixtures(name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fx
+}
+
+// TestGenerations_AgentLogin: each generation's AgentLogin answers its
+// published sample field for field (order, types, limite's spelling), and
+// AgentLogoff takes that generation's key.
+func TestGenerations_AgentLogin(t *testing.T) {
+	t.Run("integra (the vendor's wiki)", func(t *testing.T) {
+		h := newHarness(t, integraFixtures(t))
+		r := h.do(http.MethodPost, ucontact.PathAgentLogin, form, "agent=Jhon&password=12345")
+		var peer struct{ MD5Secret, Host string }
+		if err := json.Unmarshal([]byte(r.Body), &peer); err != nil {
+			t.Fatalf("AgentLogin: %d %s", r.Status, r.Body)
+		}
+		if user, _ := decodeToken(t, peer.MD5Secret); user != "Jhon" {
+			t.Errorf("md5secret is the key of %q, want the accountcode Jhon", user)
+		}
+		sample, err := os.ReadFile(filepath.Join("testdata", "wiki", "agentlogin.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, sample); err != nil {
+			t.Fatal(err)
+		}
+		wantBody := strings.NewReplacer(`"instance.ucontactcloud.com"`, `"`+peer.Host+`"`,
+			`"U2FudGlhZ286NWI3MWRlYmEtZTVlOC00NDBhLWExY2ItZjgxMGU0Zjg5Nzkz"`, `"`+peer.MD5Secret+`"`).Replace(want.String())
+		if r.Body != wantBody {
+			t.Errorf("AgentLogin\n%s\nwant the wiki's sample\n%s", r.Body, wantBody)
+		}
+		if got := h.do(http.MethodPost, ucontact.PathAgentLogoff, form, "agent=Jhon&interface=SIP/9999", "Authorization", "Basic "+peer.MD5Secret); got.Status != 200 {
+			t.Errorf("AgentLogoff with Basic <md5secret> = %d %s", got.Status, got.Body)
+		}
+		if got := h.do(http.MethodPost, ucontact.PathGetUserToken, form, "user=demo&password=x"); got.Body != ucontact.BodyBareZero {
+			t.Errorf("getUserToken error = %q, want the bare 0", got.Body)
+		}
+	})
+	t.Run("partner (the seed page)", func(t *testing.T) {
+		h := newHarness(t, nil)
+		r := h.do(http.MethodPost, ucontact.PathAgentLogin, form, "agent=1997&password=1997")
+		var peer struct {
+			MD5Secret, Token string
+			Limite           json.RawMessage
+		}
+		if err := json.Unmarshal([]byte(r.Body), &peer); err != nil || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(peer.MD5Secret) ||
+			string(peer.Limite) != "0" || !strings.HasSuffix(r.Body, `,"token":"`+peer.Token+`"}`) {
+			t.Fatalf("AgentLogin = %s, want a 32-hex md5secret, limite 0 and the token last", r.Body)
+		}
+		if got := h.do(http.MethodPost, ucontact.PathAgentLogoff, form, "agent=1997", "Authorization", "Basic "+peer.MD5Secret); got.Status != 401 {
+			t.Errorf("AgentLogoff with the partner's md5secret = %d, want 401", got.Status)
+		}
+		if got := h.do(http.MethodPost, ucontact.PathGetUserToken, form, "user=demo&password=x"); got.Body != ucontact.BodyQuotedZero {
+			t.Errorf("getUserToken error = %q, want \"0\"", got.Body)
+		}
+	})
+}
+
+// TestTokenParsing: by default a token is read as a lenient Java Base64
+// decoder reads it (a stray apostrophe, spaces, a newline ignored) on
+// every token-checked call; tokenParsing: exact refuses those.
+func TestTokenParsing(t *testing.T) {
+	exact, err := ucontact.ParseFixtures("u.yaml", []byte("settings:\n  tokenParsing: exact\nusers:\n  demo: {password: demo}\nagents:\n  \"1997\": {password: \"1997\", peer: {accountcode: V}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []struct {
+		name string
+		fx   *ucontact.Fixtures
+		want int
+	}{{"lenient", nil, 200}, {"exact", &exact, 401}} {
+		for _, mangle := range []struct{ name, suffix string }{{"apostrophe", "'"}, {"newline", "\n"}, {"spaces", "  "}} {
+			t.Run(mode.name+" "+mangle.name, func(t *testing.T) {
+				h := newHarness(t, mode.fx)
+				tok := h.login()
+				if mangle.suffix != "\n" { // a header cannot carry a newline
+					if got := h.do(http.MethodPost, ucontact.PathAgentLogoff, form, "agent=1997", "Authorization", "Basic "+tok+mangle.suffix); got.Status != mode.want && !(mangle.suffix == "  " && got.Status == 200) {
+						t.Errorf("AgentLogoff, Basic token%q = %d, want %d", mangle.suffix, got.Status, mode.want)
+					}
+				}
+				v := url.Values{"user": {"demo"}, "token": {tok + mangle.suffix}}.Encode()
+				if got := h.do(http.MethodPost, ucontact.PathEndSession, form, v); got.Status != mode.want {
+					t.Errorf("EndSession, token%q = %d, want %d", mangle.suffix, got.Status, mode.want)
+				}
+			})
 		}
 	}
 }

@@ -37,6 +37,10 @@ type Case struct {
 	Creds     map[string]string // overrides of the credentials
 	Drop      []string          // credentials left out
 	WantError bool              // the login must fail (else a token is due)
+	// Fixtures, when set, is the vendor's fixture file for the case's
+	// stack: another known variant of the vendor (its demo logins are the
+	// client's credentials).
+	Fixtures File
 }
 
 // Flow is how a careful client of the vendor uses one endpoint: its login

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -126,6 +127,27 @@ func child(n *yaml.Node, key string) *yaml.Node {
 // Errorf returns an *Error at line.
 func (d *Doc) Errorf(line int, format string, args ...any) error {
 	return &Error{File: d.File, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Choice checks a setting that takes one of a few words: empty becomes
+// def; any other word than allowed is an error at the setting's line
+// (path: its keys, the last naming it).
+func (d *Doc) Choice(value *string, def string, path []string, allowed ...string) error {
+	switch {
+	case *value == "":
+		*value = def
+	case !slices.Contains(allowed, *value):
+		quoted := make([]string, len(allowed))
+		for i, a := range allowed {
+			quoted[i] = strconv.Quote(a)
+		}
+		list := strings.Join(quoted, " or ")
+		if n := len(quoted); n > 2 {
+			list = strings.Join(quoted[:n-1], ", ") + " or " + quoted[n-1]
+		}
+		return d.Errorf(d.Line(path...), "%s must be %s, not %q", path[len(path)-1], list, *value)
+	}
+	return nil
 }
 
 // Keys returns the keys of the mapping at a path, in file order.

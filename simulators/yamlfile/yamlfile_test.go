@@ -55,3 +55,34 @@ func TestDoc_Lines(t *testing.T) {
 		t.Errorf("Errorf = %q", got)
 	}
 }
+
+func TestDoc_Choice(t *testing.T) {
+	var s struct {
+		Settings struct {
+			Mode string `yaml:"mode"`
+		} `yaml:"settings"`
+	}
+	testCases := []struct {
+		data, want, wantErr string
+		allowed             []string
+	}{
+		{"settings: {}\n", "a", "", []string{"a", "b"}},
+		{"settings:\n  mode: b\n", "b", "", []string{"a", "b"}},
+		{"settings:\n  mode: z\n", "", `f.yaml:2: mode must be "a" or "b", not "z"`, []string{"a", "b"}},
+		{"settings:\n  mode: z\n", "", `f.yaml:2: mode must be "a", "b" or "c", not "z"`, []string{"a", "b", "c"}},
+	}
+	for _, tc := range testCases {
+		s.Settings.Mode = ""
+		doc, err := Decode("f.yaml", []byte(tc.data), &s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = doc.Choice(&s.Settings.Mode, "a", []string{"settings", "mode"}, tc.allowed...)
+		switch {
+		case tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr):
+			t.Errorf("%q: error %v, want %s", tc.data, err, tc.wantErr)
+		case tc.wantErr == "" && (err != nil || s.Settings.Mode != tc.want):
+			t.Errorf("%q: %q, %v; want %q", tc.data, s.Settings.Mode, err, tc.want)
+		}
+	}
+}
