@@ -359,6 +359,14 @@ func (s *Simulator) endSession(r *http.Request) response {
 		return unauthorized()
 	}
 	user, token := r.Form.Get("user"), r.Form.Get("token")
+	if scheme, key, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); token == "" && strings.EqualFold(scheme, "Bearer") {
+		// A portal API token: accepted, and left alone (the portal
+		// manages it), a reading.
+		if owner, ok := s.fx.APITokens[strings.TrimSpace(key)]; ok && (user == "" || user == owner) {
+			return text(BodyEnded)
+		}
+		return unauthorized()
+	}
 	t, err := s.session(token)
 	if token == "" || err != nil || (user != "" && user != t.Subject) {
 		return unauthorized()

@@ -474,3 +474,24 @@ func TestTokenParsing(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIToken_EveryTokenCheckedCall: a portal API token (fixture
+// apiTokens) works as Authorization: Bearer on AgentLogoff and EndSession,
+// and EndSession leaves it alone.
+func TestAPIToken_EveryTokenCheckedCall(t *testing.T) {
+	h := newHarness(t, nil)
+	const key = "8d3f2a7c-4b1e-4f6a-9c2d-5e8b7a6f1d30"
+	for i := 0; i < 2; i++ {
+		if got := h.do(http.MethodPost, ucontact.PathEndSession, form, "user=supervisor", "Authorization", "Bearer "+key); got.Status != 200 || got.Body != ucontact.BodyEnded {
+			t.Fatalf("EndSession with the API token (%d): %d %q", i+1, got.Status, got.Body)
+		}
+	}
+	if got := h.do(http.MethodPost, ucontact.PathAgentLogoff, form, "agent=1997", "Authorization", "Bearer "+key); got.Status != 200 {
+		t.Fatalf("AgentLogoff with the API token after EndSession: %d", got.Status)
+	}
+	for _, tc := range []struct{ user, auth string }{{"demo", "Bearer " + key}, {"supervisor", "Bearer nope"}} {
+		if got := h.do(http.MethodPost, ucontact.PathEndSession, form, "user="+tc.user, "Authorization", tc.auth); got.Status != 401 {
+			t.Errorf("EndSession user=%s %s: %d, want 401", tc.user, tc.auth, got.Status)
+		}
+	}
+}
