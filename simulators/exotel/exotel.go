@@ -238,9 +238,9 @@ func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint
 	case Login:
 		loginPage(http.StatusUnauthorized, "", MsgBadAdminLogin, "").write(w)
 	case WhoAmI:
-		s.fail(r, http.StatusUnauthorized, MsgBadCredentials, "").with("WWW-Authenticate", WWWAuthenticate).write(w)
+		s.fail(r, http.StatusUnauthorized, MsgBadCredentials).with("WWW-Authenticate", WWWAuthenticate).write(w)
 	default:
-		s.fail(r, http.StatusUnauthorized, MsgNoBearer, "").write(w)
+		s.fail(r, http.StatusUnauthorized, MsgNoBearer).write(w)
 	}
 }
 
@@ -260,17 +260,20 @@ func (s *Simulator) AdminToken(admin string) (string, error) {
 			ExpiresAt: jwt.NewNumericDate(now.Add(s.fx.Settings.AdminTokenLifetime)),
 		},
 	}
+	// The header exactly as the vendor page's bearer has it, jjwt style:
+	// {"alg":"RS512"}, no kid and no typ (a JWKS client falls back to the
+	// one key); the payload starts with iss.
 	t := jwt.NewWithClaims(jwt.SigningMethodRS512, claims)
-	sg := s.signer()
-	t.Header["kid"] = sg.kid
-	return t.SignedString(sg.key)
+	t.Header = map[string]any{"alg": jwt.SigningMethodRS512.Alg()}
+	return t.SignedString(s.signer().key)
 }
 
-// adminClaims is what an admin bearer token says.
+// adminClaims is what an admin bearer token says, the registered claims
+// first (iss leads, as on the vendor page's token).
 type adminClaims struct {
+	jwt.RegisteredClaims
 	Role           string   `json:"role"`
 	ContactCenters []string `json:"contactCenters"`
-	jwt.RegisteredClaims
 }
 
 // checkBearer verifies an admin token: RS512 with this simulator's key,

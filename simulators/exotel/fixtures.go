@@ -33,7 +33,17 @@ type Settings struct {
 	AdminTokenLifetime        time.Duration `yaml:"adminTokenLifetime"`
 	DefaultCredentialLifetime time.Duration `yaml:"defaultCredentialLifetime"`
 	SigningKey                string        `yaml:"signingKey"`
+	// ErrorMessage is Spring Boot's server.error.include-message:
+	// ErrorMessageAlways (default) or ErrorMessageNever (Boot 2.5's
+	// default: no message member).
+	ErrorMessage string `yaml:"errorMessage"`
 }
+
+// Values of the errorMessage setting.
+const (
+	ErrorMessageAlways = "always"
+	ErrorMessageNever  = "never"
+)
 
 // Admin is a contact-center user who can log in at /login.
 type Admin struct {
@@ -58,6 +68,9 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 	var f Fixtures
 	doc, err := yamlfile.Decode(file, data, &f)
 	if err != nil {
+		return Fixtures{}, err
+	}
+	if err := doc.Choice(&f.Settings.ErrorMessage, ErrorMessageAlways, []string{"settings", "errorMessage"}, ErrorMessageAlways, ErrorMessageNever); err != nil {
 		return Fixtures{}, err
 	}
 	if f.Settings.AdminTokenLifetime == 0 {

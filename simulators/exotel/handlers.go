@@ -35,31 +35,32 @@ const (
 	MsgBadAdminLogin  = "Invalid username or password"
 )
 
-// errorBody is the Spring Boot error shape.
+// errorBody is Spring Boot's error JSON as BasicErrorController writes it:
+// timestamp (Jackson's +00:00 form, on the simulated clock), status,
+// error, message (with server.error.include-message: always; absent with
+// Boot 2.5's default, fixture errorMessage: never) and path; no other
+// member.
 type errorBody struct {
-	Timestamp string `json:"timestamp"`
-	Status    int    `json:"status"`
-	Error     string `json:"error"`
-	Message   string `json:"message"`
-	Path      string `json:"path"`
-	Field     string `json:"field,omitempty"`
+	Timestamp string  `json:"timestamp"`
+	Status    int     `json:"status"`
+	Error     string  `json:"error"`
+	Message   *string `json:"message,omitempty"`
+	Path      string  `json:"path"`
 }
+
+// bootTimestamp is how Jackson writes Boot's error timestamp.
+const bootTimestamp = "2006-01-02T15:04:05.000-07:00"
 
 // fail is the error answer of a request.
-func (s *Simulator) fail(r *http.Request, status int, msg, field string) response {
-	return jsonAnswer(status, errorBody{
-		Timestamp: s.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-		Status:    status, Error: http.StatusText(status), Message: msg, Path: r.URL.Path, Field: field,
-	})
-}
-
-// bootError is what Spring Boot's BasicErrorController writes by default
-// (Boot 2.5 and later: no message member) for a request no handler takes.
-type bootError struct {
-	Timestamp string `json:"timestamp"`
-	Status    int    `json:"status"`
-	Error     string `json:"error"`
-	Path      string `json:"path"`
+func (s *Simulator) fail(r *http.Request, status int, msg string) response {
+	body := errorBody{
+		Timestamp: s.clock.Now().UTC().Format(bootTimestamp),
+		Status:    status, Error: http.StatusText(status), Path: r.URL.EscapedPath(),
+	}
+	if s.fx.Settings.ErrorMessage == ErrorMessageAlways {
+		body.Message = &msg
+	}
+	return jsonAnswer(status, body)
 }
 
 // served is every route: the endpoints and the login page.
@@ -67,18 +68,15 @@ var served = append([]vendor.Endpoint{{Method: http.MethodGet, Path: PathLogin}}
 
 // noRoute answers a path no endpoint has (404) or a method a path does
 // not take (405, with Allow as Spring's DefaultHandlerExceptionResolver
-// writes it), in Spring Boot's default error shape; Jackson writes the
-// timestamp with a +00:00 offset.
+// writes it), in Spring Boot's error shape.
 func (s *Simulator) noRoute(r *http.Request) response {
 	status := http.StatusNotFound
 	allow := vendor.Allowed(served, r.URL.Path)
 	if len(allow) > 0 {
 		status = http.StatusMethodNotAllowed
 	}
-	res := jsonAnswer(status, bootError{
-		Timestamp: s.clock.Now().UTC().Format("2006-01-02T15:04:05.000-07:00"),
-		Status:    status, Error: http.StatusText(status), Path: r.URL.EscapedPath(),
-	})
+	// Boot's own message for an error nobody described.
+	res := s.fail(r, status, "No message available")
 	if len(allow) > 0 {
 		res = res.with("Allow", strings.Join(allow, ", "))
 	}
@@ -147,50 +145,50 @@ const isoMillis = "2006-01-02T15:04:05.000Z07:00"
 func (s *Simulator) basicAuth(r *http.Request) response {
 	claims, msg := s.checkBearer(r)
 	if claims == nil {
-		return s.fail(r, http.StatusUnauthorized, msg, "")
+		return s.fail(r, http.StatusUnauthorized, msg)
 	}
 	if claims.Role != RoleAdministrator {
-		return s.fail(r, http.StatusForbidden, MsgNotAdmin, "")
+		return s.fail(r, http.StatusForbidden, MsgNotAdmin)
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return s.fail(r, http.StatusUnsupportedMediaType, MsgContentType, "")
+		return s.fail(r, http.StatusUnsupportedMediaType, MsgContentType)
 	}
 	var req registerRequest
 	dec := json.NewDecoder(r.Body)
 	if err := dec.Decode(&req); err != nil || dec.More() {
-		return s.fail(r, http.StatusBadRequest, MsgNotJSON, "")
+		return s.fail(r, http.StatusBadRequest, MsgNotJSON)
 	}
 	for _, f := range []struct {
 		name string
 		v    *string
 	}{{"username", req.Username}, {"password", req.Password}, {"context", req.Context}, {"contextId", req.ContextID}, {"userRole", req.UserRole}} {
 		if f.v == nil || *f.v == "" {
-			return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgMissingField, f.name), f.name)
+			return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgMissingField, f.name))
 		}
 	}
 	if *req.Context != ContextContactCenter {
-		return s.fail(r, http.StatusBadRequest, MsgBadContext, "context")
+		return s.fail(r, http.StatusBadRequest, MsgBadContext)
 	}
 	if _, ok := s.fx.ContactCenters[*req.ContextID]; !ok {
-		return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgUnknownCenter, *req.ContextID), "contextId")
+		return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgUnknownCenter, *req.ContextID))
 	}
 	if !slices.Contains(s.fx.Roles, *req.UserRole) {
-		return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgUnknownRole, *req.UserRole, s.fx.Roles), "userRole")
+		return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgUnknownRole, *req.UserRole, s.fx.Roles))
 	}
 	now := s.clock.Now()
 	expiry := now.Add(s.fx.Settings.DefaultCredentialLifetime)
 	if req.DateExpiry != nil {
 		t, err := time.Parse(time.RFC3339Nano, *req.DateExpiry)
 		if err != nil {
-			return s.fail(r, http.StatusBadRequest, MsgBadExpiry, "dateExpiry")
+			return s.fail(r, http.StatusBadRequest, MsgBadExpiry)
 		}
 		if !t.After(now) {
-			return s.fail(r, http.StatusBadRequest, MsgPastExpiry, "dateExpiry")
+			return s.fail(r, http.StatusBadRequest, MsgPastExpiry)
 		}
 		expiry = t
 	}
 	if !slices.Contains(claims.ContactCenters, *req.ContextID) {
-		return s.fail(r, http.StatusForbidden, fmt.Sprintf(MsgNotYourCenter, *req.ContextID), "contextId")
+		return s.fail(r, http.StatusForbidden, fmt.Sprintf(MsgNotYourCenter, *req.ContextID))
 	}
 	c := credential{
 		Username: *req.Username, password: *req.Password, Context: *req.Context, ContextID: *req.ContextID,
@@ -203,7 +201,7 @@ func (s *Simulator) basicAuth(r *http.Request) response {
 	}
 	s.mu.Unlock()
 	if dup {
-		return s.fail(r, http.StatusConflict, fmt.Sprintf(MsgDuplicate, c.Username), "username")
+		return s.fail(r, http.StatusConflict, fmt.Sprintf(MsgDuplicate, c.Username))
 	}
 	return jsonAnswer(http.StatusCreated, Registered{
 		Username: c.Username, Context: c.Context, ContextID: c.ContextID, UserRole: c.UserRole,
@@ -218,7 +216,7 @@ func (s *Simulator) whoAmI(r *http.Request) response {
 	c, known := s.credentials[user]
 	s.mu.Unlock()
 	if !ok || !known || c.password != password || !s.clock.Now().Before(c.Expiry) {
-		return s.fail(r, http.StatusUnauthorized, MsgBadCredentials, "").with("WWW-Authenticate", WWWAuthenticate)
+		return s.fail(r, http.StatusUnauthorized, MsgBadCredentials).with("WWW-Authenticate", WWWAuthenticate)
 	}
 	return jsonAnswer(http.StatusOK, Registered{
 		Username: c.Username, Context: c.Context, ContextID: c.ContextID, UserRole: c.UserRole,
@@ -265,13 +263,13 @@ func (s *Simulator) login(r *http.Request) response {
 	wantsJSON := r.Header.Get("Accept") == "application/json"
 	if !ok || a.Password != password {
 		if wantsJSON {
-			return s.fail(r, http.StatusUnauthorized, MsgBadAdminLogin, "")
+			return s.fail(r, http.StatusUnauthorized, MsgBadAdminLogin)
 		}
 		return loginPage(http.StatusUnauthorized, user, MsgBadAdminLogin, "")
 	}
 	tok, err := s.AdminToken(user)
 	if err != nil {
-		return s.fail(r, http.StatusInternalServerError, err.Error(), "")
+		return s.fail(r, http.StatusInternalServerError, err.Error())
 	}
 	tokens.Note(r.Context(), tok) // kept out of the journal; the login counts as one
 	if wantsJSON {
