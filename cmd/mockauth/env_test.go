@@ -207,6 +207,12 @@ func exportedLoginsWork(t *testing.T, fixturesDir string) {
 			`{"username":"env.check","password":"env-check-pass","context":"ContactCenter","contextId":"`+map[bool]string{true: "1", false: "7"}[fixturesDir == ""]+`","userRole":"Agent"}`,
 			"Authorization", "Bearer "+get("MOCKAUTH_EXOTEL_ADMIN_TOKEN"))
 		check("Exotel basicauth with ADMIN_TOKEN", st == 201, st, body)
+		if _, ok := vars["MOCKAUTH_EXOTEL_ACCOUNT_SID"]; ok {
+			sid := get("MOCKAUTH_EXOTEL_ACCOUNT_SID")
+			pair := base64.StdEncoding.EncodeToString([]byte(get("MOCKAUTH_EXOTEL_API_KEY") + ":" + get("MOCKAUTH_EXOTEL_API_TOKEN")))
+			st, body = exchange(t, "POST", ex+"/v2/accounts/"+sid+"/configuration/basicauth", "application/json", "", "Authorization", "Basic "+pair)
+			check("Exotel ccm-api token with ACCOUNT_SID/API_KEY/API_TOKEN", st == 200 && strings.Contains(body, `"access_token":"`), st, body)
+		}
 
 		var unused []string
 		for k := range vars {

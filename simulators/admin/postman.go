@@ -138,6 +138,7 @@ func postmanVar(vendorName, keep string) string {
 
 // postmanItemOf is one request of the collection.
 func postmanItemOf(name, method, path, urlVar string, r vendor.Request) postmanItem {
+	path = r.Expand(path)
 	req := postmanRequest{Method: method, Header: []postmanKV{}}
 	for _, h := range []postmanKV{{"Content-Type", r.ContentType}, {"Accept", r.Accept}, {"Authorization", r.Auth}} {
 		if h.Value != "" {

@@ -18,12 +18,40 @@ var conformance = vendor.Conformance{
 			// wrong is the admin's bearer.
 			Skip:  []string{"wrong password", "unknown user"},
 			Cases: []vendor.Case{{Name: "bad bearer", Creds: map[string]string{"bearer": "not-a-jwt"}, WantError: true}}},
+		{Name: CCMToken, Flow: vendor.Flow{Login: ccmLogin}, Cases: []vendor.Case{
+			{Name: "an account not authorized for CCM (403)", Creds: map[string]string{"account": "noccmaccount", "user": "noccm-api-key", "password": "noccm-api-token"}, WantError: true},
+		}},
 	},
-	// The client registers the page's example credential with the demo
-	// admin's bearer.
-	Creds: func(_, _ string, demo map[string]string) map[string]string {
+	// basicauth: the client registers the page's example credential with
+	// the demo admin's bearer. ccmtoken: the demo account's API key and
+	// token (user, password) and SID (account).
+	Creds: func(endpoint, _ string, demo map[string]string) map[string]string {
+		if endpoint == CCMToken {
+			return map[string]string{"user": demo["apiKey"], "password": demo["apiToken"], "account": demo["accountSid"]}
+		}
 		return map[string]string{"user": "customer_manager", "password": "customer_manager@123", "bearer": demo["adminToken"]}
 	},
+}
+
+// ccmLogin is the page's ccm-api token call; it hands back the access token.
+func ccmLogin(base string, c map[string]string) vendor.ClientCall {
+	return vendor.ClientCall{Method: http.MethodPost, URL: base + strings.Replace(PathCCMToken, "{account_sid}", c["account"], 1),
+		Request: vendor.Request{ContentType: vendor.JSONType, Auth: vendor.Basic(c["user"], c["password"])},
+		Parse: func(status int, b []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
+			var env ccmEnvelope
+			var data ccmToken
+			if json.Unmarshal(b, &env) != nil {
+				return "", vendor.ErrGarbled
+			}
+			raw, _ := json.Marshal(env.Response.Data)
+			switch {
+			case status == http.StatusUnauthorized || status == http.StatusForbidden:
+				return "", fmt.Errorf("%w: HTTP %d", vendor.ErrRejected, status)
+			case status != http.StatusOK || env.Response.Status != "success" || json.Unmarshal(raw, &data) != nil || data.AccessToken == "":
+				return "", vendor.ErrGarbled
+			}
+			return data.AccessToken, nil
+		}}
 }
 
 // register registers the credential and hands back its Basic value. A 409

@@ -45,6 +45,17 @@ var coverage = map[string]vendor.Recipe{
 		return vendor.SampleStep(described, WhoAmI, demo, nil)
 	},
 	"whoami 401": fixed(http.MethodGet, PathWhoAmI, vendor.Request{Auth: vendor.Basic("x", "y")}),
+	"ccmtoken 200": func(demo map[string]string, _ func(vendor.Step) (int, []byte)) vendor.Step {
+		return vendor.SampleStep(described, CCMToken, demo, nil)
+	},
+	"ccmtoken 401": func(demo map[string]string, _ func(vendor.Step) (int, []byte)) vendor.Step {
+		st := vendor.SampleStep(described, CCMToken, demo, nil)
+		st.Request.Auth = vendor.Basic(demo["apiKey"], "wrong-token")
+		return st
+	},
+	// The embedded fixtures' account that may not use the contact center.
+	"ccmtoken 403": fixed(http.MethodPost, PathCCMToken, vendor.Request{PathParams: []vendor.KV{{Key: "account_sid", Value: "noccmaccount"}},
+		Auth: vendor.Basic("noccm-api-key", "noccm-api-token")}),
 }
 
 // withBearer is a registration request made with the demo admin's bearer.

@@ -66,7 +66,8 @@ var endpoints = []vendor.Endpoint{
 	{Name: Login, Method: http.MethodPost, Path: PathLogin, Doc: "admin login in a browser (GET shows the form): username, password; shows the RS512 bearer token"},
 	{Name: JWKS, Method: http.MethodGet, Path: PathJWKS, Doc: "the admin tokens' public key as a JWKS"},
 	{Name: BasicAuth, Method: http.MethodPost, Path: PathBasicAuth, Doc: "registers Basic credentials: Authorization: Bearer <admin JWT>; username, password, context, contextId, dateExpiry, userRole"},
-	{Name: WhoAmI, Method: http.MethodGet, Path: PathWhoAmI, Doc: "STAND-IN (not a vendor method): answers the registered credential for Authorization: Basic"},
+	{Name: WhoAmI, Method: http.MethodGet, Path: PathWhoAmI, Doc: "STAND-IN (not a vendor method): answers the registered credential for Authorization: Basic (or a ccm-api access token as Bearer)"},
+	{Name: CCMToken, Method: http.MethodPost, Path: PathCCMToken, Doc: "ccm-api token call: Authorization: Basic base64(api_key:api_token), no body; a Bearer access token for 24 h"},
 }
 
 // Options configure a Simulator; the zero value is the embedded fixtures on
@@ -138,6 +139,7 @@ func New(opts Options) *Simulator {
 	r.Handle(PathJWKS, adapt(s.jwks)).Methods(http.MethodGet)
 	r.Handle(PathBasicAuth, adapt(s.basicAuth)).Methods(http.MethodPost)
 	r.Handle(PathWhoAmI, adapt(s.whoAmI)).Methods(http.MethodGet)
+	r.Handle(PathCCMToken, adapt(s.ccmTokenCall)).Methods(http.MethodPost)
 	r.NotFoundHandler, r.MethodNotAllowedHandler = adapt(s.noRoute), adapt(s.noRoute)
 	s.router = r
 	return s
@@ -161,12 +163,18 @@ func (s *Simulator) Demo() (map[string]string, error) {
 	if c, ok := s.fx.Credentials[s.fx.demoCredential]; ok {
 		demo["user"], demo["password"] = s.fx.demoCredential, c.Password
 	}
+	if a, ok := s.fx.Accounts[s.fx.demoAccount]; ok {
+		demo["accountSid"], demo["apiKey"], demo["apiToken"] = s.fx.demoAccount, a.APIKey, a.APIToken
+	}
 	return demo, nil
 }
 
 // ValidToken implements vendor.TokenOracle: the token of a registered
 // credential is its Basic value, base64(username:password).
 func (s *Simulator) ValidToken(token string) bool {
+	if _, _, err := s.checkCCMBearer(token); err == nil {
+		return true // a ccm-api access token
+	}
 	raw, err := base64.StdEncoding.DecodeString(token)
 	if err != nil {
 		return false
@@ -216,6 +224,10 @@ func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
 			c.Endpoint, c.Path = e.Name, e.Path
 		}
 	}
+	if m := ccmPath.FindStringSubmatch(r.URL.Path); m != nil {
+		c.Endpoint = CCMToken
+		c.User = m[1]
+	}
 	switch c.Endpoint {
 	case Login:
 		if v, err := parseQuery(body); err == nil {
@@ -239,6 +251,8 @@ func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint
 		loginPage(http.StatusUnauthorized, "", MsgBadAdminLogin, "").write(w)
 	case WhoAmI:
 		s.fail(r, http.StatusUnauthorized, MsgBadCredentials).with("WWW-Authenticate", WWWAuthenticate).write(w)
+	case CCMToken:
+		ccmAnswer(http.StatusUnauthorized, nil, &ccmErrorData{Code: 1010, Message: MsgCCMAuthFailed, Description: "Invalid API key or token"}).write(w)
 	default:
 		s.fail(r, http.StatusUnauthorized, MsgNoBearer).write(w)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"net/http"
 	"regexp"
@@ -325,5 +326,48 @@ func TestErrors_SpringBootBytes(t *testing.T) {
 		if a.Status != 401 || got != tc.want || a.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("%q: %d %s\n%s\nwant\n%s", tc.setting, a.Status, a.Header.Get("Content-Type"), a.Body, tc.want)
 		}
+	}
+}
+
+// TestCCMToken_ThePublicClientsRequest: the ccm-api token call as the one
+// public client of it sends it (Content-Type application/json, Basic
+// base64(api_key:api_token), no body) gets the page's answer; a wrong key
+// 401 and an account without CCM 403, in the same envelope; the access
+// token works as a Bearer.
+func TestCCMToken_ThePublicClientsRequest(t *testing.T) {
+	h := newHarness(t)
+	call := func(sid, key, token string) vendortest.Answer {
+		basic := base64.StdEncoding.EncodeToString([]byte(key + ":" + token))
+		return h.Send(vendortest.Request{Method: http.MethodPost, Target: "/v2/accounts/" + sid + "/configuration/basicauth",
+			ContentType: "application/json", Header: []string{"Authorization", "Basic " + basic}})
+	}
+	a := call("demoaccount1", "demo-api-key", "demo-api-token")
+	page := regexp.MustCompile(`^\{"request_id":"[0-9a-f]{32}","method":"POST","http_code":200,"response":\{"code":200,"status":"success","data":\{"access_token":"(eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)","token_type":"Bearer","expires_in":86400\}\}\}$`)
+	m := page.FindStringSubmatch(a.Body)
+	if a.Status != 200 || m == nil || a.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("ccm-api token call: %d %s %s", a.Status, a.Header.Get("Content-Type"), a.Body)
+	}
+	who := h.Send(vendortest.Request{Method: http.MethodGet, Target: exotel.PathWhoAmI, Header: []string{"Authorization", "Bearer " + m[1]}})
+	if who.Status != 200 || !strings.Contains(who.Body, `"contextId":"demoaccount1"`) {
+		t.Errorf("the access token as Bearer: %d %s", who.Status, who.Body)
+	}
+	for _, tc := range []struct {
+		name, sid, key, token string
+		status                int
+		errData               string
+	}{
+		{"wrong token", "demoaccount1", "demo-api-key", "wrong", 401, `{"code":1010,"message":"Authentication failed","description":"Invalid API key or token"}`},
+		{"another account's pair", "noccmaccount", "demo-api-key", "demo-api-token", 401, `{"code":1010,"message":"Authentication failed"`},
+		{"no CCM", "noccmaccount", "noccm-api-key", "noccm-api-token", 403, `"description":"Account not authorized for CCM"}`},
+	} {
+		a := call(tc.sid, tc.key, tc.token)
+		want := fmt.Sprintf(`"method":"POST","http_code":%d,"response":{"code":%d,"status":"failure","error_data":`, tc.status, tc.status)
+		if a.Status != tc.status || !strings.Contains(a.Body, want) || !strings.Contains(a.Body, tc.errData) || !strings.HasSuffix(a.Body, `,"data":null}}`) {
+			t.Errorf("%s: %d %s", tc.name, a.Status, a.Body)
+		}
+	}
+	_ = h.clock.Advance(24*time.Hour + time.Second)
+	if who := h.Send(vendortest.Request{Method: http.MethodGet, Target: exotel.PathWhoAmI, Header: []string{"Authorization", "Bearer " + m[1]}}); who.Status != 401 {
+		t.Errorf("the access token after 24 h: %d", who.Status)
 	}
 }

@@ -22,8 +22,10 @@ type Fixtures struct {
 	// after a reset), so a client has a login that works before any admin
 	// registers one.
 	Credentials map[string]Credential `yaml:"credentials"`
+	// Accounts are cloud accounts of the ccm-api token call, by account SID.
+	Accounts map[string]Account `yaml:"accounts"`
 
-	demoAdmin, demoCredential string // the logins marked demo: true
+	demoAdmin, demoCredential, demoAccount string // the logins marked demo: true
 
 	key *rsa.PrivateKey // from Settings.SigningKey; nil: generated
 }
@@ -52,6 +54,15 @@ type Admin struct {
 	ContactCenters []string `yaml:"contactCenters"`
 	Scenario       string   `yaml:"scenario"`
 	Demo           bool     `yaml:"demo"` // the demo admin mockauth advertises, with a fresh bearer
+}
+
+// Account is a cloud account of the ccm-api token call: its API key and
+// token (the Basic pair) and whether it may use the contact center.
+type Account struct {
+	APIKey   string `yaml:"apiKey"`
+	APIToken string `yaml:"apiToken"`
+	CCM      bool   `yaml:"ccm"` // false: 403, not authorized for CCM
+	Demo     bool   `yaml:"demo"`
 }
 
 // Credential is a Basic username/password registered from the start.
@@ -121,6 +132,14 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		if !slices.Contains(f.Roles, c.UserRole) {
 			return Fixtures{}, doc.Errorf(line, "credential %q: userRole %q is not among the roles %v", name, c.UserRole, f.Roles)
 		}
+	}
+	for sid, a := range f.Accounts {
+		if a.APIKey == "" || a.APIToken == "" {
+			return Fixtures{}, doc.Errorf(doc.KeyLine("accounts", sid), "account %q needs an apiKey and an apiToken", sid)
+		}
+	}
+	if f.demoAccount, err = yamlfile.OneDemo(doc, "accounts", f.Accounts, func(a Account) bool { return a.Demo }); err != nil {
+		return Fixtures{}, err
 	}
 	if f.demoAdmin, err = yamlfile.OneDemo(doc, "admins", f.Admins, func(a Admin) bool { return a.Demo }); err != nil {
 		return Fixtures{}, err

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorilla/mux"
 	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
@@ -63,15 +64,26 @@ func (s *Simulator) fail(r *http.Request, status int, msg string) response {
 	return jsonAnswer(status, body)
 }
 
-// served is every route: the endpoints and the login page.
-var served = append([]vendor.Endpoint{{Method: http.MethodGet, Path: PathLogin}}, endpoints...)
+// allowed lists the methods the router takes on the request's path.
+func (s *Simulator) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if s.router.Match(probe, &match) && match.MatchErr == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
 
 // noRoute answers a path no endpoint has (404) or a method a path does
 // not take (405, with Allow as Spring's DefaultHandlerExceptionResolver
 // writes it), in Spring Boot's error shape.
 func (s *Simulator) noRoute(r *http.Request) response {
 	status := http.StatusNotFound
-	allow := vendor.Allowed(served, r.URL.Path)
+	allow := s.allowed(r)
 	if len(allow) > 0 {
 		status = http.StatusMethodNotAllowed
 	}
@@ -209,8 +221,17 @@ func (s *Simulator) basicAuth(r *http.Request) response {
 	})
 }
 
-// whoAmI is the stand-in method that takes the registered Basic pair.
+// whoAmI is the stand-in method that takes the registered Basic pair, or
+// a ccm-api access token as Bearer.
 func (s *Simulator) whoAmI(r *http.Request) response {
+	if scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
+		sid, expiry, err := s.checkCCMBearer(raw)
+		if err != nil {
+			return s.fail(r, http.StatusUnauthorized, MsgBadCredentials).with("WWW-Authenticate", WWWAuthenticate)
+		}
+		return jsonAnswer(http.StatusOK, Registered{Username: s.fx.Accounts[sid].APIKey, Context: ContextContactCenter,
+			ContextID: sid, UserRole: "API", DateExpiry: expiry.UTC().Format(isoMillis)})
+	}
 	user, password, ok := r.BasicAuth()
 	s.mu.Lock()
 	c, known := s.credentials[user]

@@ -12,7 +12,7 @@ import (
 var Spec = vendor.Spec{
 	Name:        Name,
 	Endpoints:   described,
-	Flow:        []string{Login, JWKS, BasicAuth, WhoAmI},
+	Flow:        []string{Login, JWKS, BasicAuth, WhoAmI, CCMToken},
 	Fixtures:    vendor.Must(fixtures.Default(Name)),
 	Contract:    vendor.Must(contracts.Default(Name)),
 	Conformance: conformance,
@@ -51,6 +51,14 @@ var samples = map[string]*vendor.Sample{
 		Request: func(demo, _ map[string]string) vendor.Request {
 			return vendor.Request{Auth: vendor.Basic(demo["user"], demo["password"])}
 		},
+	},
+	CCMToken: {
+		// The page's request: the account's Basic pair, no body.
+		Request: func(demo, _ map[string]string) vendor.Request {
+			return vendor.Request{PathParams: []vendor.KV{{Key: "account_sid", Value: demo["accountSid"]}},
+				ContentType: vendor.JSONType, Auth: vendor.Basic(demo["apiKey"], demo["apiToken"])}
+		},
+		Token: vendor.JSONField("response", "data", "access_token"), Keep: "ccmToken",
 	},
 }
 

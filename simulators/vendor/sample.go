@@ -49,6 +49,7 @@ type KV struct{ Key, Value string }
 // Request is a sample request, its form and query not yet encoded (the
 // Postman export shows them as fields).
 type Request struct {
+	PathParams  []KV // values of the endpoint path's {parameters}
 	Query       []KV
 	ContentType string
 	Accept      string
@@ -74,10 +75,19 @@ func (r Request) EncodedBody() string {
 
 // Target is the request's path with its query.
 func (r Request) Target(path string) string {
+	path = r.Expand(path)
 	if r.Query == nil {
 		return path
 	}
 	return path + "?" + encode(r.Query)
+}
+
+// Expand fills an endpoint path's {parameters} with PathParams.
+func (r Request) Expand(path string) string {
+	for _, kv := range r.PathParams {
+		path = strings.ReplaceAll(path, "{"+kv.Key+"}", url.PathEscape(kv.Value))
+	}
+	return path
 }
 
 func encode(kvs []KV) string {
