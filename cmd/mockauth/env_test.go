@@ -184,6 +184,11 @@ func exportedLoginsWork(t *testing.T, fixturesDir string) {
 			"organisation":            get("MOCKAUTH_CRMCOM_ORGANISATION"),
 			"access_token_identifier": map[string]string{"authentication_code": get("MOCKAUTH_CRMCOM_AUTHENTICATION_CODE")}}))
 		check("CRM.COM token with AUTHENTICATION_CODE", strings.HasPrefix(body, ok), st, body)
+		if _, has := vars["MOCKAUTH_CRMCOM_API_KEY"]; has {
+			key := base64.StdEncoding.EncodeToString([]byte(get("MOCKAUTH_CRMCOM_API_KEY")))
+			st, body = exchange(t, "POST", get("MOCKAUTH_CRMCOM_URL")+"/crmapi/rest/v2/authentication/web_api_key/token", "application/json", "", "Authorization", "Basic "+key)
+			check("CRM.COM web_api_key/token with API_KEY", strings.HasPrefix(body, ok), st, body)
+		}
 
 		aa := get("MOCKAUTH_AUTOALERT_URL") + "/User/authenticate"
 		st, body = exchange(t, "POST", aa, "application/json", jsonBody(t, map[string]string{

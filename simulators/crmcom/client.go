@@ -1,6 +1,7 @@
 package crmcom
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -17,10 +18,24 @@ var conformance = vendor.Conformance{
 			{Name: "wrong unit", Creds: map[string]string{"unit": "0F1E2D3C4B5A69788796A5B4C3D2E1F0"}, WantError: true},
 		}},
 		{Name: Show, Checking: true, Flow: vendor.Flow{Login: login, Check: show}},
+		// The key is the whole login: no password to get wrong.
+		{Name: WebAPIKey, Flow: vendor.Flow{Login: webAPIKeyLogin}, Skip: []string{"wrong password", "missing password"}},
 	},
-	Creds: func(_, _ string, demo map[string]string) map[string]string {
+	Creds: func(endpoint, _ string, demo map[string]string) map[string]string {
+		if endpoint == WebAPIKey {
+			return map[string]string{"user": demo["apiKey"]}
+		}
 		return map[string]string{"user": demo["user"], "password": demo["password"], "organisation": demo["organisation"], "unit": demo["unit"]}
 	},
+}
+
+// webAPIKeyLogin logs in with the key as the Basic user name, as public
+// clients do: base64 of the key alone.
+func webAPIKeyLogin(base string, c map[string]string) vendor.ClientCall {
+	call := login(base, c)
+	call.URL = base + PathWebAPIKey
+	call.Request = vendor.Request{ContentType: vendor.JSONType, Auth: "Basic " + base64.StdEncoding.EncodeToString([]byte(c["user"]))}
+	return call
 }
 
 // answer is the envelope as a client reads it.

@@ -11,10 +11,14 @@ var coverage = map[string]vendor.Recipe{
 	"token 200": func(demo map[string]string, _ func(vendor.Step) (int, []byte)) vendor.Step {
 		return vendor.SampleStep(described, Token, demo, nil)
 	},
-	"token 400":   broken(PathToken, `{"username":`),
-	"release 200": withToken(Release),
-	"release 400": broken(PathRelease, `nope`),
-	"show 200":    withToken(Show),
+	"token 400": broken(PathToken, `{"username":`),
+	"webApiKeyToken 200": func(demo map[string]string, _ func(vendor.Step) (int, []byte)) vendor.Step {
+		return vendor.SampleStep(described, WebAPIKey, demo, nil)
+	},
+	"webApiKeyToken 400": broken(PathWebAPIKey, `{"unit":`),
+	"release 200":        withToken(Release),
+	"release 400":        broken(PathRelease, `nope`),
+	"show 200":           withToken(Show),
 }
 
 // withToken sends an endpoint's sample with the token of a fresh login.

@@ -13,13 +13,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,21 +39,24 @@ const Name = "crmcom"
 
 // Endpoint names and paths.
 const (
-	Token   = "token"
-	Release = "release"
-	Show    = "show"
+	Token     = "token"
+	WebAPIKey = "webApiKeyToken"
+	Release   = "release"
+	Show      = "show"
 
-	AppRoot     = "/crmapi/rest" // the JAX-RS application's context and servlet path
-	BasePath    = AppRoot + "/v2"
-	PathToken   = BasePath + "/authentication/token"
-	PathRelease = BasePath + "/authentication/token/release"
-	PathShow    = BasePath + "/contact_information/show"
+	AppRoot       = "/crmapi/rest" // the JAX-RS application's context and servlet path
+	BasePath      = AppRoot + "/v2"
+	PathToken     = BasePath + "/authentication/token"
+	PathWebAPIKey = BasePath + "/authentication/web_api_key/token"
+	PathRelease   = BasePath + "/authentication/token/release"
+	PathShow      = BasePath + "/contact_information/show"
 
 	ContentType = "application/json;charset=UTF-8"
 )
 
 var endpoints = []vendor.Endpoint{
 	{Name: Token, Method: http.MethodPost, Path: PathToken, Doc: "login: username+password or access_token_identifier, organisation, optional unit"},
+	{Name: WebAPIKey, Method: http.MethodPost, Path: PathWebAPIKey, Doc: "login by web API key (R10+): the key as the HTTP Basic user name, colon or not; a token for 2 hours"},
 	{Name: Release, Method: http.MethodPost, Path: PathRelease, Doc: `releases a token: {"token": T}`},
 	{Name: Show, Method: http.MethodGet, Path: PathShow, Doc: "a token-checking method: ?token=T&contact_information_identifier=number=CI000111"},
 }
@@ -89,6 +95,7 @@ func New(opts Options) *Simulator {
 	// SkipClean: a vendor does not redirect /a/../b; such a path matches nothing.
 	r := mux.NewRouter().SkipClean(true)
 	r.Handle(PathToken, s.adapt(s.login)).Methods(http.MethodPost)
+	r.Handle(PathWebAPIKey, s.adapt(s.webAPIKeyLogin)).Methods(http.MethodPost)
 	r.Handle(PathRelease, s.adapt(s.release)).Methods(http.MethodPost)
 	r.Handle(PathShow, s.adapt(s.show)).Methods(http.MethodGet)
 	noRoute := s.fx.Settings.ErrorPages.JAXRS(AppRoot, endpoints)
@@ -108,6 +115,9 @@ func (s *Simulator) Demo() (map[string]string, error) {
 		if u.DefaultUnit != "" {
 			demo["unit"] = u.DefaultUnit
 		}
+	}
+	if _, ok := s.fx.WebAPIKeys[s.fx.demoWebAPIKey]; ok {
+		demo["apiKey"] = s.fx.demoWebAPIKey
 	}
 	if t, ok := s.fx.AccessTokens[s.fx.demoAccessToken]; ok {
 		if t.PassCode != "" {
@@ -297,6 +307,51 @@ func (s *Simulator) login(r *http.Request) response {
 	return ok(map[string]string{"token": tok})
 }
 
+// webAPIKeyLogin answers authentication/web_api_key/token: the key is the
+// HTTP Basic user name with an empty password, or (as public clients
+// send it) base64 of the key with no colon at all; the scheme in any case
+// and the body read as JSON whatever the Content-Type says (a client's
+// "applicatio/json" typo included). An optional {"unit": U} picks the unit.
+func (s *Simulator) webAPIKeyLogin(r *http.Request) response {
+	var req struct {
+		Unit *string `json:"unit"`
+	}
+	if body, _ := io.ReadAll(r.Body); len(bytes.TrimSpace(body)) > 0 {
+		if json.Unmarshal(body, &req) != nil {
+			return fail(CodeMalformedRequest)
+		}
+	}
+	key := basicUser(r.Header.Get("Authorization"))
+	k, known := s.fx.WebAPIKeys[key]
+	if key == "" || !known {
+		return fail(CodeInvalidWebAPIKey)
+	}
+	u := s.fx.Users[k.User]
+	unit := u.DefaultUnit
+	if req.Unit != nil && *req.Unit != "" {
+		unit = *req.Unit
+		if _, inOrg := s.fx.Organisations[u.Organisation].Units[unit]; !inOrg || !slices.Contains(u.Units, unit) {
+			return fail(CodeInvalidUnit, unit)
+		}
+	}
+	return ok(map[string]string{"token": s.mintFor(r.Context(), k.User, u.Organisation, unit, 2*time.Hour)})
+}
+
+// basicUser is the user name of a Basic Authorization value, the scheme
+// in any case, with or without the colon and password.
+func basicUser(h string) string {
+	scheme, value, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if !strings.EqualFold(scheme, "Basic") {
+		return ""
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(value))
+	if err != nil {
+		return ""
+	}
+	user, _, _ := strings.Cut(string(raw), ":")
+	return user
+}
+
 // checkAccessToken returns the user an access token logs in as.
 func (s *Simulator) checkAccessToken(at *accessTokenBody, organisation string) (string, response, bool) {
 	str := func(p *string) string {
@@ -329,6 +384,12 @@ type tokenData struct {
 }
 
 func (s *Simulator) mint(ctx context.Context, user, organisation, unit string) string {
+	return s.mintFor(ctx, user, organisation, unit, time.Hour)
+}
+
+// mintFor mints a token: hexadecimal living life from issue (or an idle
+// hour), or with tokens: jwt-two-hours a JWT living two hours.
+func (s *Simulator) mintFor(ctx context.Context, user, organisation, unit string, life time.Duration) string {
 	now := s.clock.Now()
 	t := tokens.Token{Subject: user, Data: tokenData{organisation, unit}}
 	switch s.fx.Settings.Tokens {
@@ -338,15 +399,10 @@ func (s *Simulator) mint(ctx context.Context, user, organisation, unit string) s
 		t.Value, t.IdleFor = s.hexToken(ctx, user, now.Add(time.Hour)), time.Hour
 	case TokensJWTTwoHours:
 		t.ExpiresAt = now.Add(2 * time.Hour)
-		claims := jwt.MapClaims{"sub": user, "organisation": organisation, "unit": unit,
-			"iat": now.Unix(), "exp": t.ExpiresAt.Unix(), "jti": randomHex()}
-		signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.jwtSecret)
-		if err != nil {
-			panic(err) // HS256 with a byte key cannot fail
-		}
-		t.Value = signed
+		t.Value = s.signJWT(r12Claims{Usr: user, Org: organisation, Oun: unit,
+			Exp: strconv.FormatInt(t.ExpiresAt.Unix(), 10), Iat: strconv.FormatInt(now.Unix(), 10), Jti: randomHex()})
 	default:
-		t.ExpiresAt = now.Add(time.Hour)
+		t.ExpiresAt = now.Add(life)
 		t.Value = s.hexToken(ctx, user, t.ExpiresAt)
 	}
 	return s.tokens.Add(ctx, t).Value
@@ -402,19 +458,58 @@ func (s *Simulator) checkToken(value string) (tokens.Token, response, bool) {
 	return t, response{}, true
 }
 
+// r12Claims are the claims of CRM.COM R12's JWT as the one public token
+// has them (evidence D14): usr, org, oun, exp and iat as strings, jti, in
+// that order.
+type r12Claims struct {
+	Usr string `json:"usr"`
+	Org string `json:"org"`
+	Oun string `json:"oun"`
+	Exp string `json:"exp"`
+	Iat string `json:"iat"`
+	Jti string `json:"jti"`
+}
+
+// r12Header is the public token's header, typ before alg.
+const r12Header = `{"typ":"JWT","alg":"HS256"}`
+
+// signJWT writes an R12 JWT byte for byte: a library's own header and
+// numeric dates would not be the vendor's.
+func (s *Simulator) signJWT(c r12Claims) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	signing := enc([]byte(r12Header)) + "." + enc(vendor.CompactJSON(c))
+	sig, err := jwt.SigningMethodHS256.Sign(signing, s.jwtSecret)
+	if err != nil {
+		panic(err) // HS256 with a byte key cannot fail
+	}
+	return signing + "." + enc(sig)
+}
+
 // checkJWT honours a JWT this store did not mint (another replica's, when
 // they share the secret).
 func (s *Simulator) checkJWT(value string) (tokens.Token, error) {
-	var claims jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(value, &claims, func(*jwt.Token) (any, error) { return s.jwtSecret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithTimeFunc(s.clock.Now), jwt.WithExpirationRequired())
-	switch {
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return tokens.Token{}, tokens.ErrExpired
-	case err != nil:
+	parts := strings.Split(value, ".")
+	if len(parts) != 3 {
 		return tokens.Token{}, tokens.ErrUnknown
 	}
-	return tokens.Token{Value: value, Subject: claims.Subject, ExpiresAt: claims.ExpiresAt.Time}, nil
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil || jwt.SigningMethodHS256.Verify(parts[0]+"."+parts[1], sig, s.jwtSecret) != nil {
+		return tokens.Token{}, tokens.ErrUnknown
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var c r12Claims
+	if err != nil || json.Unmarshal(payload, &c) != nil {
+		return tokens.Token{}, tokens.ErrUnknown
+	}
+	exp, err := strconv.ParseInt(c.Exp, 10, 64)
+	if err != nil {
+		return tokens.Token{}, tokens.ErrUnknown
+	}
+	expires := time.Unix(exp, 0)
+	if !s.clock.Now().Before(expires) {
+		return tokens.Token{}, tokens.ErrExpired
+	}
+	return tokens.Token{Value: value, Subject: c.Usr, ExpiresAt: expires}, nil
 }
 
 func (s *Simulator) release(r *http.Request) response {

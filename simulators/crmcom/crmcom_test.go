@@ -1,9 +1,11 @@
 package crmcom_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -232,5 +234,65 @@ func TestParseFixtures_Errors(t *testing.T) {
 				t.Fatalf("error = %v, want prefix %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestWebAPIKey_ThePublicClientsRequests: authentication/web_api_key/token
+// as public PHP clients send it (the key as base64 with no colon, the
+// scheme lower-case, a Content-Type typo, no body) gets a token that
+// works for 2 hours; the key with a colon too; a wrong key the envelope's
+// error.
+func TestWebAPIKey_ThePublicClientsRequests(t *testing.T) {
+	h := newHarness(t, "")
+	send := func(contentType, auth string) (answer, string) {
+		a := h.Send(vendortest.Request{Method: http.MethodPost, Target: crmcom.PathWebAPIKey, ContentType: contentType, Header: []string{"Authorization", auth}})
+		_, env, raw := h.decode(a)
+		return env, raw
+	}
+	// public code, id 754757389, byte for byte.
+	env, raw := send("applicatio/json", "basic REU0RUY2RDMwMkI0NEIzMkI5RUVGODdGNzZFMzFBMkE=")
+	var data struct{ Token string }
+	if env.Status.Code != crmcom.CodeOK || json.Unmarshal(env.Data, &data) != nil || !regexp.MustCompile(`^[0-9A-F]{32}$`).MatchString(data.Token) {
+		t.Fatalf("the public client's request: %s", raw)
+	}
+	if env, _ := send("application/json", "Basic "+base64.StdEncoding.EncodeToString([]byte("DE4EF6D302B44B32B9EEF87F76E31A2A:"))); env.Status.Code != crmcom.CodeOK {
+		t.Errorf("the key with a colon: %s", env.Status.Code)
+	}
+	if env, raw := send("application/json", "Basic "+base64.StdEncoding.EncodeToString([]byte("00000000000000000000000000000000"))); env.Status.Code != crmcom.CodeInvalidWebAPIKey {
+		t.Errorf("a wrong key: %s", raw)
+	}
+	_ = h.clock.Advance(119 * time.Minute)
+	if _, env, raw := h.show(data.Token, "number=CI000111"); env.Status.Code != crmcom.CodeOK {
+		t.Errorf("the key's token after 119 min: %s", raw)
+	}
+	_ = h.clock.Advance(2 * time.Minute)
+	if _, env, raw := h.show(data.Token, "number=CI000111"); env.Status.Code != crmcom.CodeTokenExpired {
+		t.Errorf("the key's token after 121 min: %s", raw)
+	}
+}
+
+// TestJWT_AsR12WritesIt: with tokens: jwt-two-hours the token is R12's
+// JWT: header {"typ":"JWT","alg":"HS256"}, claims usr, org, oun, exp, iat
+// (strings) and jti, living 7200 s.
+func TestJWT_AsR12WritesIt(t *testing.T) {
+	h := newHarness(t, crmcom.TokensJWTTwoHours)
+	tok := h.login()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %s", tok)
+	}
+	header, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	if string(header) != `{"typ":"JWT","alg":"HS256"}` {
+		t.Errorf("header %s", header)
+	}
+	m := regexp.MustCompile(`^\{"usr":"mpadministrator","org":"CRMDEMO","oun":"[0-9A-F]{32}","exp":"(\d+)","iat":"(\d+)","jti":"[0-9A-F]{32}"\}$`).FindStringSubmatch(string(payload))
+	if m == nil {
+		t.Fatalf("claims %s", payload)
+	}
+	exp, _ := strconv.Atoi(m[1])
+	iat, _ := strconv.Atoi(m[2])
+	if exp-iat != 7200 {
+		t.Errorf("lifetime %d s, want 7200", exp-iat)
 	}
 }

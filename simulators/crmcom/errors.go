@@ -19,6 +19,7 @@ const (
 	CodeInvalidToken          = "INVALID_TOKEN"
 	CodeTokenExpired          = "TOKEN_EXPIRED"
 	CodeNotFound              = "NOT_FOUND"
+	CodeInvalidWebAPIKey      = "INVALID_WEB_API_KEY"
 )
 
 // apiError is one row of the error table.
@@ -52,6 +53,9 @@ var errorTable = map[string]apiError{
 	CodeInvalidAccessToken: {http.StatusOK, CodeInvalidAccessToken,
 		"Invalid access token",
 		"The access token identifier, pass code or authentication code is not valid"},
+	CodeInvalidWebAPIKey: {http.StatusOK, CodeInvalidWebAPIKey,
+		"Invalid web API key",
+		"Send an active web API key as the HTTP Basic user name"},
 	CodeInvalidToken: {http.StatusOK, CodeInvalidToken,
 		"Invalid authentication token",
 		"The authentication token is unknown or was released; retrieve a new one"},

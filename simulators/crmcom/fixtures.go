@@ -22,9 +22,12 @@ type Fixtures struct {
 	Organisations map[string]Organisation `yaml:"organisations"`
 	Users         map[string]User         `yaml:"users"`
 	AccessTokens  map[string]AccessToken  `yaml:"accessTokens"`
-	Contacts      []Contact               `yaml:"contacts"`
+	// WebAPIKeys are the keys of authentication/web_api_key/token (R10+),
+	// by value, each logging in as a user.
+	WebAPIKeys map[string]APIKey `yaml:"webAPIKeys"`
+	Contacts   []Contact         `yaml:"contacts"`
 
-	demoUser, demoAccessToken string // the logins marked demo: true
+	demoUser, demoAccessToken, demoWebAPIKey string // the logins marked demo: true
 }
 
 // Settings pick the behaviour of a CRM.COM release.
@@ -48,6 +51,12 @@ type User struct {
 	Units        []string `yaml:"units"`
 	Scenario     string   `yaml:"scenario"`
 	Demo         bool     `yaml:"demo"` // the demo login mockauth advertises
+}
+
+// APIKey is a web API key: it logs in as User by the key alone.
+type APIKey struct {
+	User string `yaml:"user"`
+	Demo bool   `yaml:"demo"` // the demo key mockauth advertises
 }
 
 // AccessToken logs in as User by identifier + pass code or by code.
@@ -121,6 +130,14 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		}
 	}
 	if f.demoUser, err = yamlfile.OneDemo(doc, "users", f.Users, func(u User) bool { return u.Demo }); err != nil {
+		return Fixtures{}, err
+	}
+	for key, k := range f.WebAPIKeys {
+		if _, ok := f.Users[k.User]; !ok {
+			return Fixtures{}, doc.Errorf(doc.KeyLine("webAPIKeys", key), "web API key %q: user %q is not among the users", key, k.User)
+		}
+	}
+	if f.demoWebAPIKey, err = yamlfile.OneDemo(doc, "webAPIKeys", f.WebAPIKeys, func(k APIKey) bool { return k.Demo }); err != nil {
 		return Fixtures{}, err
 	}
 	if f.demoAccessToken, err = yamlfile.OneDemo(doc, "accessTokens", f.AccessTokens, func(t AccessToken) bool { return t.Demo }); err != nil {

@@ -1,6 +1,8 @@
 package crmcom
 
 import (
+	"encoding/base64"
+
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -12,7 +14,7 @@ import (
 var Spec = vendor.Spec{
 	Name:        Name,
 	Endpoints:   described,
-	Flow:        []string{Token, Show, Release},
+	Flow:        []string{Token, WebAPIKey, Show, Release},
 	Fixtures:    vendor.Must(fixtures.Default(Name)),
 	Contract:    vendor.Must(contracts.Default(Name)),
 	Conformance: conformance,
@@ -40,6 +42,14 @@ var samples = map[string]*vendor.Sample{
 				return vendor.Request{ContentType: vendor.JSONType, Body: loginJSON(demo, false)}
 			},
 		}},
+	},
+	WebAPIKey: {
+		// As the public PHP client sends it: base64 of the key alone, no
+		// colon, no body.
+		Request: func(demo, _ map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.JSONType, Auth: "Basic " + base64.StdEncoding.EncodeToString([]byte(demo["apiKey"]))}
+		},
+		Token: vendor.JSONField("data", "token"),
 	},
 	Show: {
 		Request: func(_, kept map[string]string) vendor.Request {
