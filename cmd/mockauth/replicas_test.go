@@ -37,7 +37,7 @@ func TestReplicas_ShareTokensBySecret(t *testing.T) {
 
 	uses := func(s *server) (uc, crm, autoalert string) {
 		st, _ := post(t, s.url(1, "http")+"/Integra/resources/api/AgentLogoff", "application/x-www-form-urlencoded", "agent=1997", "Authorization", "Basic "+ucTok)
-		res, err := http.Get(s.url(2, "http") + "/crmapi/rest/v2/contact_information/show?contact_information_identifier=number%3DCI000111&token=" + crmTok[1])
+		res, err := http.Get(s.url(2, "http") + "/crmapi/rest/v2/contact_information/show?contact_information_identifier=id%3D8A2C3E4F5061728394A5B6C7D8E9F001&token=" + crmTok[1])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -85,7 +85,7 @@ func login(base string, c map[string]string) vendor.ClientCall {
 }
 
 func show(base string, _ map[string]string, tok string) vendor.ClientCall {
-	return vendor.ClientCall{Method: http.MethodGet, URL: base + PathShow + "?contact_information_identifier=number%3DCI000111&token=" + url.QueryEscape(tok),
+	return vendor.ClientCall{Method: http.MethodGet, URL: base + PathShow + "?contact_information_identifier=id%3D8A2C3E4F5061728394A5B6C7D8E9F001&token=" + url.QueryEscape(tok),
 		Parse: func(_ int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
 			a, err := readEnvelope(body)
 			switch {

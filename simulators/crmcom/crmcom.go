@@ -58,7 +58,7 @@ var endpoints = []vendor.Endpoint{
 	{Name: Token, Method: http.MethodPost, Path: PathToken, Doc: "login: username+password or access_token_identifier, organisation, optional unit"},
 	{Name: WebAPIKey, Method: http.MethodPost, Path: PathWebAPIKey, Doc: "login by web API key (R10+): the key as the HTTP Basic user name, colon or not; a token for 2 hours"},
 	{Name: Release, Method: http.MethodPost, Path: PathRelease, Doc: `releases a token: {"token": T}`},
-	{Name: Show, Method: http.MethodGet, Path: PathShow, Doc: "a token-checking method: ?token=T&contact_information_identifier=number=CI000111"},
+	{Name: Show, Method: http.MethodGet, Path: PathShow, Doc: "a token-checking method: ?token=T&contact_information_identifier=id=8A2C3E4F5061728394A5B6C7D8E9F001"},
 }
 
 // Options configure a Simulator; the zero value is the embedded fixtures on
@@ -540,7 +540,7 @@ func (s *Simulator) show(r *http.Request) response {
 	}
 	kind, value, _ := strings.Cut(ident, "=")
 	for _, c := range s.fx.Contacts {
-		if (kind == "number" && c.Number == value) || (kind == "id" && c.ID == value) {
+		if c.identifiedBy(kind, value) {
 			return ok(c)
 		}
 	}

@@ -160,23 +160,23 @@ func (h *harness) show(token, ident string) (int, answer, string) {
 func TestShow_TokenLifecycle(t *testing.T) {
 	h := newHarness(t, "")
 	tok := h.login()
-	status, env, raw := h.show(tok, "number=CI000111")
-	if status != 200 || env.Status.Code != "OK" || !strings.Contains(raw, `"number":"CI000111"`) || !strings.Contains(raw, `"first_name":"Maria"`) {
+	status, env, raw := h.show(tok, "id=8A2C3E4F5061728394A5B6C7D8E9F001")
+	if status != 200 || env.Status.Code != "OK" || !strings.HasPrefix(raw, `{"status":{"code":"OK","message":null,"description":null},"data":{"id":"8A2C3E4F5061728394A5B6C7D8E9F001","type":"PERSON","life_cycle_state":"FINANCIAL","name":"Maria Ioannou","title":"Mrs","first_name":"Maria","middle_name":null,"last_name":"Ioannou","company_name":null,"notes":"The sample's contact","organizational_unit":0,"preferred_language":"ENG","udf_string_1":"udf string 1","udf_string_2":null,`) || !strings.HasSuffix(raw, `"udf_float_1":10,"udf_float_2":null,"udf_float_3":null,"udf_float_4":null,"udf_float_5":null,"udf_float_6":null,"udf_float_7":null,"privacy_level":null}}`) {
 		t.Fatalf("show with a fresh token: %s", raw)
 	}
-	if _, env, raw := h.show(tok, "number=CI999999"); env.Status.Code != crmcom.CodeNotFound {
+	if _, env, raw := h.show(tok, "id=00000000000000000000000000000000"); env.Status.Code != crmcom.CodeNotFound {
 		t.Fatalf("unknown contact: %s", raw)
 	}
 	if _, env, raw := h.post(crmcom.PathRelease, "application/json", `{"token":"`+tok+`"}`); env.Status.Code != "OK" || raw != `{"status":{"code":"OK","message":null,"description":null},"data":null}` {
 		t.Fatalf("release: %s", raw)
 	}
-	if _, env, raw := h.show(tok, "number=CI000111"); env.Status.Code != crmcom.CodeInvalidToken {
+	if _, env, raw := h.show(tok, "id=8A2C3E4F5061728394A5B6C7D8E9F001"); env.Status.Code != crmcom.CodeInvalidToken {
 		t.Fatalf("show after release: %s", raw)
 	}
 	if _, env, raw := h.post(crmcom.PathRelease, "application/json", `{"token":"`+tok+`"}`); env.Status.Code != crmcom.CodeInvalidToken {
 		t.Fatalf("second release: %s", raw)
 	}
-	if _, env, _ := h.show("", "number=CI000111"); env.Status.Code != crmcom.CodeMandatoryFieldMissing {
+	if _, env, _ := h.show("", "id=8A2C3E4F5061728394A5B6C7D8E9F001"); env.Status.Code != crmcom.CodeMandatoryFieldMissing {
 		t.Fatalf("show without token: %s", env.Status.Code)
 	}
 }
@@ -207,10 +207,10 @@ func TestShow_Expiry(t *testing.T) {
 			}
 			for range tc.uses {
 				_ = h.clock.Advance(tc.useEvery)
-				h.show(tok, "number=CI000111")
+				h.show(tok, "id=8A2C3E4F5061728394A5B6C7D8E9F001")
 			}
 			_ = h.clock.Advance(tc.last)
-			if _, env, raw := h.show(tok, "number=CI000111"); env.Status.Code != tc.wantCode {
+			if _, env, raw := h.show(tok, "id=8A2C3E4F5061728394A5B6C7D8E9F001"); env.Status.Code != tc.wantCode {
 				t.Fatalf("got %s, want %s", raw, tc.wantCode)
 			}
 		})
@@ -262,11 +262,11 @@ func TestWebAPIKey_ThePublicClientsRequests(t *testing.T) {
 		t.Errorf("a wrong key: %s", raw)
 	}
 	_ = h.clock.Advance(119 * time.Minute)
-	if _, env, raw := h.show(data.Token, "number=CI000111"); env.Status.Code != crmcom.CodeOK {
+	if _, env, raw := h.show(data.Token, "id=8A2C3E4F5061728394A5B6C7D8E9F001"); env.Status.Code != crmcom.CodeOK {
 		t.Errorf("the key's token after 119 min: %s", raw)
 	}
 	_ = h.clock.Advance(2 * time.Minute)
-	if _, env, raw := h.show(data.Token, "number=CI000111"); env.Status.Code != crmcom.CodeTokenExpired {
+	if _, env, raw := h.show(data.Token, "id=8A2C3E4F5061728394A5B6C7D8E9F001"); env.Status.Code != crmcom.CodeTokenExpired {
 		t.Errorf("the key's token after 121 min: %s", raw)
 	}
 }
@@ -294,5 +294,21 @@ func TestJWT_AsR12WritesIt(t *testing.T) {
 	iat, _ := strconv.Atoi(m[2])
 	if exp-iat != 7200 {
 		t.Errorf("lifetime %d s, want 7200", exp-iat)
+	}
+}
+
+// TestShow_DocumentedIdentifiers: a contact is found by each identifier
+// field the page documents; another field name is no identifier.
+func TestShow_DocumentedIdentifiers(t *testing.T) {
+	h := newHarness(t, "")
+	tok := h.login()
+	for _, ident := range []string{"id=8A2C3E4F5061728394A5B6C7D8E9F001", "id_number=778899", "passport_number=K0011223",
+		"vat_registration_number=CY10001234X", "registration_number=HE123456"} {
+		if _, env, raw := h.show(tok, ident); env.Status.Code != crmcom.CodeOK {
+			t.Errorf("%s: %s", ident, raw)
+		}
+	}
+	if _, _, raw := h.show(tok, "registration_number=HE123456"); !strings.Contains(raw, `"type":"COMPANY","life_cycle_state":"MARKETING","name":"Example Trading Ltd",`) {
+		t.Errorf("the company: %s", raw)
 	}
 }

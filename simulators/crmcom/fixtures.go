@@ -67,19 +67,6 @@ type AccessToken struct {
 	Demo               bool   `yaml:"demo"` // the demo access token mockauth advertises
 }
 
-// Contact is what contact_information/show answers.
-type Contact struct {
-	ID             string `yaml:"id" json:"id"`
-	Number         string `yaml:"number" json:"number"`
-	Type           string `yaml:"type" json:"type"`
-	FirstName      string `yaml:"first_name" json:"first_name,omitempty"`
-	LastName       string `yaml:"last_name" json:"last_name,omitempty"`
-	CompanyName    string `yaml:"company_name" json:"company_name,omitempty"`
-	Email          string `yaml:"email" json:"email"`
-	Phone          string `yaml:"phone" json:"phone"`
-	LifeCycleState string `yaml:"life_cycle_state" json:"life_cycle_state"`
-}
-
 // ParseFixtures reads a fixture file, refusing unknown keys and
 // inconsistent references with the file name and line.
 func ParseFixtures(file string, data []byte) (Fixtures, error) {
@@ -125,8 +112,8 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		}
 	}
 	for i, c := range f.Contacts {
-		if c.Number == "" || c.ID == "" {
-			return Fixtures{}, doc.Errorf(doc.Line("contacts", fmt.Sprint(i)), "contact %d needs an id and a number", i+1)
+		if err := checkContact(c); err != nil {
+			return Fixtures{}, doc.Errorf(doc.Line("contacts", fmt.Sprint(i)), "contact %d %v", i+1, err)
 		}
 	}
 	if f.demoUser, err = yamlfile.OneDemo(doc, "users", f.Users, func(u User) bool { return u.Demo }); err != nil {

@@ -53,7 +53,7 @@ var samples = map[string]*vendor.Sample{
 	},
 	Show: {
 		Request: func(_, kept map[string]string) vendor.Request {
-			return vendor.Request{Query: []vendor.KV{{Key: "contact_information_identifier", Value: "number=CI000111"}, {Key: "token", Value: kept["token"]}}}
+			return vendor.Request{Query: []vendor.KV{{Key: "contact_information_identifier", Value: "id=8A2C3E4F5061728394A5B6C7D8E9F001"}, {Key: "token", Value: kept["token"]}}}
 		},
 	},
 	Release: {
