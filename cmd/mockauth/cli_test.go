@@ -212,7 +212,7 @@ func TestContractEvidence(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 12 || rows[0].Operation != contracts.NoRoute || rows[1].Operation != "token" || rows[1].Kind != contracts.KindEvidence {
+	if len(rows) != 15 || rows[0].Operation != contracts.NoRoute || rows[1].Operation != "token" || rows[1].Kind != contracts.KindEvidence {
 		t.Errorf("crmcom rows = %+v", rows)
 	}
 	errOut.Reset()

@@ -19,6 +19,8 @@ var coverage = map[string]vendor.Recipe{
 	"release 200":        withToken(Release),
 	"release 400":        broken(PathRelease, `nope`),
 	"show 200":           withToken(Show),
+	"update 200":         withToken(Update),
+	"update 400":         broken(PathUpdate, `{"token":`),
 }
 
 // withToken sends an endpoint's sample with the token of a fresh login.

@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -45,6 +46,7 @@ const (
 	Show      = "show"
 
 	AppRoot       = "/crmapi/rest" // the JAX-RS application's context and servlet path
+	CRMContext    = "/crm"         // the context path some installs serve the API under (public code, id 130330194)
 	BasePath      = AppRoot + "/v2"
 	PathToken     = BasePath + "/authentication/token"
 	PathWebAPIKey = BasePath + "/authentication/web_api_key/token"
@@ -58,6 +60,7 @@ var endpoints = []vendor.Endpoint{
 	{Name: Token, Method: http.MethodPost, Path: PathToken, Doc: "login: username+password or access_token_identifier, organisation, optional unit"},
 	{Name: WebAPIKey, Method: http.MethodPost, Path: PathWebAPIKey, Doc: "login by web API key (R10+): the key as the HTTP Basic user name, colon or not; a token for 2 hours"},
 	{Name: Release, Method: http.MethodPost, Path: PathRelease, Doc: `releases a token: {"token": T}`},
+	{Name: Update, Method: http.MethodPost, Path: PathUpdate, Doc: `a POST method that takes the token in its body: {"token": T, "contact_information_identifier": {"id": ...}, ...fields}`},
 	{Name: Show, Method: http.MethodGet, Path: PathShow, Doc: "a token-checking method: ?token=T&contact_information_identifier=id=8A2C3E4F5061728394A5B6C7D8E9F001"},
 }
 
@@ -79,6 +82,9 @@ type Simulator struct {
 	tokens    *tokens.Store
 	jwtSecret []byte // signs tokens in jwt-two-hours mode
 	router    *mux.Router
+
+	mu       sync.Mutex // guards contacts
+	contacts []Contact  // the fixtures' contacts, as updates left them
 }
 
 var _ vendor.Simulator = (*Simulator)(nil)
@@ -94,13 +100,19 @@ func New(opts Options) *Simulator {
 	}
 	// SkipClean: a vendor does not redirect /a/../b; such a path matches nothing.
 	r := mux.NewRouter().SkipClean(true)
-	r.Handle(PathToken, s.adapt(s.login)).Methods(http.MethodPost)
-	r.Handle(PathWebAPIKey, s.adapt(s.webAPIKeyLogin)).Methods(http.MethodPost)
-	r.Handle(PathRelease, s.adapt(s.release)).Methods(http.MethodPost)
-	r.Handle(PathShow, s.adapt(s.show)).Methods(http.MethodGet)
+	handlers := map[string]func(*http.Request) response{
+		Token: s.login, WebAPIKey: s.webAPIKeyLogin, Release: s.release, Show: s.show, Update: s.update,
+	}
+	for _, e := range endpoints {
+		// Served under the documented path and under the /crm/ context
+		// path some installs use.
+		r.Handle(e.Path, s.adapt(handlers[e.Name])).Methods(e.Method)
+		r.Handle(CRMContext+strings.TrimPrefix(e.Path, BasePath), s.adapt(handlers[e.Name])).Methods(e.Method)
+	}
 	noRoute := s.fx.Settings.ErrorPages.JAXRS(AppRoot, endpoints)
 	r.NotFoundHandler, r.MethodNotAllowedHandler = noRoute, noRoute
 	s.router = r
+	s.contacts = slices.Clone(s.fx.Contacts)
 	return s
 }
 
@@ -137,7 +149,12 @@ func (s *Simulator) Demo() (map[string]string, error) {
 func (s *Simulator) ValidToken(token string) bool { return s.tokens.Valid(token) }
 
 // Reset implements vendor.Simulator.
-func (s *Simulator) Reset() { s.tokens.Reset() }
+func (s *Simulator) Reset() {
+	s.tokens.Reset()
+	s.mu.Lock()
+	s.contacts = slices.Clone(s.fx.Contacts)
+	s.mu.Unlock()
+}
 
 // UserScenarios implements vendor.Simulator.
 func (s *Simulator) UserScenarios() map[string]string {
@@ -163,8 +180,12 @@ type accessTokenBody struct {
 // the access token's identifier.
 func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
 	var c vendor.Call
+	path := r.URL.Path
+	if rest, ok := strings.CutPrefix(path, CRMContext+"/"); ok {
+		path = BasePath + "/" + rest // routed under the documented path
+	}
 	for _, e := range endpoints {
-		if e.Path == r.URL.Path {
+		if e.Path == path {
 			c.Endpoint, c.Path = e.Name, e.Path
 		}
 	}
@@ -186,10 +207,10 @@ func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
 // login, an invalid token for the rest.
 func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint string) {
 	if endpoint == Token {
-		fail(CodeInvalidCredentials, "CRMDEMO").write(w)
+		s.renamed(fail(CodeInvalidCredentials, "CRMDEMO")).write(w)
 		return
 	}
-	fail(CodeInvalidToken).write(w)
+	s.renamed(fail(CodeInvalidToken)).write(w)
 }
 
 // okPrefix starts every success answer: the envelope is written compact,
@@ -244,7 +265,15 @@ func (res response) write(w http.ResponseWriter) {
 }
 
 func (s *Simulator) adapt(f func(*http.Request) response) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f(r).write(w) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.renamed(f(r)).write(w) })
+}
+
+// renamed gives an error answer the code the fixtures rename it to.
+func (s *Simulator) renamed(res response) response {
+	if to, ok := s.fx.Settings.ErrorCodes[res.body.Status.Code]; ok {
+		res.body.Status.Code = to
+	}
+	return res
 }
 
 // decode reads a JSON object body whatever the Content-Type says.
@@ -539,10 +568,10 @@ func (s *Simulator) show(r *http.Request) response {
 		return fail(CodeMandatoryFieldMissing, "contact_information_identifier")
 	}
 	kind, value, _ := strings.Cut(ident, "=")
-	for _, c := range s.fx.Contacts {
-		if c.identifiedBy(kind, value) {
-			return ok(c)
-		}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i := s.contactByIdentifier(kind, value); i >= 0 {
+		return ok(s.contacts[i])
 	}
 	return fail(CodeNotFound, ident)
 }

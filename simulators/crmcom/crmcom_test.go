@@ -312,3 +312,76 @@ func TestShow_DocumentedIdentifiers(t *testing.T) {
 		t.Errorf("the company: %s", raw)
 	}
 }
+
+// TestUpdate_TokenInTheBody: a POST method takes the token inside its JSON
+// body; that token is checked, expires and is released like the query's.
+func TestUpdate_TokenInTheBody(t *testing.T) {
+	h := newHarness(t, "")
+	update := func(tok, extra string) (answer, string) {
+		_, env, raw := h.post(crmcom.PathUpdate, "application/json",
+			`{"token":"`+tok+`","contact_information_identifier":{"id":"8A2C3E4F5061728394A5B6C7D8E9F001"}`+extra+`}`)
+		return env, raw
+	}
+	tok := h.login()
+	if env, raw := update(tok, `,"notes":"called back","title":null`); env.Status.Code != crmcom.CodeOK ||
+		!strings.Contains(raw, `"title":null,"first_name":"Maria"`) || !strings.Contains(raw, `"notes":"called back"`) {
+		t.Fatalf("update: %s", raw)
+	}
+	if _, _, raw := h.show(tok, "id=8A2C3E4F5061728394A5B6C7D8E9F001"); !strings.Contains(raw, `"notes":"called back"`) {
+		t.Errorf("show after the update: %s", raw)
+	}
+	if env, raw := update(tok, `,"contact_information_identifier":{"passport_number":"nope"}`); env.Status.Code != crmcom.CodeNotFound {
+		t.Errorf("an unknown contact: %s", raw)
+	}
+	if env, _ := update("", ""); env.Status.Code != crmcom.CodeMandatoryFieldMissing {
+		t.Errorf("no token: %s", env.Status.Code)
+	}
+	_ = h.clock.Advance(61 * time.Minute)
+	if env, _ := update(tok, ""); env.Status.Code != crmcom.CodeTokenExpired {
+		t.Errorf("an expired token in the body: %s", env.Status.Code)
+	}
+	tok = h.login()
+	if _, env, raw := h.post(crmcom.PathRelease, "application/json", `{"token":"`+tok+`"}`); env.Status.Code != crmcom.CodeOK {
+		t.Fatalf("release: %s", raw)
+	}
+	if env, _ := update(tok, ""); env.Status.Code != crmcom.CodeInvalidToken {
+		t.Errorf("a released token in the body: %s", env.Status.Code)
+	}
+	if _, _, raw := h.post(crmcom.PathUpdate, "application/json", `{"token":`); !strings.Contains(raw, crmcom.CodeMalformedRequest) {
+		t.Errorf("a broken body: %s", raw)
+	}
+}
+
+// TestErrorCodes_Renamed: settings.errorCodes gives an error the code a
+// tenant sends, for clients tested against their own error table.
+func TestErrorCodes_Renamed(t *testing.T) {
+	fx := crmcom.DefaultFixtures()
+	fx.Settings.ErrorCodes = map[string]string{crmcom.CodeInvalidToken: "TOKEN_NOT_VALID"}
+	c := clock.NewSimulated()
+	h := &harness{Harness: vendortest.New(t, crmcom.Spec, crmcom.New(crmcom.Options{Fixtures: &fx, Clock: c})), t: t, clock: c}
+	_, env, raw := h.show("0123456789ABCDEF0123456789ABCDEF", "id=8A2C3E4F5061728394A5B6C7D8E9F001")
+	if env.Status.Code != "TOKEN_NOT_VALID" || !crmcom.Spec.IsError(crmcom.Show, 200, []byte(raw)) {
+		t.Errorf("renamed INVALID_TOKEN: %s", raw)
+	}
+	if _, err := crmcom.ParseFixtures("c.yaml", []byte("settings:\n  errorCodes:\n    NO_SUCH_CODE: X\n")); err == nil ||
+		!strings.HasPrefix(err.Error(), `c.yaml:3: errorCodes: "NO_SUCH_CODE" is not one of mockauth's error codes (INVALID_ACCESS_TOKEN, `) {
+		t.Errorf("an unknown code: %v", err)
+	}
+}
+
+// TestCRMContextPath: the /crm/ context path some installs use serves the
+// same methods (public code, id 130330194 calls /crm/authentication/...).
+func TestCRMContextPath(t *testing.T) {
+	h := newHarness(t, "")
+	a := h.Send(vendortest.Request{Method: http.MethodPost, Target: "/crm/authentication/web_api_key/token", ContentType: "application/json",
+		Header: []string{"Authorization", "Basic MjBCM0VGMUQwRURCNEU3QzlDRTg1MDU5QjEzNTZBRjU="}})
+	_, env, raw := h.decode(a)
+	var data struct{ Token string }
+	if env.Status.Code != crmcom.CodeOK || json.Unmarshal(env.Data, &data) != nil {
+		t.Fatalf("/crm/ web_api_key/token: %s", raw)
+	}
+	show := h.Send(vendortest.Request{Method: http.MethodGet, Target: "/crm/contact_information/show?token=" + data.Token + "&contact_information_identifier=id%3D8A2C3E4F5061728394A5B6C7D8E9F001"})
+	if _, env, raw := h.decode(show); env.Status.Code != crmcom.CodeOK {
+		t.Errorf("/crm/ show: %s", raw)
+	}
+}

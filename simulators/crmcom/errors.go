@@ -1,6 +1,10 @@
 package crmcom
 
-import "net/http"
+import (
+	"maps"
+	"net/http"
+	"slices"
+)
 
 // Error codes of the envelope's status.code: this simulator's reading of
 // CRM.COM's errors, one per failure a client must tell apart. Every one is
@@ -21,6 +25,13 @@ const (
 	CodeNotFound              = "NOT_FOUND"
 	CodeInvalidWebAPIKey      = "INVALID_WEB_API_KEY"
 )
+
+// errorCodeNames lists the table's codes, sorted.
+func errorCodeNames() []string {
+	out := slices.Collect(maps.Keys(errorTable))
+	slices.Sort(out)
+	return out
+}
 
 // apiError is one row of the error table.
 type apiError struct {

@@ -3,6 +3,7 @@ package crmcom
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -36,6 +37,9 @@ type Settings struct {
 	// ErrorPages is how the servlet container answers a path or method
 	// no endpoint takes: "tomcat" (default) or "empty".
 	ErrorPages vendor.ServletErrors `yaml:"errorPages"`
+	// ErrorCodes renames mockauth's error codes (a reading) to what a
+	// tenant sends, so a client's error table can be tested against it.
+	ErrorCodes map[string]string `yaml:"errorCodes"`
 }
 
 // Organisation is a tenant with its units (id -> name).
@@ -81,6 +85,15 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 	}
 	if f.Settings.ErrorPages, err = vendor.CheckServletErrors(f.Settings.ErrorPages); err != nil {
 		return Fixtures{}, doc.Errorf(doc.Line("settings", "errorPages"), "%v", err)
+	}
+	for from, to := range f.Settings.ErrorCodes {
+		line := doc.KeyLine("settings", "errorCodes", from)
+		if _, known := errorTable[from]; !known {
+			return Fixtures{}, doc.Errorf(line, "errorCodes: %q is not one of mockauth's error codes (%s)", from, strings.Join(errorCodeNames(), ", "))
+		}
+		if to == "" || to == CodeOK {
+			return Fixtures{}, doc.Errorf(line, "errorCodes: %s cannot become %q", from, to)
+		}
 	}
 	if len(f.Users) == 0 {
 		return Fixtures{}, doc.Errorf(doc.Line(), "no users: nobody could log in")

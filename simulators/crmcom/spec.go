@@ -14,7 +14,7 @@ import (
 var Spec = vendor.Spec{
 	Name:        Name,
 	Endpoints:   described,
-	Flow:        []string{Token, WebAPIKey, Show, Release},
+	Flow:        []string{Token, WebAPIKey, Show, Update, Release},
 	Fixtures:    vendor.Must(fixtures.Default(Name)),
 	Contract:    vendor.Must(contracts.Default(Name)),
 	Conformance: conformance,
@@ -54,6 +54,13 @@ var samples = map[string]*vendor.Sample{
 	Show: {
 		Request: func(_, kept map[string]string) vendor.Request {
 			return vendor.Request{Query: []vendor.KV{{Key: "contact_information_identifier", Value: "id=8A2C3E4F5061728394A5B6C7D8E9F001"}, {Key: "token", Value: kept["token"]}}}
+		},
+	},
+	Update: {
+		// The token inside the JSON body, as every POST method takes it.
+		Request: func(_, kept map[string]string) vendor.Request {
+			return vendor.Request{ContentType: vendor.JSONType,
+				Body: `{"token":"` + kept["token"] + `","contact_information_identifier":{"id":"8A2C3E4F5061728394A5B6C7D8E9F001"},"notes":"updated by the sample"}`}
 		},
 	},
 	Release: {
