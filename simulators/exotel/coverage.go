@@ -3,6 +3,7 @@ package exotel
 import (
 	"net/http"
 
+	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -38,6 +39,13 @@ var coverage = map[string]vendor.Recipe{
 		do(st) // the first registration of the name; the second is refused
 		return st
 	},
+	// With registration: upsert (coverageFixtures), the second
+	// registration of a name replaces it.
+	"basicauth 200": func(demo map[string]string, do func(vendor.Step) (int, []byte)) vendor.Step {
+		st := vendor.SampleStep(described, BasicAuth, demo, vendor.SendSample(described, Login, demo, do))
+		do(st)
+		return st
+	},
 	"basicauth 415": withBearer(func(kept map[string]string) vendor.Request {
 		return vendor.Request{ContentType: vendor.FormType, Auth: "Bearer " + kept["adminToken"], Form: vendor.Form("username", "x")}
 	}),
@@ -70,4 +78,9 @@ func fixed(method, path string, r vendor.Request) vendor.Recipe {
 	return func(map[string]string, func(vendor.Step) (int, []byte)) vendor.Step {
 		return vendor.Step{Method: method, Path: path, Request: r}
 	}
+}
+
+// coverageFixtures are the variants some recipes need.
+var coverageFixtures = map[string]vendor.File{
+	"basicauth 200": vendor.Must(fixtures.Variant("exotel-upsert")),
 }

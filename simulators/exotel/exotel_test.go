@@ -15,6 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/exotel"
 	"github.com/mockauth/mockauth/simulators/vendortest"
@@ -369,5 +370,34 @@ func TestCCMToken_ThePublicClientsRequest(t *testing.T) {
 	_ = h.clock.Advance(24*time.Hour + time.Second)
 	if who := h.Send(vendortest.Request{Method: http.MethodGet, Target: exotel.PathWhoAmI, Header: []string{"Authorization", "Bearer " + m[1]}}); who.Status != 401 {
 		t.Errorf("the access token after 24 h: %d", who.Status)
+	}
+}
+
+// TestRegistration_Upsert: with registration: upsert a username
+// registered again is replaced (200) and its new password works.
+func TestRegistration_Upsert(t *testing.T) {
+	name, data, err := fixtures.Variant("exotel-upsert")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := exotel.ParseFixtures(name, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewSimulated()
+	sim := exotel.New(exotel.Options{Fixtures: &fx, Clock: c})
+	h := &harness{Harness: vendortest.New(t, exotel.Spec, sim), t: t, sim: sim, clock: c}
+	if a := h.register(h.token("demo.admin"), "application/json", pageBody); a.Status != 201 {
+		t.Fatalf("first registration: %d %s", a.Status, a.Body)
+	}
+	again := strings.Replace(pageBody, "customer_manager@123", "new-secret", 1)
+	if a := h.register(h.token("demo.admin"), "application/json", again); a.Status != 200 || !strings.Contains(a.Body, `"username":"customer_manager"`) {
+		t.Fatalf("second registration: %d %s", a.Status, a.Body)
+	}
+	if w := h.whoami("customer_manager", "new-secret"); w.Status != 200 {
+		t.Errorf("the replaced credential: %d", w.Status)
+	}
+	if w := h.whoami("customer_manager", "customer_manager@123"); w.Status != 401 {
+		t.Errorf("the old password still works: %d", w.Status)
 	}
 }

@@ -35,11 +35,21 @@ type Settings struct {
 	AdminTokenLifetime        time.Duration `yaml:"adminTokenLifetime"`
 	DefaultCredentialLifetime time.Duration `yaml:"defaultCredentialLifetime"`
 	SigningKey                string        `yaml:"signingKey"`
+	// Registration is what registering a username again does:
+	// RegistrationCreate (default: 409) or RegistrationUpsert (200, the
+	// credential replaced). The page shows no answer: both are readings.
+	Registration string `yaml:"registration"`
 	// ErrorMessage is Spring Boot's server.error.include-message:
 	// ErrorMessageAlways (default) or ErrorMessageNever (Boot 2.5's
 	// default: no message member).
 	ErrorMessage string `yaml:"errorMessage"`
 }
+
+// Values of the registration setting.
+const (
+	RegistrationCreate = "create"
+	RegistrationUpsert = "upsert"
+)
 
 // Values of the errorMessage setting.
 const (
@@ -79,6 +89,9 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 	var f Fixtures
 	doc, err := yamlfile.Decode(file, data, &f)
 	if err != nil {
+		return Fixtures{}, err
+	}
+	if err := doc.Choice(&f.Settings.Registration, RegistrationCreate, []string{"settings", "registration"}, RegistrationCreate, RegistrationUpsert); err != nil {
 		return Fixtures{}, err
 	}
 	if err := doc.Choice(&f.Settings.ErrorMessage, ErrorMessageAlways, []string{"settings", "errorMessage"}, ErrorMessageAlways, ErrorMessageNever); err != nil {

@@ -206,16 +206,21 @@ func (s *Simulator) basicAuth(r *http.Request) response {
 		Username: *req.Username, password: *req.Password, Context: *req.Context, ContextID: *req.ContextID,
 		UserRole: *req.UserRole, Expiry: expiry, CreatedBy: claims.Subject, CreatedAt: now,
 	}
+	upsert := s.fx.Settings.Registration == RegistrationUpsert
 	s.mu.Lock()
 	_, dup := s.credentials[c.Username]
-	if !dup {
+	if !dup || upsert {
 		s.credentials[c.Username] = c
 	}
 	s.mu.Unlock()
-	if dup {
+	status := http.StatusCreated
+	switch {
+	case dup && !upsert:
 		return s.fail(r, http.StatusConflict, fmt.Sprintf(MsgDuplicate, c.Username))
+	case dup:
+		status = http.StatusOK // replaced
 	}
-	return jsonAnswer(http.StatusCreated, Registered{
+	return jsonAnswer(status, Registered{
 		Username: c.Username, Context: c.Context, ContextID: c.ContextID, UserRole: c.UserRole,
 		DateExpiry: c.Expiry.UTC().Format(isoMillis), CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt.UTC().Format(isoMillis),
 	})

@@ -19,6 +19,8 @@ var Spec = vendor.Spec{
 	// A Java server writes the name as given.
 	HeaderSpelling: []string{"WWW-Authenticate"},
 	Coverage:       coverage,
+	// registration: upsert answers a second registration 200.
+	CoverageFixtures: coverageFixtures,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock})
 	}),

@@ -48,7 +48,11 @@ func Coverage(t *testing.T, spec vendor.Spec) {
 			if !ok {
 				t.Fatalf("%s's description has no recipe that produces %s", spec.Name, key)
 			}
-			s, err := simulators.Start(simulators.Options{Vendors: []string{spec.Name}})
+			opts := simulators.Options{Vendors: []string{spec.Name}}
+			if fx, ok := spec.CoverageFixtures[key]; ok {
+				opts.Fixtures = map[string]vendor.File{spec.Name: fx}
+			}
+			s, err := simulators.Start(opts)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -33,6 +33,10 @@ type Spec struct {
 	// "operationId status": the test that every documented answer is
 	// reachable (and validates) runs them.
 	Coverage map[string]Recipe
+	// CoverageFixtures are the fixtures a recipe of Coverage needs when a
+	// response comes only from another known variant (a fixture setting),
+	// by the same key; the others run on the default fixtures.
+	CoverageFixtures map[string]File
 	// Conformance is how the conformance runner tests the vendor's clients.
 	Conformance Conformance
 	// HeaderSpelling names response headers as the vendor's server writes
