@@ -385,3 +385,17 @@ func TestCRMContextPath(t *testing.T) {
 		t.Errorf("/crm/ show: %s", raw)
 	}
 }
+
+// TestUpdate_CapsWhatItKeeps: a member longer than 4 KiB is refused, not kept.
+func TestUpdate_CapsWhatItKeeps(t *testing.T) {
+	h := newHarness(t, "")
+	tok := h.login()
+	_, env, raw := h.post(crmcom.PathUpdate, "application/json",
+		`{"token":"`+tok+`","contact_information_identifier":{"id":"8A2C3E4F5061728394A5B6C7D8E9F001"},"notes":"`+strings.Repeat("x", 5000)+`"}`)
+	if env.Status.Code != crmcom.CodeMalformedRequest {
+		t.Errorf("a 5000-byte note: %.200s", raw)
+	}
+	if _, _, raw := h.show(tok, "id=8A2C3E4F5061728394A5B6C7D8E9F001"); strings.Contains(raw, "xxxx") {
+		t.Error("the long note was kept")
+	}
+}

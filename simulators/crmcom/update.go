@@ -3,6 +3,7 @@ package crmcom
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -81,6 +82,12 @@ func identifierOf(raw json.RawMessage) (field, value string, ok bool) {
 	return "", "", false
 }
 
+// maxMember caps what an update keeps of one member: contacts outlive the
+// request, so a client cannot park megabytes in them.
+const maxMember = 4 << 10
+
+var errTooLong = errors.New("crmcom: a member longer than 4 KiB")
+
 // set changes one updatable member; other keys (token, the identifier,
 // members the method does not update) are left alone.
 func (c *Contact) set(key string, raw json.RawMessage) error {
@@ -88,6 +95,9 @@ func (c *Contact) set(key string, raw json.RawMessage) error {
 		var v *string
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return err
+		}
+		if v != nil && len(*v) > maxMember {
+			return errTooLong
 		}
 		*p = ""
 		if v != nil {
