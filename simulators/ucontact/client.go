@@ -105,21 +105,12 @@ func agentLogin(base string, c map[string]string) vendor.ClientCall {
 			if s := string(body); s == BodyBareZero || s == BodyError {
 				return "", fmt.Errorf("%w: uContact answered %s", vendor.ErrRejected, s)
 			}
-			var peer struct {
-				Token     string `json:"token"`
-				MD5Secret string `json:"md5secret"`
-			}
-			if status != http.StatusOK || json.Unmarshal(body, &peer) != nil {
+			// The token field, or on the wiki's generation md5secret.
+			key, ok := agentKey.Read(body)
+			if status != http.StatusOK || !ok || key == "" {
 				return "", vendor.ErrGarbled
 			}
-			if peer.Token == "" {
-				// The wiki's generation: md5secret is the key.
-				if _, ok := TokenID(peer.MD5Secret); !ok {
-					return "", vendor.ErrGarbled
-				}
-				return peer.MD5Secret, nil
-			}
-			return peer.Token, nil
+			return key, nil
 		}}
 }
 
