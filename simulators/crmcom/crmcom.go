@@ -475,7 +475,7 @@ func (s *Simulator) checkToken(value string) (tokens.Token, response, bool) {
 		return tokens.Token{}, fail(CodeMandatoryFieldMissing, "token"), false
 	}
 	t, err := s.tokens.Check(value)
-	if errors.Is(err, tokens.ErrUnknown) && s.fx.Settings.Tokens == TokensJWTTwoHours {
+	if errors.Is(err, tokens.ErrUnknown) && s.fx.Settings.Tokens == TokensJWTTwoHours && !s.tokens.Ended(value) {
 		t, err = s.checkJWT(value)
 	}
 	switch {
@@ -555,6 +555,7 @@ func (s *Simulator) release(r *http.Request) response {
 		return res
 	}
 	_ = s.tokens.Revoke(*req.Token)
+	s.tokens.Forbid(*req.Token) // a JWT stays ended though its signature is good
 	return ok(nil)
 }
 

@@ -399,3 +399,19 @@ func TestUpdate_CapsWhatItKeeps(t *testing.T) {
 		t.Error("the long note was kept")
 	}
 }
+
+// TestRelease_EndsAJWT: with tokens: jwt-two-hours a released token is
+// refused though its signature is good.
+func TestRelease_EndsAJWT(t *testing.T) {
+	h := newHarness(t, crmcom.TokensJWTTwoHours)
+	tok := h.login()
+	if _, env, raw := h.post(crmcom.PathRelease, "application/json", `{"token":"`+tok+`"}`); env.Status.Code != crmcom.CodeOK {
+		t.Fatalf("release: %s", raw)
+	}
+	if _, env, raw := h.show(tok, "id=8A2C3E4F5061728394A5B6C7D8E9F001"); env.Status.Code != crmcom.CodeInvalidToken {
+		t.Errorf("show with the released JWT: %s", raw)
+	}
+	if _, env, raw := h.post(crmcom.PathRelease, "application/json", `{"token":"`+tok+`"}`); env.Status.Code != crmcom.CodeInvalidToken {
+		t.Errorf("a second release: %s", raw)
+	}
+}

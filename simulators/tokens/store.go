@@ -53,7 +53,7 @@ type Store struct {
 	order  []string           // insertion order, for eviction; may hold ended values
 
 	sharing *Sharing        // nil: tokens live only in this store
-	revoked map[string]bool // with sharing: ended here, so no longer honoured by signature
+	revoked map[string]bool // ended here, so no longer honoured by signature (a replica's, a JWT)
 	revOrd  []string        // revoked's insertion order, for its bound
 }
 
@@ -64,7 +64,7 @@ type Store struct {
 func (s *Store) Share(sh *Sharing) *Store {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sharing, s.revoked = sh, map[string]bool{}
+	s.sharing = sh
 	return s
 }
 
@@ -125,7 +125,7 @@ func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
 
 // NewStore returns an empty store on the given clock.
 func NewStore(c clock.Clock) *Store {
-	return &Store{clock: c, max: DefaultMaxTokens, tokens: make(map[string]*stored)}
+	return &Store{clock: c, max: DefaultMaxTokens, tokens: make(map[string]*stored), revoked: map[string]bool{}}
 }
 
 // Limit bounds the store to n tokens (n > 0), forgetting the oldest first.
@@ -232,15 +232,36 @@ func (s *Store) Revoke(value string) error {
 		}
 	}
 	delete(s.tokens, value)
-	if s.revoked != nil {
-		s.revoked[value] = true
-		s.revOrd = append(s.revOrd, value)
-		for len(s.revOrd) > s.max {
-			delete(s.revoked, s.revOrd[0])
-			s.revOrd = s.revOrd[1:]
-		}
-	}
+	s.forbidLocked(value)
 	return nil
+}
+
+// Forbid records a token as ended even when the store never held it: a
+// vendor that honours tokens by their own signature (a JWT another
+// replica minted) asks Ended before honouring one.
+func (s *Store) Forbid(value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forbidLocked(value)
+}
+
+func (s *Store) forbidLocked(value string) {
+	if s.revoked[value] {
+		return
+	}
+	s.revoked[value] = true
+	s.revOrd = append(s.revOrd, value)
+	for len(s.revOrd) > s.max {
+		delete(s.revoked, s.revOrd[0])
+		s.revOrd = s.revOrd[1:]
+	}
+}
+
+// Ended reports whether this store ended a token (Revoke, Forbid).
+func (s *Store) Ended(value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.revoked[value]
 }
 
 // Len reports how many tokens the store holds, expired ones included.

@@ -189,3 +189,25 @@ func TestStore_NewUUIDIsVersion4(t *testing.T) {
 		t.Errorf("NewID's ids have only %d distinct version nibbles in 200: not random", len(versions))
 	}
 }
+
+// TestStore_ForbidAndEnded: a store remembers what it ended, held or not,
+// within its bound, and forgets it on reset.
+func TestStore_ForbidAndEnded(t *testing.T) {
+	s := NewStore(clock.NewSimulated()).Limit(2)
+	s.Add(context.Background(), Token{Value: "held"})
+	if err := s.Revoke("held"); err != nil || !s.Ended("held") {
+		t.Fatalf("revoked: %v, ended %t", err, s.Ended("held"))
+	}
+	s.Forbid("a.jwt.never-held")
+	if !s.Ended("a.jwt.never-held") || s.Ended("other") {
+		t.Fatal("Forbid did not record, or Ended invents")
+	}
+	s.Forbid("third")
+	if s.Ended("held") {
+		t.Error("the bound kept the oldest")
+	}
+	s.Reset()
+	if s.Ended("third") {
+		t.Error("reset kept an end")
+	}
+}
