@@ -145,3 +145,15 @@ func TestAdmin_Token(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboard_CannotBeFramed: no other page may frame the dashboard
+// (issue 21, B18).
+func TestDashboard_CannotBeFramed(t *testing.T) {
+	h := admin.New(&stub{status: "ok", active: map[string]bool{}}, admin.Options{})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	if w.Code != 200 || w.Header().Get("X-Frame-Options") != "DENY" ||
+		!strings.Contains(w.Header().Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("dashboard headers: %d %v", w.Code, w.Header())
+	}
+}

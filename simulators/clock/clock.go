@@ -5,6 +5,7 @@ package clock
 
 import (
 	"errors"
+	"math"
 	"sync"
 	"time"
 )
@@ -36,13 +37,21 @@ func (c *Simulated) Now() time.Time {
 	return c.now().Add(off)
 }
 
-// Advance moves the clock forward by d.
+// maxOffset is as far ahead as the clock goes: advances saturate there
+// instead of overflowing into the past.
+const maxOffset = time.Duration(math.MaxInt64)
+
+// Advance moves the clock forward by d, at most to maxOffset.
 func (c *Simulated) Advance(d time.Duration) error {
 	if d < 0 {
 		return ErrNegativeAdvance
 	}
 	c.mu.Lock()
-	c.offset += d
+	if d > maxOffset-c.offset {
+		c.offset = maxOffset
+	} else {
+		c.offset += d
+	}
 	c.mu.Unlock()
 	return nil
 }

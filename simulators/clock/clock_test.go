@@ -2,6 +2,7 @@ package clock
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 )
@@ -21,5 +22,20 @@ func TestSimulated_AdvanceAndReset(t *testing.T) {
 	c.Reset()
 	if got := c.Now(); !got.Equal(base) {
 		t.Fatalf("after Reset Now() = %v, want %v", got, base)
+	}
+}
+
+// TestSimulated_AdvanceSaturates: huge advances stop at the farthest
+// offset instead of overflowing the clock into the past (issue 21, B13).
+func TestSimulated_AdvanceSaturates(t *testing.T) {
+	c := NewSimulated()
+	before := time.Now()
+	for range 2 {
+		if err := c.Advance(time.Duration(math.MaxInt64)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Offset() != maxOffset || !c.Now().After(before) {
+		t.Fatalf("offset %v, now %v: the clock went backwards", c.Offset(), c.Now())
 	}
 }

@@ -347,9 +347,17 @@ func (w When) fires(n uint64, r *Rand) bool {
 	return true
 }
 
+// maxSuggestedName bounds the names closest weighs: a longer one is no
+// misspelling, and the distance is quadratic in it (it runs under the
+// engine's lock, which every request takes: issue 21, B2).
+const maxSuggestedName = 64
+
 // closest returns up to three names near name: those that contain it or
 // are contained in it, then those within a small edit distance.
 func closest(name string, names []string) []string {
+	if len(name) > maxSuggestedName {
+		return []string{}
+	}
 	type scored struct {
 		name string
 		d    int
