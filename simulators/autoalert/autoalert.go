@@ -436,22 +436,16 @@ func (s *Simulator) renewToken(r *http.Request, m map[string]string) reply {
 }
 
 func (s *Simulator) logoff(_ *http.Request, m map[string]string) reply {
-	if m["token"] == "" {
-		return failedResult(http.StatusBadRequest, MsgMissingToken)
-	}
-	if _, ok := s.checkToken(m["token"]); !ok {
-		return failedResult(http.StatusUnauthorized, MsgInvalidToken)
+	if rep, ok := s.tokenOf(m, failedResult); !ok {
+		return rep
 	}
 	_ = s.tokens.Revoke(strings.ToLower(m["token"]))
 	return reply{http.StatusOK, apiResult{APIVersion: apiVersionResult, Code: http.StatusOK}}
 }
 
 func (s *Simulator) getUsers(_ *http.Request, m map[string]string) reply {
-	if m["token"] == "" {
-		return failedResult(http.StatusBadRequest, MsgMissingToken)
-	}
-	if _, ok := s.checkToken(m["token"]); !ok {
-		return failedResult(http.StatusUnauthorized, MsgInvalidToken)
+	if rep, ok := s.tokenOf(m, failedResult); !ok {
+		return rep
 	}
 	users := make([]userInfo, 0, len(s.fx.Users))
 	for name, u := range s.fx.Users {

@@ -304,7 +304,7 @@ func (s *Simulator) login(r *http.Request) response {
 	case req.Organisation == nil || *req.Organisation == "":
 		return fail(CodeMandatoryFieldMissing, "organisation")
 	}
-	org, known := s.fx.Organisations[*req.Organisation]
+	_, known := s.fx.Organisations[*req.Organisation]
 	if !known {
 		return fail(CodeInvalidOrganisation, *req.Organisation)
 	}
@@ -324,13 +324,9 @@ func (s *Simulator) login(r *http.Request) response {
 		username = name
 	}
 
-	u := s.fx.Users[username]
-	unit := u.DefaultUnit
-	if req.Unit != nil && *req.Unit != "" {
-		unit = *req.Unit
-		if _, inOrg := org.Units[unit]; !inOrg || !slices.Contains(u.Units, unit) {
-			return fail(CodeInvalidUnit, unit)
-		}
+	unit, good := s.unitFor(s.fx.Users[username], req.Unit)
+	if !good {
+		return fail(CodeInvalidUnit, unit)
 	}
 	tok := s.mint(r.Context(), username, *req.Organisation, unit)
 	return ok(map[string]string{"token": tok})
@@ -356,14 +352,21 @@ func (s *Simulator) webAPIKeyLogin(r *http.Request) response {
 		return fail(CodeInvalidWebAPIKey)
 	}
 	u := s.fx.Users[k.User]
-	unit := u.DefaultUnit
-	if req.Unit != nil && *req.Unit != "" {
-		unit = *req.Unit
-		if _, inOrg := s.fx.Organisations[u.Organisation].Units[unit]; !inOrg || !slices.Contains(u.Units, unit) {
-			return fail(CodeInvalidUnit, unit)
-		}
+	unit, good := s.unitFor(u, req.Unit)
+	if !good {
+		return fail(CodeInvalidUnit, unit)
 	}
 	return ok(map[string]string{"token": s.mintFor(r.Context(), k.User, u.Organisation, unit, 2*time.Hour)})
+}
+
+// unitFor is the unit a login asks for (the user's default when it names
+// none), and whether the user belongs to it in its organisation.
+func (s *Simulator) unitFor(u User, requested *string) (string, bool) {
+	if requested == nil || *requested == "" {
+		return u.DefaultUnit, true
+	}
+	_, inOrg := s.fx.Organisations[u.Organisation].Units[*requested]
+	return *requested, inOrg && slices.Contains(u.Units, *requested)
 }
 
 // basicUser is the user name of a Basic Authorization value, the scheme

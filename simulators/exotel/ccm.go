@@ -78,13 +78,18 @@ func ccmAnswer(status int, data any, errData *ccmErrorData) response {
 		Response: ccmResponse{Code: status, Status: word, ErrorData: errData, Data: data}})
 }
 
+// ccmAuthFailed is the 401: Voice v2 (CCM)'s code 1010.
+func ccmAuthFailed() response {
+	return ccmAnswer(http.StatusUnauthorized, nil, &ccmErrorData{Code: 1010, Message: MsgCCMAuthFailed, Description: "Invalid API key or token"})
+}
+
 // ccmTokenCall answers POST /v2/accounts/<sid>/configuration/basicauth.
 func (s *Simulator) ccmTokenCall(r *http.Request) response {
 	sid := mux.Vars(r)["account_sid"]
 	key, secret, ok := r.BasicAuth()
 	a, known := s.fx.Accounts[sid]
 	if !ok || !known || key != a.APIKey || secret != a.APIToken {
-		return ccmAnswer(http.StatusUnauthorized, nil, &ccmErrorData{Code: 1010, Message: MsgCCMAuthFailed, Description: "Invalid API key or token"})
+		return ccmAuthFailed()
 	}
 	if !a.CCM {
 		return ccmAnswer(http.StatusForbidden, nil, &ccmErrorData{Code: http.StatusForbidden, Message: "Forbidden", Description: MsgCCMNoCCM})

@@ -252,7 +252,7 @@ func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint
 	case WhoAmI:
 		s.fail(r, http.StatusUnauthorized, MsgBadCredentials).with("WWW-Authenticate", WWWAuthenticate).write(w)
 	case CCMToken:
-		ccmAnswer(http.StatusUnauthorized, nil, &ccmErrorData{Code: 1010, Message: MsgCCMAuthFailed, Description: "Invalid API key or token"}).write(w)
+		ccmAuthFailed().write(w)
 	default:
 		s.fail(r, http.StatusUnauthorized, MsgNoBearer).write(w)
 	}

@@ -335,10 +335,10 @@ func (s *Simulator) agentLogin(r *http.Request) response {
 // wiki generation's md5secret is one) as Basic, or a portal API token as
 // Bearer.
 func (s *Simulator) agentLogoff(r *http.Request) response {
-	scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	scheme, token := authorization(r)
 	switch {
 	case strings.EqualFold(scheme, "Bearer"):
-		if _, ok := s.fx.APITokens[strings.TrimSpace(token)]; !ok || token == "" {
+		if _, ok := s.apiTokenOwner(token); !ok {
 			return unauthorized()
 		}
 	case strings.EqualFold(scheme, "Basic"):
@@ -354,15 +354,28 @@ func (s *Simulator) agentLogoff(r *http.Request) response {
 	return text(BodyOK)
 }
 
+// authorization splits the Authorization header into scheme and value.
+func authorization(r *http.Request) (scheme, value string) {
+	scheme, value, _ = strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	return scheme, value
+}
+
+// apiTokenOwner is the user a portal API token (fixture apiTokens) carries.
+func (s *Simulator) apiTokenOwner(value string) (string, bool) {
+	value = strings.TrimSpace(value)
+	owner, ok := s.fx.APITokens[value]
+	return owner, ok && value != ""
+}
+
 func (s *Simulator) endSession(r *http.Request) response {
 	if err := r.ParseForm(); err != nil {
 		return unauthorized()
 	}
 	user, token := r.Form.Get("user"), r.Form.Get("token")
-	if scheme, key, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); token == "" && strings.EqualFold(scheme, "Bearer") {
+	if scheme, key := authorization(r); token == "" && strings.EqualFold(scheme, "Bearer") {
 		// A portal API token: accepted, and left alone (the portal
 		// manages it), a reading.
-		if owner, ok := s.fx.APITokens[strings.TrimSpace(key)]; ok && (user == "" || user == owner) {
+		if owner, ok := s.apiTokenOwner(key); ok && (user == "" || user == owner) {
 			return text(BodyEnded)
 		}
 		return unauthorized()

@@ -54,7 +54,7 @@ var tomcatDescriptions = map[int]string{
 // does ("The requested resource [...] is not available").
 func (s ServletErrors) JAXRS(root string, endpoints []Endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		allow := Allowed(endpoints, r.URL.Path)
+		allow := allowed(endpoints, r.URL.Path)
 		status := http.StatusNotFound
 		switch {
 		case len(allow) > 0:
@@ -85,9 +85,9 @@ func (s ServletErrors) write(w http.ResponseWriter, status int, message string) 
 // the five XML specials and the slash.
 var escapeTomcat = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;", "/", "&#47;").Replace
 
-// Allowed returns the methods documented for path, in the endpoints'
+// allowed returns the methods documented for path, in the endpoints'
 // order: what a 405's Allow header lists. None: the path is unknown.
-func Allowed(endpoints []Endpoint, path string) []string {
+func allowed(endpoints []Endpoint, path string) []string {
 	var out []string
 	for _, e := range endpoints {
 		if e.Path == path && !slices.Contains(out, e.Method) {
