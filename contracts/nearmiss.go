@@ -3,6 +3,7 @@ package contracts
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,28 +30,43 @@ func (n NearMiss) String() string {
 // request that matched none, each with what differs: the first thing a
 // developer pointing a new integration at the stack needs.
 func (v *Validator) NearMisses(method, path string) []NearMiss {
-	var out []NearMiss
+	return v.nearMisses(method, path, nil)
+}
+
+// Operation is an operation served beside a contract's (a stub), for the
+// near-miss diagnosis.
+type Operation struct {
+	Method, Path, OperationID string
+}
+
+func (v *Validator) nearMisses(method, path string, also []Operation) []NearMiss {
+	ops := slices.Clone(also)
 	for p, item := range v.doc.Paths.Map() {
 		for m, op := range item.Operations() {
-			n := NearMiss{Method: m, Path: p, OperationID: op.OperationID}
-			switch {
-			case p == path && m != method:
-				n.score, n.Differs = 0, fmt.Sprintf("method: sent %s, documented %s", method, m)
-			case strings.EqualFold(p, path):
-				n.score, n.Differs = 1, fmt.Sprintf("path differs in case: sent %s; %s paths are case-sensitive", path, v.vendor)
-				if m != method {
-					n.Differs += fmt.Sprintf("; and the method: sent %s, documented %s", method, m)
-				}
-			default:
-				n.score = 2 + fuzzy.Distance(strings.ToLower(p), strings.ToLower(path))
-				n.Differs = "path: " + segmentDiff(path, p)
-				if m != method {
-					n.score++
-					n.Differs += fmt.Sprintf("; method: sent %s, documented %s", method, m)
-				}
-			}
-			out = append(out, n)
+			ops = append(ops, Operation{Method: m, Path: p, OperationID: op.OperationID})
 		}
+	}
+	var out []NearMiss
+	for _, o := range ops {
+		p, m := o.Path, o.Method
+		n := NearMiss{Method: m, Path: p, OperationID: o.OperationID}
+		switch {
+		case p == path && m != method:
+			n.score, n.Differs = 0, fmt.Sprintf("method: sent %s, documented %s", method, m)
+		case strings.EqualFold(p, path):
+			n.score, n.Differs = 1, fmt.Sprintf("path differs in case: sent %s; %s paths are case-sensitive", path, v.vendor)
+			if m != method {
+				n.Differs += fmt.Sprintf("; and the method: sent %s, documented %s", method, m)
+			}
+		default:
+			n.score = 2 + fuzzy.Distance(strings.ToLower(p), strings.ToLower(path))
+			n.Differs = "path: " + segmentDiff(path, p)
+			if m != method {
+				n.score++
+				n.Differs += fmt.Sprintf("; method: sent %s, documented %s", method, m)
+			}
+		}
+		out = append(out, n)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].score != out[j].score {
@@ -66,12 +82,18 @@ func (v *Validator) NearMisses(method, path string) []NearMiss {
 // journal and the log carry it, while the body is the vendor's own 404 or
 // 405. At most maxDiagnosedPath bytes of the path are weighed and quoted.
 func (v *Validator) Diagnosis(method, path string) string {
+	return v.DiagnosisWith(method, path, nil)
+}
+
+// DiagnosisWith is Diagnosis among the contract's operations and also
+// (a vendor's stubs).
+func (v *Validator) DiagnosisWith(method, path string, also []Operation) string {
 	if len(path) > maxDiagnosedPath {
 		path = path[:maxDiagnosedPath] + "…"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "no documented %s operation matches %s %s; closest: ", v.vendor, method, path)
-	for i, n := range v.NearMisses(method, path) {
+	for i, n := range v.nearMisses(method, path, also) {
 		if i > 0 {
 			b.WriteString(" | ")
 		}

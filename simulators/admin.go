@@ -7,6 +7,7 @@ import (
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/admin"
 	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/stub"
 )
 
 // AdminPrefix is where the admin API lives on the admin port.
@@ -88,6 +89,14 @@ func (b adminBackend) Now() time.Time                { return b.s.clock.Now() }
 func (b adminBackend) Offset() time.Duration         { return b.s.clock.Offset() }
 func (b adminBackend) Advance(d time.Duration) error { return b.s.clock.Advance(d) }
 func (b adminBackend) Scenarios() admin.Scenarios    { return b.s.Scenarios() }
+
+func (b adminBackend) Stubs(name string) ([]*stub.Stub, error) { return b.s.Stubs(name) }
+func (b adminBackend) PutStub(vendorName, name string, data []byte) (*stub.Stub, bool, error) {
+	return b.s.PutStub(vendorName, name, data)
+}
+func (b adminBackend) DeleteStub(vendorName, name string) error {
+	return b.s.DeleteStub(vendorName, name)
+}
 
 type unknownVendorError struct{ name string }
 

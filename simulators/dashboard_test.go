@@ -212,6 +212,26 @@ func TestDashboard_InABrowser(t *testing.T) {
 		t.Errorf("fidelity section: %d rows (%d readings), tally %q; want %d rows (%d readings)", rows, readings, tally, wantRows, wantReadings)
 	}
 
+	// A stub added with the admin API is listed, and answers at once.
+	put := send(t, http.DefaultClient, "PUT", s.AdminURL()+"/__admin/stubs/crmcom/ping", "application/yaml",
+		"method: GET\npath: /crmapi/rest/v2/ping\nauth: none\nresponse: {body: pong}\n")
+	if put.status != 200 {
+		t.Fatalf("PUT stub: %d %s", put.status, put.body)
+	}
+	if got := send(t, s.Client(), "GET", s.URL("crmcom")+"/crmapi/rest/v2/ping", "", ""); got.status != 200 || got.body != "pong" {
+		t.Fatalf("the new stub answered %d %q", got.status, got.body)
+	}
+	var stubRow string
+	if err := chromedp.Run(ctx,
+		chromedp.WaitVisible(`#stubs tr[data-stub="ping"]`, chromedp.ByQuery),
+		chromedp.Text(`#stubs tr[data-stub="ping"]`, &stubRow, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("the stubs section never listed the new stub: %v", err)
+	}
+	if !strings.Contains(stubRow, "GET /crmapi/rest/v2/ping") || !strings.Contains(stubRow, "admin API") {
+		t.Errorf("stub row %q", stubRow)
+	}
+
 	// CRM.COM's long demo values stay inside the vendors column.
 	var overlap bool
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => {

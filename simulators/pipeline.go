@@ -16,6 +16,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
+	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
@@ -59,6 +60,7 @@ type pipeline struct {
 	inFlight   *atomic.Int64   // requests being served, stack-wide
 	checker    *checker        // contract checks off the hot path
 	log        *slog.Logger
+	stubs      *stubRegistry // the stubs added at run time
 }
 
 // vendorState is a simulator with what the pipeline derives from it; a
@@ -69,10 +71,13 @@ type vendorState struct {
 	sim           vendor.Simulator
 	userScenarios map[string]string // fixture login -> scenario
 	reqRedact     redact.Policy     // the usual secrets and the vendor's own request fields
+	fixtureStubs  []*stub.Stub      // the stubs the fixture file declares
+	stubs         *stubTable        // those and the run-time ones, ready to match
 }
 
-func newVendorState(spec vendor.Spec, sim vendor.Simulator) *vendorState {
-	vs := &vendorState{spec: spec, sim: sim, userScenarios: sim.UserScenarios(), reqRedact: redact.NewPolicy(spec.SecretFields...)}
+func newVendorState(spec vendor.Spec, sim vendor.Simulator, fixtureStubs []*stub.Stub, stubs *stubTable) *vendorState {
+	vs := &vendorState{spec: spec, sim: sim, userScenarios: sim.UserScenarios(), reqRedact: redact.NewPolicy(spec.SecretFields...),
+		fixtureStubs: fixtureStubs, stubs: stubs}
 	for _, name := range spec.HeaderSpelling {
 		if vs.spelling == nil {
 			vs.spelling = map[string]string{}
@@ -134,6 +139,13 @@ type exchange struct {
 	checkable  bool                // read whole and matched: its contract check is due
 	check      *contracts.Exchange // --strict: the request's check, for its answers
 	answers    []answered          // the vendor's answers, for the contract check
+
+	handler    http.Handler // who answers: the simulator, or a stub
+	vendorErr  func(http.ResponseWriter, *http.Request)
+	validator  *contracts.Validator // the contract the exchange is checked against; nil: none
+	stub       *stub.Stub           // the stub the request is for, if any
+	auth       string               // a stub's check: "ok" or why it refused
+	noContract bool                 // a stub without a contract
 }
 
 // vendorAnswered notes an answer of the vendor for the contract check:
@@ -160,6 +172,8 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	x.body = body
 	x.call = x.vs.sim.Describe(r, body)
+	x.handler, x.validator = x.vs.sim, p.validator
+	x.vendorErr = func(w http.ResponseWriter, r *http.Request) { x.vs.sim.VendorError(w, r, x.call.Endpoint) }
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		x.outcome = journal.OutcomeRefused
@@ -171,12 +185,18 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if !p.validator.Matches(r, x.call.Path) {
+	if st, params, check := x.vs.stubs.lookup(r, body); st != nil {
+		p.prepareStub(x, st, params, check)
+	} else if !p.validator.Matches(r, x.call.Path) {
 		// No documented operation: the vendor's server answers (its own 404
 		// or 405); which operations are close, and what differs, goes in a
 		// header, the journal and the log, never in the vendor's body.
 		x.unmatched, x.outcome = true, journal.OutcomeUnmatched
-		x.diagnosis = p.validator.Diagnosis(r.Method, r.URL.Path)
+		var also []contracts.Operation
+		if x.vs.stubs != nil {
+			also = x.vs.stubs.also
+		}
+		x.diagnosis = p.validator.DiagnosisWith(r.Method, r.URL.Path, also)
 		rec := newRecorder()
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		x.vs.sim.ServeHTTP(rec, r)
@@ -184,11 +204,11 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.answer(w, x, rec)
 		return
 	}
-	x.checkable = true
-	if p.strict {
+	x.checkable = x.validator != nil
+	if p.strict && x.checkable {
 		// Only --strict checks before answering; otherwise the check runs
 		// off the hot path (checker.go) and its violations reach the journal.
-		check, violations := p.validator.Request(r, x.call.Path, body)
+		check, violations := x.validator.Request(r, x.call.Path, body)
 		if len(violations) > 0 {
 			x.violations, x.checkable, x.outcome = violations, false, journal.OutcomeRefused
 			p.answer(w, x, plain(http.StatusBadRequest, MsgStrictPrefix+"- "+strings.Join(violations, "\n- ")+"\n"))
@@ -258,7 +278,7 @@ func (f *faultExchange) vendorAnswer() *recorder {
 	if f.answer == nil {
 		rec := newRecorder()
 		f.r.Body = io.NopCloser(bytes.NewReader(f.x.body))
-		f.x.vs.sim.ServeHTTP(rec, f.r)
+		f.x.handler.ServeHTTP(rec, f.r)
 		f.x.vendorAnswered(rec)
 		f.answer = rec
 	}
@@ -269,7 +289,7 @@ func (f *faultExchange) Answer() scenario.Answer { return f.vendorAnswer().answe
 
 func (f *faultExchange) VendorError() scenario.Answer {
 	rec := newRecorder()
-	f.x.vs.sim.VendorError(rec, f.r, f.x.call.Endpoint)
+	f.x.vendorErr(rec, f.r)
 	f.x.vendorAnswered(rec)
 	return rec.answer()
 }
@@ -318,13 +338,18 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		Unmatched:       x.unmatched,
 		Diagnosis:       x.diagnosis,
 		Violations:      x.violations,
+		Auth:            x.auth,
+		NoContract:      x.noContract,
+	}
+	if x.stub != nil {
+		e.Stub = x.stub.Origin
 	}
 	if d := x.decision; d != nil {
 		e.Scenario, e.Rule, e.Fault = d.Scenario, d.Rule, x.note
 	}
 	e = p.journal.Add(e)
 	if x.checkable && x.check == nil {
-		p.checker.submit(checkJob{v: p.validator, id: e.ID, r: r, path: x.call.Path, body: x.body, answers: x.answers, minted: minted})
+		p.checker.submit(checkJob{v: x.validator, id: e.ID, r: r, path: x.call.Path, body: x.body, answers: x.answers, minted: minted})
 	}
 	if !p.log.Enabled(r.Context(), slog.LevelInfo) {
 		return
@@ -336,6 +361,9 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	}
 	if e.Diagnosis != "" {
 		attrs = append(attrs, slog.String("diagnosis", e.Diagnosis))
+	}
+	if e.Auth != "" {
+		attrs = append(attrs, slog.String("auth", e.Auth))
 	}
 	if e.Scenario != "" {
 		attrs = append(attrs, slog.String("scenario", e.Scenario), slog.Int("rule", e.Rule), slog.String("fault", e.Fault))

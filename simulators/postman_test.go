@@ -3,6 +3,7 @@ package simulators_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -70,6 +71,7 @@ func TestAdmin_PostmanCollection(t *testing.T) {
 		"{{ucontact_token}}", "ZGVtbzp4", "{{ucontact_agent_token}}", "ZGVtbzp4", "{{crmcom_token}}", "4AD9C84FA60F9FE407140E20F707726A",
 		"{{autoalert_token}}", "3681330f-08e5-4821-9485-9b8f6efca584", "{{exotel_admin_token}}", "a.b.c", "{{$timestamp}}", "1700000000")
 	keeps := 0
+	stubItems := map[string]string{}
 	for _, folder := range c.Item {
 		v, err := contracts.NewValidator(folder.Name)
 		if err != nil {
@@ -77,6 +79,13 @@ func TestAdmin_PostmanCollection(t *testing.T) {
 		}
 		for _, it := range folder.Item {
 			rq := it.Request
+			if strings.HasSuffix(it.Name, " (stub)") {
+				stubItems[folder.Name+" "+it.Name] = rq.Method + " " + rq.URL.Raw + " " + fmt.Sprint(rq.Header)
+				if rq.Body != nil && rq.Body.Raw != "" {
+					stubItems[folder.Name+" "+it.Name] += " " + rq.Body.Raw
+				}
+				continue
+			}
 			var body string
 			if rq.Body != nil {
 				body = rq.Body.Raw
@@ -115,6 +124,21 @@ func TestAdmin_PostmanCollection(t *testing.T) {
 	}
 	if keeps < 4 {
 		t.Fatalf("only %d requests keep a token for the calls after them", keeps)
+	}
+	// Each stub of the default catalogue, with the credential its vendor's
+	// check takes from the token a login kept.
+	for name, want := range map[string]string{
+		"ucontact campaignstatus (stub)":         "POST {{ucontact_url}}/Integra/resources/Supervisor/campaignstatus [{Content-Type application/x-www-form-urlencoded} {Authorization Basic {{ucontact_token}}}]",
+		"crmcom accounts_receivable_list (stub)": "GET {{crmcom_url}}/crmapi/rest/v2/accounts_receivable/list?token={{crmcom_token}} []",
+		"crmcom activities_create (stub)":        `POST {{crmcom_url}}/crmapi/rest/v2/activities/create [{Content-Type application/json}] {"token":"{{crmcom_token}}"}`,
+		"exotel whoami (stub)":                   "GET {{exotel_url}}/configuration/whoami [{Authorization Basic ZGVtby51c2VyOmRlbW8tdXNlci1wYXNz}]",
+	} {
+		if got := stubItems[name]; got != want {
+			t.Errorf("Postman item %s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+	if len(stubItems) != 8 {
+		t.Errorf("%d stub items, want the catalogue's 8: %v", len(stubItems), stubItems)
 	}
 }
 

@@ -88,12 +88,35 @@ func VendorNames() []string {
 	return names
 }
 
-// Vocabulary lists every vendor's endpoint names, for checking scenario files.
-func Vocabulary() scenario.Vocabulary {
+// Vocabulary lists every vendor's endpoint names, for checking scenario
+// files: the built-in endpoints and the stubs of the default fixtures.
+func Vocabulary() scenario.Vocabulary { return vocabularyOf("", nil) }
+
+// vocabularyOf is Vocabulary with the stubs of the fixtures a stack loads
+// (dir, and files given whole); a stub added at run time is matched by
+// name though no file could name it at load.
+func vocabularyOf(dir string, files map[string]vendor.File) scenario.Vocabulary {
 	v := scenario.Vocabulary{}
 	for _, spec := range Specs() {
 		for _, e := range spec.Endpoints {
 			v[spec.Name] = append(v[spec.Name], e.Name)
+		}
+		fx, err := fixturesOf(dir, spec)
+		if f, ok := files[spec.Name]; ok {
+			fx, err = f, nil
+		}
+		val, verr := validatorFor(spec)
+		if err != nil || verr != nil {
+			continue // the stack's build reports it
+		}
+		stubs, err := parseFixtureStubs(spec, val, fx)
+		if err != nil {
+			continue
+		}
+		for _, st := range stubs {
+			if !slices.Contains(v[spec.Name], st.Name) {
+				v[spec.Name] = append(v[spec.Name], st.Name)
+			}
 		}
 	}
 	return v

@@ -20,6 +20,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
+	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -148,6 +149,7 @@ type served struct {
 // it minted before stay good.
 func (s *Stack) ReloadFixtures(dir string) error {
 	next := make([]vendor.Simulator, len(s.vendors))
+	stubs := make([][]*stub.Stub, len(s.vendors))
 	for i, sv := range s.vendors {
 		fx, err := fixturesOf(dir, sv.spec)
 		if err != nil {
@@ -156,11 +158,29 @@ func (s *Stack) ReloadFixtures(dir string) error {
 		if next[i], err = sv.spec.Build(fx, vendorEnv(sv.name, s)); err != nil {
 			return err
 		}
+		if stubs[i], err = parseFixtureStubs(sv.spec, sv.pipe.validator, fx); err != nil {
+			return err
+		}
+	}
+	// Every table first, so a stub that does not build changes nothing;
+	// run-time stubs stay, their registries locked until the swap.
+	tables := make([]*stubTable, len(s.vendors))
+	for i, sv := range s.vendors {
+		sv.pipe.stubs.mu.Lock()
+		defer sv.pipe.stubs.mu.Unlock()
+		t, err := newStubTable(sv.name, sv.pipe.validator, stubs[i], sv.pipe.stubs.runtime)
+		if err != nil {
+			return err
+		}
+		if n := len(t.set.Stubs()); n > stub.MaxStubs {
+			return fmt.Errorf("%s: %d stubs with the run-time ones: %w", sv.name, n, ErrTooManyStub)
+		}
+		tables[i] = t
 	}
 	cat := s.engine.Catalogue()
 	for i, sv := range s.vendors {
 		warnUserScenarios(s.log, sv.name, next[i], cat)
-		sv.pipe.cur.Store(newVendorState(sv.spec, next[i]))
+		sv.pipe.cur.Store(newVendorState(sv.spec, next[i], stubs[i], tables[i]))
 	}
 	s.log.Info("fixtures reloaded", slog.String("dir", dir))
 	return nil
@@ -258,7 +278,7 @@ func loadCatalogue(opts Options) (*scenario.Catalogue, error) {
 	if name == "" {
 		name = "scenarios"
 	}
-	return scenario.Load(name, opts.Scenarios, Vocabulary())
+	return scenario.Load(name, opts.Scenarios, vocabularyOf(opts.FixturesDir, opts.Fixtures))
 }
 
 // buildVendor builds one vendor's simulator and the pipeline serving it.
@@ -279,7 +299,16 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		return nil, err
 	}
 	warnUserScenarios(s.log, spec.Name, sim, cat)
+	fixtureStubs, err := parseFixtureStubs(spec, v, fx)
+	if err != nil {
+		return nil, err
+	}
+	table, err := newStubTable(spec.Name, v, fixtureStubs, nil)
+	if err != nil {
+		return nil, err
+	}
 	p := &pipeline{
+		stubs:      &stubRegistry{},
 		clock:      s.clock,
 		validator:  v,
 		journal:    s.journal,
@@ -291,7 +320,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		checker:    s.checker,
 		log:        s.opts.Logger,
 	}
-	p.cur.Store(newVendorState(spec, sim))
+	p.cur.Store(newVendorState(spec, sim, fixtureStubs, table))
 	return &served{name: spec.Name, spec: spec, pipe: p, srv: s.newServer(p)}, nil
 }
 
@@ -397,7 +426,8 @@ func (s *Stack) Vendors() ([]VendorInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: slices.Clone(sv.spec.Endpoints), Demo: demo, Spec: sv.spec})
+		out = append(out, VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: slices.Clone(sv.spec.Endpoints), Demo: demo, Spec: sv.spec,
+			Stubs: sv.pipe.cur.Load().stubs.set.Stubs()})
 	}
 	return out, nil
 }
@@ -525,7 +555,7 @@ func (sc Scenarios) File() string { return sc.e.Catalogue().File }
 // that does not load changes nothing. Active scenarios the new file still
 // has stay active.
 func (s *Stack) ReloadScenarios(name string, data []byte) error {
-	cat, err := scenario.Load(name, data, Vocabulary())
+	cat, err := scenario.Load(name, data, vocabularyOf(s.opts.FixturesDir, s.opts.Fixtures))
 	if err != nil {
 		return err
 	}

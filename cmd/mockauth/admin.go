@@ -82,9 +82,18 @@ func (a *adminTarget) callWaiting(ctx context.Context, wait time.Duration, metho
 
 // call makes one admin API call, turning its JSON error into an error.
 func (a *adminTarget) call(ctx context.Context, method, u string, out any) error {
+	return a.send(ctx, method, u, nil, out)
+}
+
+// send is call with a request body.
+func (a *adminTarget) send(ctx context.Context, method, u string, body []byte, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, u, nil)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
 		return err
 	}

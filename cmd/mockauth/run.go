@@ -39,6 +39,8 @@ func commandList() []command {
 			env},
 		{"scenario", "switch a running stack's failure scenarios on and off",
 			scenarioUsage, scenarioCmd},
+		{"stub", "list, add and remove a running stack's calls after login (stubs)",
+			stubUsage, stubCmd},
 		{"contract", "report where a server's answers drift from the vendor's contract",
 			contractUsage, contractCmd},
 		{"conformance", "run any program as a vendor client through the conformance cases",

@@ -23,6 +23,7 @@ import (
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/scenario"
+	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -39,6 +40,7 @@ type VendorInfo struct {
 	Endpoints []vendor.Endpoint `json:"endpoints"`
 	Demo      map[string]string `json:"demo"`
 	Spec      vendor.Spec       `json:"-"`
+	Stubs     []*stub.Stub      `json:"-"` // GET /__admin/stubs lists them
 }
 
 // Health is GET /__admin/health.
@@ -54,6 +56,7 @@ type Backend interface {
 	Stack
 	Journal
 	Clock
+	Stubs
 	Scenarios() Scenarios
 }
 
@@ -218,6 +221,11 @@ func New(b Backend, opts Options) http.Handler {
 	r.Handle(p("/scenarios"), answer(a.deactivateAll)).Methods(http.MethodDelete)
 	r.Handle(p("/scenarios/{name}"), answer(a.activate)).Methods(http.MethodPut)
 	r.Handle(p("/scenarios/{name}"), answer(a.deactivate)).Methods(http.MethodDelete)
+	r.Handle(p("/stubs"), answer(a.listStubs)).Methods(http.MethodGet)
+	r.Handle(p("/stubs/{vendor}"), answer(a.listStubs)).Methods(http.MethodGet)
+	r.Handle(p("/stubs/{vendor}/{name}"), answer(a.getStub)).Methods(http.MethodGet)
+	r.Handle(p("/stubs/{vendor}/{name}"), answer(a.putStub)).Methods(http.MethodPut)
+	r.Handle(p("/stubs/{vendor}/{name}"), answer(a.deleteStub)).Methods(http.MethodDelete)
 	r.Handle("/", http.HandlerFunc(serveDashboard)).Methods(http.MethodGet)
 	r.NotFoundHandler = answer(func(r *http.Request) (any, error) {
 		return nil, &apiError{Status: http.StatusNotFound, Msg: fmt.Sprintf("no admin call %s %s; see GET %s/vendors and the README", r.Method, r.URL.Path, Prefix)}

@@ -13,6 +13,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/admin"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/scenario"
+	stubpkg "github.com/mockauth/mockauth/simulators/stub"
 )
 
 // stub is a Backend with one vendor, a clock and one scenario, recording
@@ -22,6 +23,32 @@ type stub struct {
 	advanced time.Duration
 	resets   int
 	active   map[string]bool
+	stubs    []*stubpkg.Stub
+}
+
+func (s *stub) Stubs(string) ([]*stubpkg.Stub, error) { return s.stubs, nil }
+func (s *stub) PutStub(_, name string, data []byte) (*stubpkg.Stub, bool, error) {
+	st, err := stubpkg.ParseOne("stub acme/"+name, name, data, stubpkg.Rules{Auth: []string{"token"}})
+	if err != nil {
+		return nil, false, err
+	}
+	for i, o := range s.stubs {
+		if o.Name == name {
+			s.stubs[i] = st
+			return st, false, nil
+		}
+	}
+	s.stubs = append(s.stubs, st)
+	return st, true, nil
+}
+func (s *stub) DeleteStub(_, name string) error {
+	for i, o := range s.stubs {
+		if o.Name == name {
+			s.stubs = append(s.stubs[:i], s.stubs[i+1:]...)
+			return nil
+		}
+	}
+	return admin.ErrNoStub
 }
 
 func (s *stub) Health() admin.Health {
@@ -108,6 +135,16 @@ func TestAdmin_AgainstAStub(t *testing.T) {
 		{"evidence names the unsourced", "GET", "/__admin/evidence?vendor=acme", "", 200, `"unsourced": [
     "acme.yaml:9: operation login, response 401: neither x-evidence nor x-reading"`},
 		{"evidence of an unknown vendor", "GET", "/__admin/evidence?vendor=nope", "", 404, `no vendor \"nope\" in this stack`},
+		{"no stubs yet", "GET", "/__admin/stubs", "", 200, `"stubs": []`},
+		{"add a stub", "PUT", "/__admin/stubs/acme/orders", "method: GET\npath: /orders\nauth: token\nresponse: {body: '[]'}\n", 200, `"created": true`},
+		{"replace it", "PUT", "/__admin/stubs/acme/orders", `{"method":"GET","path":"/orders/{id}","auth":"none","response":{"status":404,"body":"{{.Path.id}}"}}`, 200, `"created": false`},
+		{"list it", "GET", "/__admin/stubs/acme", "", 200, `"path": "/orders/{id}"`},
+		{"get it", "GET", "/__admin/stubs/acme/orders", "", 200, `"origin": "admin API"`},
+		{"a bad stub, with its line", "PUT", "/__admin/stubs/acme/bad", "method: GET\npath: /x\nauth: sesame\nresponse: {body: ''}\n", 400, `stub acme/bad:3: stub bad: auth \"sesame\": the vendor's checks are \"token\", or none`},
+		{"a bad template", "PUT", "/__admin/stubs/acme/bad", "method: GET\npath: /x\nauth: none\nresponse:\n  body: |\n    {{.Login.user}\n", 400, `stub acme/bad:6: stub bad: body template`},
+		{"stub of an unknown vendor", "PUT", "/__admin/stubs/nope/x", "", 404, `no vendor \"nope\"`},
+		{"delete it", "DELETE", "/__admin/stubs/acme/orders", "", 200, `"deleted": "orders"`},
+		{"delete it again", "DELETE", "/__admin/stubs/acme/orders", "", 404, `no such stub`},
 	}
 	for _, tc := range testCases {
 		status, body := call(t, h, tc.method, tc.path, tc.body)

@@ -1,9 +1,12 @@
 package admin
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
+	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -118,9 +121,57 @@ func Postman(vendors []VendorInfo) any {
 				folder.Item = append(folder.Item, postmanItemOf(e.Name+" ("+variant.Name+")", e.Method, e.Path, urlVar, variant.Request(demo, kept)))
 			}
 		}
+		for _, st := range v.Stubs {
+			folder.Item = append(folder.Item, postmanStub(v, st, urlVar, kept))
+		}
 		c.Item = append(c.Item, folder)
 	}
 	return c
+}
+
+// postmanStub is a stub's request: the credential as the vendor's check
+// takes it, the fields the stub matches on, path parameters as Postman
+// variables.
+func postmanStub(v VendorInfo, st *stub.Stub, urlVar string, kept map[string]string) postmanItem {
+	var r vendor.Request
+	if a, ok := v.Spec.AuthScheme(st.Auth); ok && a.Sample != nil {
+		r = a.Sample(st.Method, v.Demo, kept)
+	}
+	for _, k := range sortedKeys(st.Match.Query) {
+		r.Query = append(r.Query, vendor.KV{Key: k, Value: anyValue(st.Match.Query[k])})
+	}
+	if len(st.Match.Form) > 0 || r.Form != nil {
+		if r.ContentType == "" {
+			r.ContentType = vendor.FormType
+		}
+		form := []vendor.KV{}
+		for _, k := range sortedKeys(st.Match.Form) {
+			form = append(form, vendor.KV{Key: k, Value: anyValue(st.Match.Form[k])})
+		}
+		r.Form = append(r.Form, form...)
+	}
+	path := pathParam.ReplaceAllString(st.Path, ":$1")
+	return postmanItemOf(st.Name+" (stub)", st.Method, path, urlVar, r)
+}
+
+var pathParam = regexp.MustCompile(`\{([^}:]+)(?::[^}]*)?\}`)
+
+// anyValue is what a sample sends for a field a stub matches on: "*"
+// takes any value.
+func anyValue(v string) string {
+	if v == "*" {
+		return ""
+	}
+	return v
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // postmanVar names a kept token's collection variable: exotel_admin_token.

@@ -13,6 +13,9 @@ import (
 
 // Fixtures is the content of fixtures/autoalert.yaml.
 type Fixtures struct {
+	// Stubs are the calls after login the file declares, read by the
+	// stack (simulators/stub) and guarded by this vendor's checks.
+	Stubs           yamlfile.Section  `yaml:"stubs"`
 	Settings        Settings          `yaml:"settings"`
 	Users           map[string]User   `yaml:"users"`
 	AutologinTokens map[string]string `yaml:"autologinTokens"`

@@ -19,6 +19,9 @@ const (
 
 // Fixtures is the content of fixtures/crmcom.yaml.
 type Fixtures struct {
+	// Stubs are the calls after login the file declares, read by the
+	// stack (simulators/stub) and guarded by this vendor's checks.
+	Stubs         yamlfile.Section        `yaml:"stubs"`
 	Settings      Settings                `yaml:"settings"`
 	Organisations map[string]Organisation `yaml:"organisations"`
 	Users         map[string]User         `yaml:"users"`

@@ -13,6 +13,7 @@ import (
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
 	Name:        Name,
+	Auth:        authSchemes,
 	Endpoints:   described,
 	Flow:        []string{Token, WebAPIKey, Show, Update, Release},
 	Fixtures:    vendor.Must(fixtures.Default(Name)),

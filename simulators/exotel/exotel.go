@@ -8,7 +8,9 @@
 //     username/password for a contact center, a role and an expiry;
 //   - the pair then works as HTTP Basic base64(username:password). The
 //     vendor's page names no method that takes it, so GET
-//     /configuration/whoami is a clearly labelled stand-in that does.
+//     /configuration/whoami is a clearly labelled stand-in that does: a
+//     stub of the default fixtures (fixtures/exotel.yaml) behind this
+//     package's Guard, as any user's call after login is.
 //
 // Errors answer in the Spring Boot error shape the service's Java stack
 // writes ({"timestamp","status","error","message","path"}); a 400 also
@@ -138,7 +140,6 @@ func New(opts Options) *Simulator {
 	r.Handle(PathLogin, adapt(s.login)).Methods(http.MethodPost)
 	r.Handle(PathJWKS, adapt(s.jwks)).Methods(http.MethodGet)
 	r.Handle(PathBasicAuth, adapt(s.basicAuth)).Methods(http.MethodPost)
-	r.Handle(PathWhoAmI, adapt(s.whoAmI)).Methods(http.MethodGet)
 	r.Handle(PathCCMToken, adapt(s.ccmTokenCall)).Methods(http.MethodPost)
 	r.NotFoundHandler, r.MethodNotAllowedHandler = adapt(s.noRoute), adapt(s.noRoute)
 	s.router = r

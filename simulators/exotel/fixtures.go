@@ -14,6 +14,9 @@ import (
 
 // Fixtures is the content of fixtures/exotel.yaml.
 type Fixtures struct {
+	// Stubs are the calls after login the file declares, read by the
+	// stack (simulators/stub) and guarded by this vendor's checks.
+	Stubs          yamlfile.Section  `yaml:"stubs"`
 	Settings       Settings          `yaml:"settings"`
 	ContactCenters map[string]string `yaml:"contactCenters"` // id -> name
 	Roles          []string          `yaml:"roles"`

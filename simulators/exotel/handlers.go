@@ -226,30 +226,6 @@ func (s *Simulator) basicAuth(r *http.Request) response {
 	})
 }
 
-// whoAmI is the stand-in method that takes the registered Basic pair, or
-// a ccm-api access token as Bearer.
-func (s *Simulator) whoAmI(r *http.Request) response {
-	if scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
-		sid, expiry, err := s.checkCCMBearer(raw)
-		if err != nil {
-			return s.fail(r, http.StatusUnauthorized, MsgBadCredentials).with("WWW-Authenticate", WWWAuthenticate)
-		}
-		return jsonAnswer(http.StatusOK, Registered{Username: s.fx.Accounts[sid].APIKey, Context: ContextContactCenter,
-			ContextID: sid, UserRole: "API", DateExpiry: expiry.UTC().Format(isoMillis)})
-	}
-	user, password, ok := r.BasicAuth()
-	s.mu.Lock()
-	c, known := s.credentials[user]
-	s.mu.Unlock()
-	if !ok || !known || c.password != password || !s.clock.Now().Before(c.Expiry) {
-		return s.fail(r, http.StatusUnauthorized, MsgBadCredentials).with("WWW-Authenticate", WWWAuthenticate)
-	}
-	return jsonAnswer(http.StatusOK, Registered{
-		Username: c.Username, Context: c.Context, ContextID: c.ContextID, UserRole: c.UserRole,
-		DateExpiry: c.Expiry.UTC().Format(isoMillis),
-	})
-}
-
 var loginTemplate = template.Must(template.New("login").Parse(`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Contact Center admin login (mockauth)</title></head>

@@ -11,6 +11,7 @@ import (
 // conformance runner read the vendor from here.
 var Spec = vendor.Spec{
 	Name:        Name,
+	Auth:        authSchemes,
 	Endpoints:   described,
 	Flow:        []string{Login, JWKS, BasicAuth, WhoAmI, CCMToken},
 	Fixtures:    vendor.Must(fixtures.Default(Name)),

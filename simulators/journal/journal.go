@@ -36,6 +36,14 @@ type Entry struct {
 	Violations      []string    `json:"violations,omitempty"` // contract violations, request and response
 	// Unchecked: the contract check was shed under overload.
 	Unchecked bool `json:"unchecked,omitempty"`
+	// Stub: the request was for a user-declared endpoint, declared by
+	// "fixtures" or the "admin API".
+	Stub string `json:"stub,omitempty"`
+	// Auth is the vendor's check of a stub's credential: "ok", or why it
+	// refused (missing, zero, unknown, expired, ended, wrong).
+	Auth string `json:"auth,omitempty"`
+	// NoContract: a stub without a contract; its answers are not checked.
+	NoContract bool `json:"noContract,omitempty"`
 }
 
 // Outcome says what an answer meant to the client, beyond its status:

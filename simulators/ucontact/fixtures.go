@@ -10,6 +10,9 @@ import (
 
 // Fixtures is the content of fixtures/ucontact.yaml.
 type Fixtures struct {
+	// Stubs are the calls after login the file declares, read by the
+	// stack (simulators/stub) and guarded by this vendor's checks.
+	Stubs    yamlfile.Section `yaml:"stubs"`
 	Settings Settings         `yaml:"settings"`
 	Users    map[string]User  `yaml:"users"`
 	Agents   map[string]Agent `yaml:"agents"`

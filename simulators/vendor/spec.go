@@ -47,6 +47,20 @@ type Spec struct {
 	// success status (uContact's HTTP 200 "0", CRM.COM's envelope), whether
 	// an answer is an error. Nil: errors are the HTTP statuses 400 and up.
 	InBandError func(endpoint string, status int, body []byte) bool
+	// Auth names the vendor's own checks of the credential a call after
+	// login carries, which user-declared endpoints (stubs) take by name;
+	// the simulator implements them as a Guard.
+	Auth []AuthScheme
+}
+
+// AuthScheme finds one of the vendor's checks by name.
+func (s Spec) AuthScheme(name string) (AuthScheme, bool) {
+	for _, a := range s.Auth {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return AuthScheme{}, false
 }
 
 // IsError reports whether an answer of the vendor is its error: by status,

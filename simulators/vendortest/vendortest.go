@@ -10,16 +10,21 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
-// Harness serves one simulator to a test.
+// Harness serves one simulator to a test, with the stubs of the vendor's
+// default fixtures behind its checks (as the stack serves them).
 type Harness struct {
-	t   testing.TB
-	sim vendor.Simulator
-	v   *contracts.Validator
+	t     testing.TB
+	spec  vendor.Spec
+	sim   vendor.Simulator
+	v     *contracts.Validator
+	stubs *stub.Set
 }
 
 // New returns a harness for sim, checked against its vendor's contract.
@@ -29,7 +34,15 @@ func New(t testing.TB, spec vendor.Spec, sim vendor.Simulator) *Harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Harness{t: t, sim: sim, v: v}
+	auth := make([]string, len(spec.Auth))
+	for i, a := range spec.Auth {
+		auth[i] = a.Name
+	}
+	stubs, err := stub.Parse(spec.Fixtures.Name, spec.Fixtures.Data, stub.Rules{Auth: auth, Operation: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Harness{t: t, spec: spec, sim: sim, v: v, stubs: stub.NewSet(stubs)}
 }
 
 // Answer is what the simulator answered.
@@ -62,7 +75,12 @@ func (h *Harness) Do(req Request) (Answer, []string) {
 	}
 	x, reqViolations := h.v.Request(r, h.sim.Describe(r, []byte(req.Body)).Path, []byte(req.Body))
 	w := httptest.NewRecorder()
-	h.sim.ServeHTTP(w, r)
+	var handler http.Handler = h.sim
+	if st, params := h.stubs.Lookup(r, []byte(req.Body)); st != nil {
+		guard, _ := h.sim.(vendor.Guard)
+		handler = stub.Authorize(st, params, guard, r, []byte(req.Body)).Handler(h.spec.Name, []byte(req.Body), time.Now)
+	}
+	handler.ServeHTTP(w, r)
 	res := w.Result()
 	data, _ := io.ReadAll(res.Body)
 	if v := x.Response(res.StatusCode, res.Header, data); len(v) > 0 {

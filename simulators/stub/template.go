@@ -1,0 +1,176 @@
+package stub
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Data is what a stub's body template sees:
+//
+//	.Method, .Vendor         the request's method, the vendor's name
+//	.Path.NAME               a {parameter} of the stub's path
+//	.Query.NAME, .Form.NAME  the first value of a query or form field
+//	.Login.user, .Login.X    who the vendor's check found: user and the
+//	                         vendor's fields of the login (empty for auth: none)
+//	.Now                     the simulated clock's time
+//	.Field "a.b"             a JSON body's dotted path, or an XML body's
+//	                         element path below its root
+//
+// Maps answer "" for a missing key.
+type Data struct {
+	Method string
+	Vendor string
+	Path   map[string]string
+	Query  map[string]string
+	Form   map[string]string
+	Login  map[string]string
+	Now    time.Time
+
+	field func(string) (string, bool)
+}
+
+// NewData gathers a request's fields for a stub's template.
+func NewData(vendorName string, r *http.Request, body []byte, params, login map[string]string, now time.Time) Data {
+	d := Data{Method: r.Method, Vendor: vendorName, Path: params, Login: login, Now: now,
+		Query: firsts(r.URL.Query()), Form: map[string]string{}}
+	if d.Path == nil {
+		d.Path = map[string]string{}
+	}
+	if d.Login == nil {
+		d.Login = map[string]string{}
+	}
+	if vals, err := parseForm(r, body); err == nil {
+		d.Form = vals
+	}
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case len(trimmed) > 0 && trimmed[0] == '<':
+		d.field = xmlLookup(body)
+	case len(trimmed) > 0:
+		d.field = jsonLookup(body)
+	}
+	return d
+}
+
+func parseForm(r *http.Request, body []byte) (map[string]string, error) {
+	if !strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/x-www-form-urlencoded") {
+		return map[string]string{}, nil
+	}
+	v, err := url.ParseQuery(string(body))
+	return firsts(v), err
+}
+
+func firsts(v map[string][]string) map[string]string {
+	out := make(map[string]string, len(v))
+	for k, vals := range v {
+		if len(vals) > 0 {
+			out[k] = vals[0]
+		}
+	}
+	return out
+}
+
+// Field is the value at a body path, "" when there is none.
+func (d Data) Field(path string) string {
+	if d.field == nil {
+		return ""
+	}
+	v, _ := d.field(path)
+	return v
+}
+
+// funcs are the helpers a template may call, documented in the README.
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		// json writes a value as a JSON literal ("a\"b", 3, null), no HTML escaping.
+		"json": func(v any) (string, error) {
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(v); err != nil {
+				return "", err
+			}
+			return strings.TrimSuffix(b.String(), "\n"), nil
+		},
+		// xml escapes text for an element or an attribute.
+		"xml": func(s string) (string, error) {
+			var b bytes.Buffer
+			err := xml.EscapeText(&b, []byte(s))
+			return b.String(), err
+		},
+		// date formats a time with a Go layout, in UTC.
+		"date": func(layout string, t time.Time) string { return t.UTC().Format(layout) },
+		// add moves a time by a Go duration ("1h", "-30m").
+		"add": func(d string, t time.Time) (time.Time, error) {
+			dur, err := time.ParseDuration(d)
+			return t.Add(dur), err
+		},
+		// unix is a time in seconds since 1970; unixMilli in milliseconds.
+		"unix":      func(t time.Time) int64 { return t.Unix() },
+		"unixMilli": func(t time.Time) int64 { return t.UnixMilli() },
+		// uuid is a fresh random (version 4) UUID.
+		"uuid": func() string { return uuid.NewString() },
+		// default is v, or def when v is empty.
+		"default": func(def, v string) string {
+			if v == "" {
+				return def
+			}
+			return v
+		},
+		"upper": strings.ToUpper,
+		"lower": strings.ToLower,
+	}
+}
+
+// Helpers lists the helpers' names, for error messages and docs.
+func Helpers() []string {
+	return []string{"json", "xml", "date", "add", "unix", "unixMilli", "uuid", "default", "upper", "lower"}
+}
+
+// compile parses a body template and runs it once on sample data, so a
+// misspelt field or helper is refused at load rather than on a request.
+func compile(name, body string) (*template.Template, error) {
+	t, err := template.New(name).Option("missingkey=zero").Funcs(funcs()).Parse(body)
+	if err != nil {
+		return nil, err
+	}
+	sample := Data{Method: http.MethodPost, Vendor: "sample", Path: map[string]string{}, Query: map[string]string{},
+		Form: map[string]string{}, Login: map[string]string{"user": "sample"}, Now: time.Unix(0, 0)}
+	if err := t.Execute(&limited{w: &bytes.Buffer{}, n: maxRendered}, sample); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// templateLine reads the line a text/template error names ("template:
+// NAME:LINE:COL: ..." or "template: NAME:LINE: ...").
+func templateLine(err error) (int, string) {
+	msg := err.Error()
+	rest, ok := strings.CutPrefix(msg, "template: ")
+	if !ok {
+		return 0, msg
+	}
+	_, rest, ok = strings.Cut(rest, ":")
+	if !ok {
+		return 0, msg
+	}
+	var line int
+	if _, scanErr := fmt.Sscanf(rest, "%d", &line); scanErr != nil {
+		return 0, msg
+	}
+	// The message after the position.
+	parts := strings.SplitN(rest, ": ", 2)
+	if len(parts) == 2 {
+		return line, parts[1]
+	}
+	return line, msg
+}
