@@ -54,6 +54,9 @@ type Case struct {
 	// Fixtures, when set, is the vendor's fixture file for the case (a
 	// variant the vendor describes), before FixturesDir.
 	Fixtures vendor.File
+	// Calls, for a protected endpoint, is how many calls after login the
+	// client makes in the case's flow (Env.Calls).
+	Calls int
 }
 
 // spec is a registered vendor with conformance cases.
@@ -117,6 +120,9 @@ func Cases(vendorName, endpoint string) ([]Case, error) {
 		return Case{Name: name, Vendor: vendorName, Endpoint: endpoint, Scenario: scenario, Creds: creds, Want: want, Deadline: DefaultDeadline}
 	}
 	var cases []Case
+	if ce.Protected {
+		return flowCases(vendorName, endpoint, ce), nil
+	}
 	if ce.Checking {
 		cases = []Case{
 			c("demo login, token proven", "", WantToken, nil),

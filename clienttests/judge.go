@@ -32,6 +32,10 @@ type Env struct {
 	// Creds: user, password, and as the vendor needs them organisation,
 	// unit, code, format (json or xml), bearer.
 	Creds map[string]string
+	// Calls, for a protected endpoint (a call after login), is how many
+	// calls the client makes there after logging in, before it ends its
+	// session; 0 for the other endpoints.
+	Calls int
 }
 
 // ClientFunc adapts a function to Client.
@@ -57,7 +61,16 @@ const retryTolerance = 100 * time.Millisecond
 // after Retry-After, and the deadline.
 func Run(ctx context.Context, c Case, client Client) Result {
 	res := Result{Case: c}
-	opts := simulators.Options{Vendors: []string{c.Vendor}, Scenarios: scenariosYAML, ScenariosName: "clienttests/conformance.yaml", FixturesDir: c.FixturesDir}
+	scenarios := scenariosYAML
+	_, ce, err := conformanceEndpoint(c.Vendor, c.Endpoint)
+	if err != nil {
+		res.Reason = err.Error()
+		return res
+	}
+	if ce.Protected {
+		scenarios = flowScenarios(c.Vendor, c.Endpoint)
+	}
+	opts := simulators.Options{Vendors: []string{c.Vendor}, Scenarios: scenarios, ScenariosName: "clienttests/conformance.yaml", FixturesDir: c.FixturesDir}
 	if c.Scenario != "" {
 		opts.Activate = []string{c.Scenario}
 	}
@@ -77,7 +90,7 @@ func Run(ctx context.Context, c Case, client Client) Result {
 		return res
 	}
 	creds := c.Credentials(vendors[0].Demo)
-	env := Env{Vendor: c.Vendor, Endpoint: c.Endpoint, BaseURL: stack.URL(c.Vendor), Creds: creds}
+	env := Env{Vendor: c.Vendor, Endpoint: c.Endpoint, BaseURL: stack.URL(c.Vendor), Creds: creds, Calls: c.Calls}
 
 	type answer struct {
 		token string
@@ -112,6 +125,11 @@ func Run(ctx context.Context, c Case, client Client) Result {
 		verb = v.Verb()
 	}
 	valid := func(tok string) bool { return stack.ValidToken(c.Vendor, tok) }
+	if ce.Protected {
+		// A flow ends its session: the token it hands back is ended by
+		// then, and the journal tells whether it was ever good.
+		valid = func(string) bool { return true }
+	}
 	outcome := judgeOutcome(c.Want, got.token, got.err, valid, verb)
 
 	_ = stack.Close() // journal entries of held requests are written as they end
@@ -124,8 +142,13 @@ func Run(ctx context.Context, c Case, client Client) Result {
 	} else if outcome != "" {
 		reasons = append(reasons, outcome)
 	}
-	if len(entries) > MaxRequests {
-		reasons = append(reasons, fmt.Sprintf("sent %d requests (at most %d)", len(entries), MaxRequests))
+	limit := MaxRequests
+	if ce.Protected {
+		limit = maxFlowRequests(c.Calls)
+		reasons = append(reasons, judgeFlow(c, ce, entries, timedOut || got.err != nil)...)
+	}
+	if len(entries) > limit {
+		reasons = append(reasons, fmt.Sprintf("sent %d requests (at most %d)", len(entries), limit))
 	}
 	if r := retrySpacing(entries); r != "" {
 		reasons = append(reasons, r)

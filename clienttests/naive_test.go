@@ -116,3 +116,98 @@ var _ = Describe("naive clients", Ordered, func() {
 		})
 	}
 })
+
+// Naive clients of a call after login (the wallboard's campaignstatus).
+
+// wallboardCall sends campaignstatus with a token as Basic.
+func wallboardCall(ctx context.Context, env clienttests.Env, tok string) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, "POST", env.BaseURL+"/Integra/resources/Supervisor/campaignstatus", strings.NewReader("queue="))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Basic "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+func endSession(ctx context.Context, env clienttests.Env, tok string) {
+	form := url.Values{"user": {env.Creds["user"]}, "token": {tok}}
+	req, _ := http.NewRequestWithContext(ctx, "POST", env.BaseURL+"/Integra/resources/auth/EndSession", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if res, err := http.DefaultClient.Do(req); err == nil {
+		res.Body.Close()
+	}
+}
+
+// wallboard is a flow client: login (read as read does), calls, end.
+func wallboard(read func(string) (string, error), reloginsPerCall int) clienttests.Client {
+	return clienttests.ClientFunc(func(ctx context.Context, env clienttests.Env) (string, error) {
+		login := func() (string, error) {
+			body, _, err := getUserToken(ctx, http.DefaultClient, env)
+			if err != nil {
+				return "", err
+			}
+			return read(body)
+		}
+		tok, err := login()
+		if err != nil {
+			return "", err
+		}
+		for range env.Calls {
+			status, err := wallboardCall(ctx, env, tok)
+			for tries := 0; err == nil && status == 401 && tries < reloginsPerCall; tries++ {
+				if tok, err = login(); err == nil {
+					status, err = wallboardCall(ctx, env, tok)
+				}
+			}
+			if err != nil || status != 200 {
+				return "", io.ErrUnexpectedEOF
+			}
+		}
+		endSession(ctx, env, tok)
+		return tok, nil
+	})
+}
+
+var (
+	// reloginStorm logs in again at once on every 401, up to five times a call.
+	reloginStorm = wallboard(func(body string) (string, error) {
+		if body == `"0"` {
+			return "", io.ErrUnexpectedEOF
+		}
+		return strings.Trim(body, `"`), nil
+	}, 5)
+	// storesZero keeps whatever the login answered, "0" included.
+	storesZero = wallboard(func(body string) (string, error) { return strings.Trim(body, `"`), nil }, 1)
+)
+
+var _ = Describe("naive clients of a call after login", func() {
+	cases, err := clienttests.Cases("ucontact", "campaignstatus")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range []struct {
+		name   string
+		client clienttests.Client
+		want   string
+	}{
+		{"one that logs in again at once on every 401", reloginStorm,
+			"every call refused: log in again once, then give up without a storm of logins: logged in again at once after every refused call, without backing off"},
+		{`one that keeps "0" as its token`, storesZero,
+			`the login answers the vendor's error: never send it as a token: sent "0" as its token`},
+	} {
+		It("fail the campaignstatus flow: "+n.name, func() {
+			var failures []string
+			for _, r := range clienttests.RunCases(context.Background(), cases, n.client, clienttests.Concurrency) {
+				if !r.Passed {
+					failures = append(failures, r.Case.Name+": "+r.Reason)
+				}
+			}
+			GinkgoWriter.Println(strings.Join(failures, "\n"))
+			Expect(strings.Join(failures, "\n")).To(ContainSubstring(n.want))
+		})
+	}
+})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,6 +29,9 @@ func Environ(env Env) []string {
 		"MOCKAUTH_BASE_URL=" + env.BaseURL,
 		"MOCKAUTH_VENDOR=" + env.Vendor,
 		"MOCKAUTH_ENDPOINT=" + env.Endpoint,
+	}
+	if env.Calls > 0 {
+		vars = append(vars, "MOCKAUTH_CALLS="+strconv.Itoa(env.Calls))
 	}
 	for _, k := range []string{"user", "password", "organisation", "unit", "code", "format", "bearer"} {
 		if v, ok := env.Creds[k]; ok {

@@ -131,6 +131,9 @@ func (rc Reference) Login(ctx context.Context, env Env) (string, error) {
 	if err != nil || ce.Flow.Check == nil {
 		return tok, err
 	}
+	if ce.Protected {
+		return rc.flow(ctx, base, c, ce.Flow, tok, max(env.Calls, 1))
+	}
 	// A token-checking flow: prove the token, log in again once if refused.
 	if _, err = rc.call(ctx, ce.Flow.Check(base, c, tok)); errors.Is(err, vendor.ErrStale) {
 		if tok, err = rc.call(ctx, login); err != nil {
@@ -140,6 +143,33 @@ func (rc Reference) Login(ctx context.Context, env Env) (string, error) {
 	}
 	if err != nil {
 		return "", err
+	}
+	return tok, nil
+}
+
+// flow makes a protected endpoint's calls with a token: a refused one
+// gets one new login and one retry (a second refusal in a row is final:
+// logging in again at once would only be refused again), and the session
+// is ended after the last call.
+func (rc Reference) flow(ctx context.Context, base string, c map[string]string, f vendor.Flow, tok string, calls int) (string, error) {
+	for range calls {
+		_, err := rc.call(ctx, f.Check(base, c, tok))
+		if errors.Is(err, vendor.ErrStale) {
+			if tok, err = rc.call(ctx, f.Login(base, c)); err != nil {
+				return "", err
+			}
+			if _, err = rc.call(ctx, f.Check(base, c, tok)); errors.Is(err, vendor.ErrStale) {
+				return "", fmt.Errorf("a fresh token was refused too: %w", err)
+			}
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	if f.End != nil {
+		if _, err := rc.call(ctx, f.End(base, c, tok)); err != nil {
+			return "", fmt.Errorf("ending the session: %w", err)
+		}
 	}
 	return tok, nil
 }

@@ -8,8 +8,11 @@
 //	listener (one per vendor)
 //	  -> read the body               capped at 1 MiB: 413 beyond (refused)
 //	  -> vendor Describe             which documented endpoint, which login
-//	  -> contract route              no documented operation: the vendor's own 404/405, the near
-//	                                 misses in X-Mockauth-Diagnosis and the journal (unmatched)
+//	  -> stubs (stubs.go)            a declared call after login: the vendor's Guard checks its
+//	                                 credential (the verdict goes in the journal); the stub's
+//	                                 template, or the vendor's refusal, answers below
+//	  -> contract route              no documented operation nor stub: the vendor's own 404/405,
+//	                                 the near misses in X-Mockauth-Diagnosis and the journal
 //	  -> --strict only               contract request check; a violation: 400 (refused)
 //	  -> scenario engine Decide      X-Mockauth-Scenario, the login's scenario, active scenarios;
 //	                                 an unknown scenario header: 400 (refused)

@@ -308,6 +308,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		return nil, err
 	}
 	p := &pipeline{
+		advance:    s.clock.Advance,
 		stubs:      &stubRegistry{},
 		clock:      s.clock,
 		validator:  v,

@@ -24,6 +24,11 @@ MOCKAUTH_ENDPOINT, MOCKAUTH_USER, MOCKAUTH_PASSWORD and, as the vendor needs the
 MOCKAUTH_ORGANISATION, MOCKAUTH_UNIT, MOCKAUTH_CODE, MOCKAUTH_FORMAT, MOCKAUTH_BEARER.
 On success it exits 0 with the token alone on the last line of stdout; when it decides
 the login failed, it exits non-zero.
+
+A call after login (ucontact campaignstatus, crmcom activities_create, autoalert
+getentities) is judged over a whole flow: MOCKAUTH_CALLS says how many calls the program
+makes there after logging in; it logs in again once when a call is refused, backs off
+when refusals repeat, never sends "0" as a token, and ends its session at the end.
 `
 
 // conformance runs any program as a vendor client through the conformance

@@ -91,11 +91,11 @@ const (
 var endpoints = []vendor.Endpoint{
 	{Name: Authenticate, Method: http.MethodPost, Path: PathAuthenticate, Doc: "login: userName, password, optional security code; JSON, XML or form; answer by Accept"},
 	{Name: Autologin, Method: http.MethodPost, Path: PathAutologin, Doc: "login with an autologin token: token"},
-	{Name: RenewToken, Method: http.MethodPost, Path: PathRenewToken, Doc: "a new token for a good one: token, code; answers the mobile Token shape"},
-	{Name: Logoff, Method: http.MethodPost, Path: PathLogoff, Doc: "ends a token: token; answers APIResult"},
-	{Name: GetUsers, Method: http.MethodPost, Path: PathGetUsers, Doc: "a token-checking method: token; answers the user list"},
-	{Name: GetEntities, Method: http.MethodPost, Path: PathGetEntities, Doc: "entities (opportunities), top 5 or limit: token, query, limit; answers EntitiesList from the fixtures"},
-	{Name: GetNotOwned, Method: http.MethodPost, Path: PathGetNotOwned, Doc: "vehicles no longer owned since fromDateUTC: token, fromDateUTC; answers GetNotOwnedResponse from the fixtures"},
+	{Name: RenewToken, Method: http.MethodPost, Path: PathRenewToken, Auth: AuthToken, Doc: "a new token for a good one: token, code; answers the mobile Token shape"},
+	{Name: Logoff, Method: http.MethodPost, Path: PathLogoff, Auth: AuthToken, Doc: "ends a token: token; answers APIResult"},
+	{Name: GetUsers, Method: http.MethodPost, Path: PathGetUsers, Auth: AuthToken, Doc: "a token-checking method: token; answers the user list"},
+	{Name: GetEntities, Method: http.MethodPost, Path: PathGetEntities, Auth: AuthToken, Doc: "entities (opportunities), top 5 or limit: token, query, limit; answers EntitiesList from the fixtures"},
+	{Name: GetNotOwned, Method: http.MethodPost, Path: PathGetNotOwned, Auth: AuthToken, Doc: "vehicles no longer owned since fromDateUTC: token, fromDateUTC; answers GetNotOwnedResponse from the fixtures"},
 }
 
 // Request contracts as the help pages' XML samples show them: members in

@@ -25,6 +25,9 @@ var conformance = vendor.Conformance{
 			{Name: "security code missing", Role: roleCode, Drop: []string{"code"}, WantError: true},
 		}},
 		{Name: GetUsers, Checking: true, Flow: vendor.Flow{Login: authenticate, Check: getUsers}},
+		// A data method after login, token in the body, then logoff.
+		{Name: GetEntities, Protected: true, LoginEndpoint: Authenticate, EndEndpoint: Logoff,
+			Flow: vendor.Flow{Login: authenticate, Check: bodyTokenCall(PathGetEntities), End: bodyTokenCall(PathLogoff)}},
 	},
 	Creds: func(_, role string, demo map[string]string) map[string]string {
 		if role == roleCode {
@@ -90,8 +93,19 @@ func authenticate(base string, c map[string]string) vendor.ClientCall {
 	return call
 }
 
-func getUsers(base string, _ map[string]string, tok string) vendor.ClientCall {
-	return vendor.ClientCall{Method: http.MethodPost, URL: base + PathGetUsers,
+func getUsers(base string, c map[string]string, tok string) vendor.ClientCall {
+	return bodyTokenCall(PathGetUsers)(base, c, tok)
+}
+
+// bodyTokenCall is a method that takes the token in its JSON body.
+func bodyTokenCall(path string) func(string, map[string]string, string) vendor.ClientCall {
+	return func(base string, _ map[string]string, tok string) vendor.ClientCall {
+		return tokenCallAt(base+path, tok)
+	}
+}
+
+func tokenCallAt(u, tok string) vendor.ClientCall {
+	return vendor.ClientCall{Method: http.MethodPost, URL: u,
 		Request: vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: vendor.JSON("token", tok)},
 		Parse: func(status int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
 			switch {

@@ -24,6 +24,13 @@ var authSchemes = []vendor.AuthScheme{{
 
 var _ vendor.Guard = (*Simulator)(nil)
 
+// Stale implements vendor.Guard.
+func (s *Simulator) Stale(string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.write(w, r, s.failure(failedResult(http.StatusUnauthorized, MsgInvalidToken)))
+	})
+}
+
 // Authenticate implements vendor.Guard.
 func (s *Simulator) Authenticate(_ string, r *http.Request, body []byte) (vendor.Login, *vendor.Refusal) {
 	refuse := func(reason string, rep reply) (vendor.Login, *vendor.Refusal) {
@@ -89,3 +96,8 @@ func bodyToken(body []byte) string {
 	}
 	return ""
 }
+
+var _ vendor.SessionEnder = (*Simulator)(nil)
+
+// EndSessions implements vendor.SessionEnder: every token of the login ends.
+func (s *Simulator) EndSessions(user string) int { return s.tokens.EndSubject(user) }

@@ -18,6 +18,10 @@ var conformance = vendor.Conformance{
 			{Name: "wrong unit", Creds: map[string]string{"unit": "0F1E2D3C4B5A69788796A5B4C3D2E1F0"}, WantError: true},
 		}},
 		{Name: Show, Checking: true, Flow: vendor.Flow{Login: login, Check: show}},
+		// A POST method after login, token in the body (a stub of the
+		// default fixtures).
+		{Name: "activities_create", Protected: true, LoginEndpoint: Token, EndEndpoint: Release,
+			Flow: vendor.Flow{Login: login, Check: tokenInBody(BasePath + "/activities/create"), End: tokenInBody(PathRelease)}},
 		// The key is the whole login: no password to get wrong.
 		{Name: WebAPIKey, Flow: vendor.Flow{Login: webAPIKeyLogin}, Skip: []string{"wrong password", "missing password"}},
 	},
@@ -96,4 +100,25 @@ func show(base string, _ map[string]string, tok string) vendor.ClientCall {
 			}
 			return "", nil
 		}}
+}
+
+// tokenInBody is a POST method that takes the token in its JSON body and
+// answers the envelope; a refused token is stale.
+func tokenInBody(path string) func(string, map[string]string, string) vendor.ClientCall {
+	return func(base string, _ map[string]string, tok string) vendor.ClientCall {
+		return vendor.ClientCall{Method: http.MethodPost, URL: base + path,
+			Request: vendor.Request{ContentType: vendor.JSONType, Body: vendor.JSON("token", tok)},
+			Parse: func(_ int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
+				a, err := readEnvelope(body)
+				switch {
+				case err != nil:
+					return "", err
+				case a.Status.Code == CodeInvalidToken || a.Status.Code == CodeTokenExpired:
+					return "", vendor.ErrStale
+				case a.Status.Code != CodeOK:
+					return "", fmt.Errorf("%w: %s", vendor.ErrRejected, a.Status.Code)
+				}
+				return "", nil
+			}}
+	}
 }

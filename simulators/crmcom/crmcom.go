@@ -59,9 +59,9 @@ const (
 var endpoints = []vendor.Endpoint{
 	{Name: Token, Method: http.MethodPost, Path: PathToken, Doc: "login: username+password or access_token_identifier, organisation, optional unit"},
 	{Name: WebAPIKey, Method: http.MethodPost, Path: PathWebAPIKey, Doc: "login by web API key (R10+): the key as the HTTP Basic user name, colon or not; a token for 2 hours"},
-	{Name: Release, Method: http.MethodPost, Path: PathRelease, Doc: `releases a token: {"token": T}`},
-	{Name: Update, Method: http.MethodPost, Path: PathUpdate, Doc: `a POST method that takes the token in its body: {"token": T, "contact_information_identifier": {"id": ...}, ...fields}`},
-	{Name: Show, Method: http.MethodGet, Path: PathShow, Doc: "a token-checking method: ?token=T&contact_information_identifier=id=8A2C3E4F5061728394A5B6C7D8E9F001"},
+	{Name: Release, Method: http.MethodPost, Path: PathRelease, Auth: AuthToken, Doc: `releases a token: {"token": T}`},
+	{Name: Update, Method: http.MethodPost, Path: PathUpdate, Auth: AuthToken, Doc: `a POST method that takes the token in its body: {"token": T, "contact_information_identifier": {"id": ...}, ...fields}`},
+	{Name: Show, Method: http.MethodGet, Path: PathShow, Auth: AuthToken, Doc: "a token-checking method: ?token=T&contact_information_identifier=id=8A2C3E4F5061728394A5B6C7D8E9F001"},
 }
 
 // Options configure a Simulator; the zero value is the embedded fixtures on

@@ -27,6 +27,11 @@ var authSchemes = []vendor.AuthScheme{{
 
 var _ vendor.Guard = (*Simulator)(nil)
 
+// Stale implements vendor.Guard.
+func (s *Simulator) Stale(string) http.Handler {
+	return s.adapt(func(*http.Request) response { return fail(CodeInvalidToken) })
+}
+
 // Authenticate implements vendor.Guard.
 func (s *Simulator) Authenticate(_ string, r *http.Request, body []byte) (vendor.Login, *vendor.Refusal) {
 	refuse := func(reason string, res response) (vendor.Login, *vendor.Refusal) {
@@ -61,3 +66,8 @@ func (s *Simulator) Authenticate(_ string, r *http.Request, body []byte) (vendor
 	}
 	return vendor.Login{User: t.Subject, Fields: f}, nil
 }
+
+var _ vendor.SessionEnder = (*Simulator)(nil)
+
+// EndSessions implements vendor.SessionEnder: every token of the login ends.
+func (s *Simulator) EndSessions(user string) int { return s.tokens.EndSubject(user) }

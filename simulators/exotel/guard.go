@@ -32,12 +32,17 @@ func basicSample(_ string, demo, _ map[string]string) vendor.Request {
 
 var _ vendor.Guard = (*Simulator)(nil)
 
+// Stale implements vendor.Guard.
+func (s *Simulator) Stale(string) http.Handler { return adapt(s.unauthorized) }
+
+func (s *Simulator) unauthorized(r *http.Request) response {
+	return s.fail(r, http.StatusUnauthorized, MsgBadCredentials).with("WWW-Authenticate", WWWAuthenticate)
+}
+
 // Authenticate implements vendor.Guard.
 func (s *Simulator) Authenticate(scheme string, r *http.Request, _ []byte) (vendor.Login, *vendor.Refusal) {
 	refuse := func(reason string) (vendor.Login, *vendor.Refusal) {
-		return vendor.Login{}, &vendor.Refusal{Reason: reason, Answer: adapt(func(r *http.Request) response {
-			return s.fail(r, http.StatusUnauthorized, MsgBadCredentials).with("WWW-Authenticate", WWWAuthenticate)
-		})}
+		return vendor.Login{}, &vendor.Refusal{Reason: reason, Answer: adapt(s.unauthorized)}
 	}
 	kind, raw, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	raw = strings.TrimSpace(raw)

@@ -82,6 +82,17 @@ func (d *Decision) MintsExpired() bool {
 	return ok && f.MintsExpired()
 }
 
+// PassesAnswer reports whether the decision's fault sends the vendor's
+// answer unchanged and acts after it (advance-clock, end-sessions,
+// vendor-restart): the exchange then means what the vendor's answer meant.
+func (d *Decision) PassesAnswer() bool {
+	if d == nil {
+		return false
+	}
+	f, ok := d.Fault.(interface{ PassesAnswer() bool })
+	return ok && f.PassesAnswer()
+}
+
 // activation is a scenario switched on: its rule counters start at zero.
 type activation struct {
 	since   time.Time

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Fault is one way of answering a request badly.
@@ -32,6 +33,12 @@ type Exchange interface {
 	Done() <-chan struct{}
 	// Rand is the rule's random source (seeded when the rule has a seed).
 	Rand() *Rand
+	// AdvanceClock moves the stack's simulated clock forward.
+	AdvanceClock(d time.Duration) error
+	// EndSessions ends every token of the request's login.
+	EndSessions() (int, error)
+	// RestartVendor makes the vendor forget every token, as a restart does.
+	RestartVendor()
 }
 
 // Answer is a buffered HTTP answer.

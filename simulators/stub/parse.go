@@ -43,8 +43,13 @@ func Parse(file string, data []byte, rules Rules) ([]*Stub, error) {
 		return nil, errAt(file, section.Line, "%d stubs: at most %d per vendor", n, MaxStubs)
 	}
 	var out []*Stub
+	seen := map[string]int{}
 	for i := 0; i+1 < len(section.Content); i += 2 {
 		k, v := section.Content[i], section.Content[i+1]
+		if first, dup := seen[k.Value]; dup {
+			return nil, errAt(file, k.Line, "stub %s is declared twice (first at line %d)", clip(k.Value), first)
+		}
+		seen[k.Value] = k.Line
 		st, err := parseStub(file, k.Value, k.Line, v, rules)
 		if err != nil {
 			return nil, err

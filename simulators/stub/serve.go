@@ -65,21 +65,12 @@ func (c Call) Handler(vendorName string, body []byte, now func() time.Time) http
 	})
 }
 
-// Refuse writes the vendor's answer to a call of the stub that carries no
-// credential (the vendor-error fault's answer); false when the stub takes
-// none.
+// Refuse writes the vendor's answer to a stale token on a call of the
+// stub (the vendor-error fault's answer); false when the stub takes none.
 func Refuse(st *Stub, guard vendor.Guard, w http.ResponseWriter, r *http.Request) bool {
 	if st.Auth == vendor.AuthNone || guard == nil {
 		return false
 	}
-	bare := r.Clone(r.Context())
-	bare.Header.Del("Authorization")
-	q := bare.URL.Query()
-	q.Del("token")
-	bare.URL.RawQuery = q.Encode()
-	if _, ref := guard.Authenticate(st.Auth, bare, nil); ref != nil {
-		ref.Answer.ServeHTTP(w, bare)
-		return true
-	}
-	return false
+	guard.Stale(st.Auth).ServeHTTP(w, r)
+	return true
 }

@@ -69,9 +69,16 @@ func parseForm(r *http.Request, body []byte) (map[string]string, error) {
 	return firsts(v), err
 }
 
+// maxFields bounds the fields of a request a template sees: a loop over
+// them costs no more however many a hostile request sends.
+const maxFields = 256
+
 func firsts(v map[string][]string) map[string]string {
-	out := make(map[string]string, len(v))
+	out := make(map[string]string, min(len(v), maxFields))
 	for k, vals := range v {
+		if len(out) == maxFields {
+			break
+		}
 		if len(vals) > 0 {
 			out[k] = vals[0]
 		}

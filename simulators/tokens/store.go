@@ -236,6 +236,23 @@ func (s *Store) Revoke(value string) error {
 	return nil
 }
 
+// EndSubject ends every token a login holds here (another session of the
+// same user ended them all); it reports how many. Tokens of a replica
+// that this store never held stay good.
+func (s *Store) EndSubject(subject string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for value, st := range s.tokens {
+		if st.Subject == subject {
+			delete(s.tokens, value)
+			s.forbidLocked(value)
+			n++
+		}
+	}
+	return n
+}
+
 // Forbid records a token as ended even when the store never held it: a
 // vendor that honours tokens by their own signature (a JWT another
 // replica minted) asks Ended before honouring one.

@@ -31,6 +31,9 @@ var conformance = vendor.Conformance{
 			{Name: "the wiki's server generation: demo login", Fixtures: integra},
 		}},
 		{Name: AgentLogoff, Checking: true, Flow: vendor.Flow{Login: getUserToken, Check: agentLogoff}},
+		// The wallboard's call after login (a stub of the default fixtures).
+		{Name: "campaignstatus", Protected: true, LoginEndpoint: GetUserToken, EndEndpoint: EndSession,
+			Flow: vendor.Flow{Login: getUserToken, Check: campaignStatus, End: endSession}},
 	},
 	Creds: func(endpoint, role string, demo map[string]string) map[string]string {
 		if endpoint == AgentLogin {
@@ -122,6 +125,37 @@ func agentLogoff(base string, c map[string]string, tok string) vendor.ClientCall
 			case status == http.StatusUnauthorized:
 				return "", vendor.ErrStale
 			case status == http.StatusOK && string(body) == BodyOK:
+				return "", nil
+			}
+			return "", vendor.ErrGarbled
+		}}
+}
+
+// campaignStatus is the wallboard's call: form queue=, the token as Basic.
+func campaignStatus(base string, _ map[string]string, tok string) vendor.ClientCall {
+	return vendor.ClientCall{Method: http.MethodPost, URL: base + "/Integra/resources/Supervisor/campaignstatus",
+		Request: vendor.Request{ContentType: vendor.FormType, Auth: "Basic " + tok, Form: vendor.Form("queue", "")},
+		Parse: func(status int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
+			var campaigns map[string]json.RawMessage
+			switch {
+			case status == http.StatusUnauthorized:
+				return "", vendor.ErrStale
+			case status == http.StatusOK && json.Unmarshal(body, &campaigns) == nil:
+				return "", nil
+			}
+			return "", vendor.ErrGarbled
+		}}
+}
+
+// endSession ends the session: user and token in the form; 1 when ended.
+func endSession(base string, c map[string]string, tok string) vendor.ClientCall {
+	return vendor.ClientCall{Method: http.MethodPost, URL: base + PathEndSession,
+		Request: vendor.Request{ContentType: vendor.FormType, Form: vendor.Form("user", c["user"], "token", tok)},
+		Parse: func(status int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
+			switch {
+			case status == http.StatusUnauthorized:
+				return "", vendor.ErrStale
+			case status == http.StatusOK && string(body) == BodyEnded:
 				return "", nil
 			}
 			return "", vendor.ErrGarbled

@@ -22,6 +22,11 @@ var authSchemes = []vendor.AuthScheme{{
 
 var _ vendor.Guard = (*Simulator)(nil)
 
+// Stale implements vendor.Guard.
+func (s *Simulator) Stale(string) http.Handler {
+	return s.adapt(func(*http.Request) response { return unauthorized() })
+}
+
 // Authenticate implements vendor.Guard.
 func (s *Simulator) Authenticate(_ string, r *http.Request, _ []byte) (vendor.Login, *vendor.Refusal) {
 	refuse := func(reason string) (vendor.Login, *vendor.Refusal) {
@@ -48,3 +53,8 @@ func (s *Simulator) Authenticate(_ string, r *http.Request, _ []byte) (vendor.Lo
 	}
 	return refuse(vendor.RefusedMissing)
 }
+
+var _ vendor.SessionEnder = (*Simulator)(nil)
+
+// EndSessions implements vendor.SessionEnder: every token of the login ends.
+func (s *Simulator) EndSessions(user string) int { return s.tokens.EndSubject(user) }

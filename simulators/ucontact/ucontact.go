@@ -62,7 +62,7 @@ var endpoints = []vendor.Endpoint{
 	{Name: AgentLogin, Method: http.MethodPost, Path: PathAgentLogin, Doc: "agent login: form agent, password; answers the SIP peer object as text"},
 	{Name: UserLogin, Method: http.MethodPost, Path: PathUserLogin, Doc: "older client login: form user, password; answers a JSON array, token at index 2"},
 	{Name: EndSession, Method: http.MethodPost, Path: PathEndSession, Doc: "ends a session: user and token in the form or the query; 401 for a stale token"},
-	{Name: AgentLogoff, Method: http.MethodPost, Path: PathAgentLogoff, Doc: "agent logoff: form agent, interface, message; Authorization: Basic <token>; 401 for a stale token"},
+	{Name: AgentLogoff, Method: http.MethodPost, Path: PathAgentLogoff, Auth: AuthToken, Doc: "agent logoff: form agent, interface, message; Authorization: Basic <token>; 401 for a stale token"},
 }
 
 // Token kinds kept in the store.

@@ -54,6 +54,9 @@ type Refusal struct {
 // AuthNone); body is the request's body, already read.
 type Guard interface {
 	Authenticate(scheme string, r *http.Request, body []byte) (Login, *Refusal)
+	// Stale is the vendor's answer to a token it never issued, expired or
+	// ended (the vendor-error fault's answer on a stub).
+	Stale(scheme string) http.Handler
 }
 
 // TokenReason names why a store refused a token value (err from

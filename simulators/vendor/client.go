@@ -21,6 +21,14 @@ type ConformanceEndpoint struct {
 	// Checking: a token-checking endpoint; the client logs in, then proves
 	// the token there, logging in again when it is refused.
 	Checking bool
+	// Protected: a call after login (a stub of the default catalogue, or
+	// a data method) judged over a whole flow: the client logs in at
+	// LoginEndpoint, makes its calls here (logging in again once when one
+	// is refused, backing off when refusals repeat), and ends its session
+	// at EndEndpoint ("" for a vendor without one) with Flow.End.
+	Protected     bool
+	LoginEndpoint string
+	EndEndpoint   string
 	// Flow is the reference client's use of the endpoint.
 	Flow Flow
 	// Skip names vendor-neutral cases that do not apply here.
@@ -44,10 +52,12 @@ type Case struct {
 }
 
 // Flow is how a careful client of the vendor uses one endpoint: its login
-// and, for a token-checking endpoint, the call that proves a token.
+// and, for a token-checking endpoint, the call that proves a token (for a
+// protected one, the call after login, and the call that ends the session).
 type Flow struct {
 	Login func(base string, creds map[string]string) ClientCall
 	Check func(base string, creds map[string]string, token string) ClientCall // nil for a login endpoint
+	End   func(base string, creds map[string]string, token string) ClientCall // ends the session; nil: none
 }
 
 // ClientCall is one request of the reference client and how it reads the answer.

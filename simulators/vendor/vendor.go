@@ -20,6 +20,9 @@ type Endpoint struct {
 	Method string `json:"method"` // HTTP method
 	Path   string `json:"path"`   // as documented, served at the root of the vendor's port
 	Doc    string `json:"doc"`    // one line on what it does
+	// Auth names the vendor's check (Spec.Auth) of the token the endpoint
+	// takes, as its stubs take it: the journal records its verdict.
+	Auth string `json:"auth,omitempty"`
 	// Sample is the documented exchange with the demo logins; nil for
 	// an endpoint without one.
 	Sample *Sample `json:"-"`
@@ -56,6 +59,13 @@ type Simulator interface {
 	UserScenarios() map[string]string
 	// Reset forgets every token and session.
 	Reset()
+}
+
+// SessionEnder is a simulator whose login sessions can be ended from
+// elsewhere (another session of the same user, an administrator): the
+// end-sessions fault asks it to.
+type SessionEnder interface {
+	EndSessions(user string) int
 }
 
 // TokenOracle is a simulator that can tell whether a token it handed out is

@@ -1,0 +1,217 @@
+package stub_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockauth/mockauth/simulators/stub"
+	"github.com/mockauth/mockauth/simulators/vendor"
+)
+
+var rules = stub.Rules{Auth: []string{"token"}, Operation: func(id string) bool { return id == "whoami" }}
+
+// Every bad stub is refused at its line, with what is wrong.
+func TestParse_RefusesWithTheLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"unknown key", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    reponse: {}\n", `f.yaml:6: stub a: unknown key "reponse"`},
+		{"no response", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n", `f.yaml:3: stub a: has no response`},
+		{"no auth", "stubs:\n  a:\n    method: GET\n    path: /a\n    response: {body: x}\n", `f.yaml:3: stub a: has no auth`},
+		{"auth not the vendor's", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: oauth\n    response: {body: x}\n", `f.yaml:5: stub a: auth "oauth": the vendor's checks are "token", or none`},
+		{"method", "stubs:\n  a:\n    method: FETCH\n    path: /a\n    auth: none\n    response: {body: x}\n", `f.yaml:3: stub a: method "FETCH"`},
+		{"relative path", "stubs:\n  a:\n    method: GET\n    path: a\n    auth: none\n    response: {body: x}\n", `f.yaml:4: stub a: path "a": must start with /`},
+		{"bad path parameter", "stubs:\n  a:\n    method: GET\n    path: /a/{id\n    auth: none\n    response: {body: x}\n", `f.yaml:4: stub a: path "/a/{id"`},
+		{"query in the path", "stubs:\n  a:\n    method: GET\n    path: /a?x=1\n    auth: none\n    response: {body: x}\n", `a path alone`},
+		{"status", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    response: {status: 999, body: x}\n", `f.yaml:6: stub a: status "999"`},
+		{"header with a line break", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    response:\n      headers: {X-A: \"1\\r\\nX-B: 2\"}\n      body: x\n", `f.yaml:7: stub a: header "X-A"`},
+		{"template field", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    response:\n      body: |\n        line one\n        {{.Nope}}\n", `f.yaml:9: stub a: body template:`},
+		{"template helper", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    response: {body: '{{shout .Method}}'}\n", `f.yaml:6: stub a: body template: function "shout" not defined (helpers: json, xml, date`},
+		{"template unclosed", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    response:\n      body: |\n        {{if .Method}}\n", `f.yaml:9: stub a: body template: unexpected EOF`},
+		{"name", "stubs:\n  \"a b\":\n    method: GET\n    path: /a\n    auth: none\n    response: {body: x}\n", `f.yaml:2: stub name "a b"`},
+		{"duplicate name", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    response: {body: x}\n  a:\n    method: GET\n    path: /b\n    auth: none\n    response: {body: x}\n", `f.yaml:7: stub a is declared twice (first at line 2)`},
+		{"both responses", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    response: {body: x}\n    responses: {application/json: {body: x}}\n", `response or responses`},
+		{"a media type", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    responses: {json: {body: x}}\n", `f.yaml:6: stub a: responses: "json" is not a media type`},
+		{"unknown operation", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    contract: whoarewe\n    response: {body: x}\n", `f.yaml:6: stub a: contract "whoarewe": no such operationId`},
+		{"match key", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    match: {header: {a: b}}\n    response: {body: x}\n", `f.yaml:6: stub a: match: unknown key "header"`},
+		{"match value", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    match: {json: {a: [1]}}\n    response: {body: x}\n", `f.yaml:6: stub a: match.json.a: a value, not a list`},
+		{"not a mapping", "stubs: [a]\n", `f.yaml:1: stubs must be a mapping`},
+		{"reading and evidence", "stubs:\n  a:\n    method: GET\n    path: /a\n    auth: none\n    reading: r\n    evidence: e\n    response: {body: x}\n", `f.yaml:7: stub a: reading or evidence, not both`},
+		{"broken YAML", "stubs:\n  a: [\n", `f.yaml`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := stub.Parse("f.yaml", []byte(tc.yaml), rules)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParse_NoSection(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{"users: {}\n", "stubs:\n", "stubs: {}\n"} {
+		stubs, err := stub.Parse("f.yaml", []byte(data), rules)
+		if err != nil || len(stubs) != 0 {
+			t.Errorf("%q: %v %v", data, stubs, err)
+		}
+	}
+	if stub.Declares([]byte("users: {}\n")) || !stub.Declares([]byte("stubs: {}\n")) {
+		t.Error("Declares: a file without stubs: takes the default catalogue, one with `stubs: {}` none")
+	}
+}
+
+const catalogue = `stubs:
+  order:
+    method: GET
+    path: /orders/{id}
+    auth: token
+    match: {query: {view: "*"}}
+    response:
+      headers: {Content-Type: application/json}
+      body: '{"id":{{json .Path.id}},"view":{{json .Query.view}},"by":{{json .Login.user}}}'
+  search-json:
+    method: POST
+    path: /search
+    auth: none
+    match: {json: {filter.kind: car}}
+    response: {body: 'car {{.Field "filter.kind"}} {{.Field "limit"}}'}
+  search-xml:
+    method: POST
+    path: /search
+    auth: none
+    match: {xml: {Filter.Kind: truck}}
+    response: {body: 'truck {{.Field "token"}}'}
+  search-form:
+    method: POST
+    path: /search
+    auth: none
+    match: {form: {kind: bike}}
+    response: {body: 'bike {{.Form.kind}} {{date "2006-01-02" .Now}} {{add "24h" .Now | date "2006-01-02"}}'}
+  negotiated:
+    method: POST
+    path: /negotiated
+    auth: none
+    responses:
+      application/json: {headers: {Content-Type: application/json}, body: '{"a":1}'}
+      application/xml: {headers: {Content-Type: application/xml}, body: '<a>1</a>'}
+`
+
+// Requests find their stub by method, path and fields; the answer renders
+// over the request, the login and the clock.
+func TestSet_MatchesAndRenders(t *testing.T) {
+	t.Parallel()
+	stubs, err := stub.Parse("f.yaml", []byte(catalogue), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := stub.NewSet(stubs)
+	now := func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		name, method, target, ct, accept, body string
+		wantStub, wantBody                     string
+	}{
+		{"path parameter and query", "GET", "/orders/42?view=full", "", "", "", "order", `{"id":"42","view":"full","by":"wile"}`},
+		{"query field missing", "GET", "/orders/42", "", "", "", "", ""},
+		{"JSON field", "POST", "/search", "application/json", "", `{"filter":{"kind":"car"},"limit":3}`, "search-json", "car car 3"},
+		{"XML field", "POST", "/search", "application/xml", "", `<Req xmlns="urn:x"><token>t0k</token><Filter><Kind>truck</Kind></Filter></Req>`, "search-xml", "truck t0k"},
+		{"form field and clock", "POST", "/search", "application/x-www-form-urlencoded", "", "kind=bike", "search-form", "bike bike 2026-11-26 2026-11-27"},
+		{"no field matches", "POST", "/search", "application/json", "", `{"filter":{"kind":"boat"}}`, "", ""},
+		{"broken JSON matches nothing", "POST", "/search", "application/json", "", `{"filter":`, "", ""},
+		{"another method", "PUT", "/search", "", "", "", "", ""},
+		{"XML by Accept", "POST", "/negotiated", "", "application/xml", "", "negotiated", "<a>1</a>"},
+		{"JSON by quality", "POST", "/negotiated", "", "application/xml;q=0.5, application/json", "", "negotiated", `{"a":1}`},
+		{"the first for */*", "POST", "/negotiated", "", "*/*", "", "negotiated", `{"a":1}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
+			if tc.ct != "" {
+				r.Header.Set("Content-Type", tc.ct)
+			}
+			if tc.accept != "" {
+				r.Header.Set("Accept", tc.accept)
+			}
+			st, params := set.Lookup(r, []byte(tc.body))
+			if tc.wantStub == "" {
+				if st != nil {
+					t.Fatalf("matched %s", st.Name)
+				}
+				return
+			}
+			if st == nil || st.Name != tc.wantStub {
+				t.Fatalf("matched %v, want %s", st, tc.wantStub)
+			}
+			c := stub.Call{Stub: st, Params: params, Login: vendor.Login{User: "wile"}}
+			w := httptest.NewRecorder()
+			c.Handler("acme", []byte(tc.body), now).ServeHTTP(w, r)
+			if w.Body.String() != tc.wantBody {
+				t.Errorf("body %q, want %q", w.Body.String(), tc.wantBody)
+			}
+		})
+	}
+}
+
+// A stub added later (at run time) wins over an earlier one on the same
+// method and path.
+func TestSet_LaterWins(t *testing.T) {
+	t.Parallel()
+	a, _ := stub.ParseOne("a", "a", []byte("method: GET\npath: /x\nauth: none\nresponse: {body: a}\n"), rules)
+	b, _ := stub.ParseOne("b", "b", []byte("method: GET\npath: /x\nauth: none\nresponse: {body: b}\n"), rules)
+	st, _ := stub.NewSet([]*stub.Stub{a, b}).Lookup(httptest.NewRequest("GET", "/x", nil), nil)
+	if st != b {
+		t.Fatalf("matched %v, want the later stub", st)
+	}
+}
+
+// refusingGuard refuses every credential with its own answer.
+type refusingGuard struct{}
+
+func (refusingGuard) Authenticate(string, *http.Request, []byte) (vendor.Login, *vendor.Refusal) {
+	return vendor.Login{}, &vendor.Refusal{Reason: vendor.RefusedExpired, Answer: refusingGuard{}.Stale("token")}
+}
+
+func (refusingGuard) Stale(string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte("stale"))
+	})
+}
+
+func TestAuthorize_TheVendorsRefusal(t *testing.T) {
+	t.Parallel()
+	st, err := stub.ParseOne("s", "s", []byte("method: GET\npath: /x\nauth: token\nresponse: {body: secret}\n"), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/x", nil)
+	c := stub.Authorize(st, nil, refusingGuard{}, r, nil)
+	w := httptest.NewRecorder()
+	c.Handler("acme", nil, time.Now).ServeHTTP(w, r)
+	if c.Verdict() != "expired" || w.Code != 401 || w.Body.String() != "stale" {
+		t.Errorf("verdict %q, answer %d %q", c.Verdict(), w.Code, w.Body.String())
+	}
+	open, _ := stub.ParseOne("o", "o", []byte("method: GET\npath: /x\nauth: none\nresponse: {body: hi}\n"), rules)
+	if v := stub.Authorize(open, nil, refusingGuard{}, r, nil).Verdict(); v != "" {
+		t.Errorf("auth: none ran the check: %q", v)
+	}
+}
+
+// A template cannot make an answer larger than the cap, whatever the
+// request holds.
+func TestRender_Bounded(t *testing.T) {
+	t.Parallel()
+	st, err := stub.ParseOne("s", "s", []byte("method: POST\npath: /x\nauth: none\nresponse: {body: '{{range .Form}}{{.}}{{.}}{{.}}{{.}}{{end}}{{range .Form}}{{.}}{{.}}{{.}}{{.}}{{end}}'}\n"), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "a=" + strings.Repeat("x", 200<<10)
+	r := httptest.NewRequest("POST", "/x", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	stub.Call{Stub: st}.Handler("acme", []byte(body), time.Now).ServeHTTP(w, r)
+	if w.Code != 500 || !strings.Contains(w.Body.String(), "larger than") {
+		t.Errorf("%d %q", w.Code, w.Body.String()[:min(80, w.Body.Len())])
+	}
+}
