@@ -100,3 +100,14 @@ func TestConformance_FixturesDirGivesItsDemoLogin(t *testing.T) {
 		t.Errorf("the client was given these users:\n%s\nwant the fixtures' demo login alice, never the embedded demo", given)
 	}
 }
+
+// A program in any language runs the flow of a call after login.
+func TestConformance_CarefulShellWallboardPasses(t *testing.T) {
+	t.Parallel()
+	need(t, "curl")
+	code, out := runConformance(t, "--vendor", "ucontact", "--endpoint", "campaignstatus", "--parallel", "8",
+		"--", "sh", "../../clienttests/examples/careful-wallboard.sh")
+	if code != 0 || !strings.HasSuffix(out, "6 passed, 0 failed\n") {
+		t.Fatalf("careful wallboard: exit %d\n%s", code, out)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -86,6 +87,24 @@ var errUsage = errors.New("usage")
 
 // isHelp reports whether an argument asks for help.
 func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// action reads the action word of a command that has several (mockauth
+// scenario ACTION, mockauth stub ACTION): help, none or an unknown one
+// answer the usage, as the error says.
+func action(command, usage string, actions, args []string, stdout, stderr io.Writer) (string, []string, error) {
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
+		fmt.Fprint(stdout, usage)
+		return "", nil, flag.ErrHelp
+	case len(args) == 0:
+		fmt.Fprint(stderr, usage)
+		return "", nil, errUsage
+	case !slices.Contains(actions, args[0]):
+		fmt.Fprintf(stderr, "mockauth %s: unknown action %q\n%s", command, args[0], usage)
+		return "", nil, errUsage
+	}
+	return args[0], args[1:], nil
+}
 
 // run is the whole program behind main, testable in-process: it returns the
 // exit code instead of exiting.

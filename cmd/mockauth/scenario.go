@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -31,18 +29,10 @@ var scenarioActions = []string{"list", "activate", "deactivate", "reset"}
 // scenarioCmd drives a running stack's scenarios through its admin API, for
 // QA at a terminal.
 func scenarioCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	switch {
-	case len(args) > 0 && isHelp(args[0]):
-		fmt.Fprint(stdout, scenarioUsage)
-		return flag.ErrHelp
-	case len(args) == 0:
-		fmt.Fprint(stderr, scenarioUsage)
-		return errUsage
-	case !slices.Contains(scenarioActions, args[0]):
-		fmt.Fprintf(stderr, "mockauth scenario: unknown action %q\n%s", args[0], scenarioUsage)
-		return errUsage
+	verb, args, err := action("scenario", scenarioUsage, scenarioActions, args, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	verb, args := args[0], args[1:]
 	fs := flagSet("scenario "+verb, stdout, stderr)
 	admin := adminFlags(fs.FlagSet)
 	var ttl *time.Duration

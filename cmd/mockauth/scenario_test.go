@@ -173,5 +173,22 @@ func TestServe_WatchReloadsFixtures(t *testing.T) {
 	}
 	write("users:\n  beta:\n    password: b-pass\n")
 	waitFor(t, 10*time.Second, func() bool { return loginAs("beta", "b-pass") != `"0"` }, "the new fixture was not reloaded")
+
+	// Stubs reload with their file; a bad stub keeps the loaded set.
+	ping := func() string {
+		_, body := post(t, s.url(1, "http")+"/ping", "application/x-www-form-urlencoded", "")
+		return body
+	}
+	withStub := func(body string) string {
+		return "users:\n  beta:\n    password: b-pass\nstubs:\n  ping:\n    method: POST\n    path: /ping\n    auth: none\n    response:\n      body: " + body + "\n"
+	}
+	write(withStub("pong"))
+	waitFor(t, 10*time.Second, func() bool { return ping() == "pong" }, "the stub was not loaded")
+	write(withStub("'{{.Nope}}'"))
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(s.stderr.String(), "ucontact.yaml:10: stub ping: body template") },
+		"the bad stub was not logged with its line:\n"+s.stderr.String())
+	if got := ping(); got != "pong" {
+		t.Fatalf("after a bad stubs file the stub answers %q", got)
+	}
 	s.stop(t, syscall.SIGTERM)
 }

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -31,18 +29,10 @@ var stubActions = []string{"list", "add", "remove"}
 
 // stubCmd drives a running stack's stubs through its admin API.
 func stubCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	switch {
-	case len(args) > 0 && isHelp(args[0]):
-		fmt.Fprint(stdout, stubUsage)
-		return flag.ErrHelp
-	case len(args) == 0:
-		fmt.Fprint(stderr, stubUsage)
-		return errUsage
-	case !slices.Contains(stubActions, args[0]):
-		fmt.Fprintf(stderr, "mockauth stub: unknown action %q\n%s", args[0], stubUsage)
-		return errUsage
+	verb, args, err := action("stub", stubUsage, stubActions, args, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	verb, args := args[0], args[1:]
 	fs := flagSet("stub "+verb, stdout, stderr)
 	target := adminFlags(fs.FlagSet)
 	// Positional arguments may come before or after the flags.

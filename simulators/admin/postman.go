@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -137,7 +138,7 @@ func postmanStub(v VendorInfo, st *stub.Stub, urlVar string, kept map[string]str
 	if a, ok := v.Spec.AuthScheme(st.Auth); ok && a.Sample != nil {
 		r = a.Sample(st.Method, v.Demo, kept)
 	}
-	for _, k := range sortedKeys(st.Match.Query) {
+	for _, k := range slices.Sorted(maps.Keys(st.Match.Query)) {
 		r.Query = append(r.Query, vendor.KV{Key: k, Value: anyValue(st.Match.Query[k])})
 	}
 	if len(st.Match.Form) > 0 || r.Form != nil {
@@ -145,7 +146,7 @@ func postmanStub(v VendorInfo, st *stub.Stub, urlVar string, kept map[string]str
 			r.ContentType = vendor.FormType
 		}
 		form := []vendor.KV{}
-		for _, k := range sortedKeys(st.Match.Form) {
+		for _, k := range slices.Sorted(maps.Keys(st.Match.Form)) {
 			form = append(form, vendor.KV{Key: k, Value: anyValue(st.Match.Form[k])})
 		}
 		r.Form = append(r.Form, form...)
@@ -163,15 +164,6 @@ func anyValue(v string) string {
 		return ""
 	}
 	return v
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // postmanVar names a kept token's collection variable: exotel_admin_token.

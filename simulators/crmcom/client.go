@@ -90,16 +90,25 @@ func login(base string, c map[string]string) vendor.ClientCall {
 
 func show(base string, _ map[string]string, tok string) vendor.ClientCall {
 	return vendor.ClientCall{Method: http.MethodGet, URL: base + PathShow + "?contact_information_identifier=id%3D8A2C3E4F5061728394A5B6C7D8E9F001&token=" + url.QueryEscape(tok),
-		Parse: func(_ int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
-			a, err := readEnvelope(body)
-			switch {
-			case err != nil:
-				return "", err
-			case a.Status.Code == CodeInvalidToken || a.Status.Code == CodeTokenExpired:
-				return "", vendor.ErrStale
-			}
-			return "", nil
-		}}
+		Parse: tokenChecked(false)}
+}
+
+// tokenChecked reads the envelope of a method that checks the token: a
+// refused token is stale; with strict, any other error code is final (show
+// answers NOT_FOUND for a good token).
+func tokenChecked(strict bool) func(int, []byte, func(vendor.ClientCall) (int, []byte, error)) (string, error) {
+	return func(_ int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
+		a, err := readEnvelope(body)
+		switch {
+		case err != nil:
+			return "", err
+		case a.Status.Code == CodeInvalidToken || a.Status.Code == CodeTokenExpired:
+			return "", vendor.ErrStale
+		case strict && a.Status.Code != CodeOK:
+			return "", fmt.Errorf("%w: %s", vendor.ErrRejected, a.Status.Code)
+		}
+		return "", nil
+	}
 }
 
 // tokenInBody is a POST method that takes the token in its JSON body and
@@ -108,17 +117,6 @@ func tokenInBody(path string) func(string, map[string]string, string) vendor.Cli
 	return func(base string, _ map[string]string, tok string) vendor.ClientCall {
 		return vendor.ClientCall{Method: http.MethodPost, URL: base + path,
 			Request: vendor.Request{ContentType: vendor.JSONType, Body: vendor.JSON("token", tok)},
-			Parse: func(_ int, body []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
-				a, err := readEnvelope(body)
-				switch {
-				case err != nil:
-					return "", err
-				case a.Status.Code == CodeInvalidToken || a.Status.Code == CodeTokenExpired:
-					return "", vendor.ErrStale
-				case a.Status.Code != CodeOK:
-					return "", fmt.Errorf("%w: %s", vendor.ErrRejected, a.Status.Code)
-				}
-				return "", nil
-			}}
+			Parse:   tokenChecked(true)}
 	}
 }
