@@ -91,8 +91,15 @@ func flowScenarios(vendorName, endpoint string) []byte {
 
 // Backoff a client owes repeated refusals: the second re-login in a row
 // after a refused call waits at least minBackoff after the refusal, each
-// further one twice as long.
-const minBackoff = 500 * time.Millisecond
+// further one twice as long. A client that backs off so cannot make
+// stormStreak re-logins in a row within a case's deadline, so that many is
+// a storm whatever the timing.
+const (
+	minBackoff  = 500 * time.Millisecond
+	stormStreak = 5
+)
+
+const stormMsg = "logged in again after every refused call, without backing off"
 
 // judgeFlow reads a flow's journal: a token of "0" sent, a storm of
 // logins on repeated refusals, more than one login between two calls,
@@ -132,11 +139,13 @@ func judgeFlow(c Case, ce vendor.ConformanceEndpoint, entries []journal.Entry, f
 				continue
 			}
 			streak++
-			if need := minBackoff << max(streak-2, 0); streak >= 2 && storm == "" {
-				if gap := e.Time.Sub(refusedAt); gap < need {
-					storm = fmt.Sprintf("logged in again at once after every refused call, without backing off (login %d in a row came %d ms after its refusal; at least %v was due)",
-						streak, gap.Milliseconds(), need)
-				}
+			if storm != "" || streak < 2 {
+				continue
+			}
+			if streak >= stormStreak {
+				storm = fmt.Sprintf("%s (%d logins in a row, each after a refused call)", stormMsg, streak)
+			} else if need, gap := minBackoff<<(streak-2), e.Time.Sub(refusedAt); gap < need {
+				storm = fmt.Sprintf("%s (login %d in a row came %d ms after its refusal; at least %v was due)", stormMsg, streak, gap.Milliseconds(), need)
 			}
 		}
 	}

@@ -195,7 +195,7 @@ var _ = Describe("naive clients of a call after login", func() {
 		want   string
 	}{
 		{"one that logs in again at once on every 401", reloginStorm,
-			"every call refused: log in again once, then give up without a storm of logins: logged in again at once after every refused call, without backing off"},
+			"every call refused: log in again once, then give up without a storm of logins: logged in again after every refused call, without backing off ("},
 		{`one that keeps "0" as its token`, storesZero,
 			`the login answers the vendor's error: never send it as a token: sent "0" as its token`},
 	} {

@@ -152,11 +152,25 @@ type stubRegistry struct {
 // without a stubs: section takes the default fixtures' (the catalogue of
 // calls after login), one with `stubs: {}` has none.
 func parseFixtureStubs(spec vendor.Spec, v *contracts.Validator, fx vendor.File) ([]*stub.Stub, error) {
-	if !stub.Declares(fx.Data) {
-		fx = spec.Fixtures
+	if string(fx.Data) != string(spec.Fixtures.Data) {
+		stubs, declared, err := stub.ParseFile(fx.Name, fx.Data, stubRules(spec, v))
+		if declared || err != nil {
+			return stubs, err
+		}
 	}
-	return stub.Parse(fx.Name, fx.Data, stubRules(spec, v))
+	return defaultStubs(spec, v)
 }
+
+// defaultStubs are the stubs of a vendor's embedded fixtures, parsed once
+// per process: a parsed stub is read-only, and stacks start per test.
+func defaultStubs(spec vendor.Spec, v *contracts.Validator) ([]*stub.Stub, error) {
+	once, _ := defaultStubSets.LoadOrStore(spec.Name+"\x00"+spec.Fixtures.Name, sync.OnceValues(func() ([]*stub.Stub, error) {
+		return stub.Parse(spec.Fixtures.Name, spec.Fixtures.Data, stubRules(spec, v))
+	}))
+	return once.(func() ([]*stub.Stub, error))()
+}
+
+var defaultStubSets sync.Map // vendor name -> func() ([]*stub.Stub, error)
 
 // Stubs lists a vendor's stubs, fixtures' first.
 func (s *Stack) Stubs(vendorName string) ([]*stub.Stub, error) {

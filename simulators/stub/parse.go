@@ -32,10 +32,25 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.Met
 // Parse reads the stubs: section of a fixture file (none is no stubs),
 // refusing a bad stub with the file and the line.
 func Parse(file string, data []byte, rules Rules) ([]*Stub, error) {
+	stubs, _, err := ParseFile(file, data, rules)
+	return stubs, err
+}
+
+// ParseFile is Parse that also reports whether the file has a stubs:
+// section at all (an empty one included).
+func ParseFile(file string, data []byte, rules Rules) (stubs []*Stub, declared bool, err error) {
 	section, err := sectionOf(file, data)
-	if err != nil || section == nil || section.Kind == yaml.ScalarNode && section.Tag == "!!null" {
-		return nil, err
+	if err != nil || section == nil {
+		return nil, false, err
 	}
+	if section.Kind == yaml.ScalarNode && section.Tag == "!!null" {
+		return nil, true, nil
+	}
+	stubs, err = parseSection(file, section, rules)
+	return stubs, true, err
+}
+
+func parseSection(file string, section *yaml.Node, rules Rules) ([]*Stub, error) {
 	if section.Kind != yaml.MappingNode {
 		return nil, errAt(file, section.Line, "stubs must be a mapping of stub names to stubs")
 	}
