@@ -21,7 +21,7 @@ type VendorInfo = admin.VendorInfo
 
 // adminHandler is the admin API and dashboard over this stack.
 func (s *Stack) adminHandler() http.Handler {
-	return admin.New(adminBackend{s}, admin.Options{Token: s.opts.AdminToken, Logger: s.log})
+	return admin.New(adminBackend{s}, admin.Options{Token: s.opts.AdminToken, Logger: s.log, Hosts: []string{"admin" + memoryHost}})
 }
 
 // adminBackend is the stack as the admin API drives it.

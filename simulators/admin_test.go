@@ -112,7 +112,7 @@ func TestAdmin_RequestsNewestFirstAndClear(t *testing.T) {
 		t.Fatalf("requests = %+v, want the newest (supervisor) only", got.Requests)
 	}
 	assertJSONEqual(t, send(t, http.DefaultClient, "DELETE", s.AdminURL()+"/__admin/requests", "", "").body, `{"cleared":2}`)
-	assertJSONEqual(t, send(t, http.DefaultClient, "POST", s.AdminURL()+"/__admin/requests/count", "", "{}").body, `{"count":0}`)
+	assertJSONEqual(t, send(t, http.DefaultClient, "POST", s.AdminURL()+"/__admin/requests/count", "application/json", "{}").body, `{"count":0}`)
 }
 
 func TestAdmin_ClockAndReset(t *testing.T) {
@@ -137,7 +137,7 @@ func TestAdmin_ClockAndReset(t *testing.T) {
 		Now    time.Time
 		Offset string
 	}
-	if err := json.Unmarshal([]byte(send(t, http.DefaultClient, "POST", s.AdminURL()+"/__admin/clock", "", `{"advance":"8h1m"}`).body), &c); err != nil {
+	if err := json.Unmarshal([]byte(send(t, http.DefaultClient, "POST", s.AdminURL()+"/__admin/clock", "application/json", `{"advance":"8h1m"}`).body), &c); err != nil {
 		t.Fatal(err)
 	}
 	if c.Offset != "8h1m0s" || c.Now.Before(time.Now().Add(8*time.Hour)) {
@@ -146,7 +146,7 @@ func TestAdmin_ClockAndReset(t *testing.T) {
 	if st := logoff(); st != 401 {
 		t.Fatalf("token after 8h1m: %d, want 401", st)
 	}
-	assertJSONEqual(t, send(t, http.DefaultClient, "POST", s.AdminURL()+"/__admin/reset", "", "").body, `{"reset":true}`)
+	assertJSONEqual(t, send(t, http.DefaultClient, "POST", s.AdminURL()+"/__admin/reset", "application/json", "").body, `{"reset":true}`)
 	if s.Clock().Offset() != 0 {
 		t.Fatal("reset left the clock moved")
 	}

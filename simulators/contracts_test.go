@@ -139,7 +139,7 @@ func TestNoRoute_VendorsOwnAnswers(t *testing.T) {
 		t.Fatalf("unmatched list has %d entries, want %d, each with its diagnosis", len(ans.Requests), len(testCases))
 	}
 	login(t, s, "demo", "demo")
-	assertJSONEqual(t, send(t, http.DefaultClient, "POST", s.AdminURL()+"/__admin/requests/count", "", `{"unmatched":true}`).body, fmt.Sprintf(`{"count":%d}`, len(testCases)))
+	assertJSONEqual(t, send(t, http.DefaultClient, "POST", s.AdminURL()+"/__admin/requests/count", "application/json", `{"unmatched":true}`).body, fmt.Sprintf(`{"count":%d}`, len(testCases)))
 }
 
 // TestNoRoute_EmptyErrorPages: the fixture setting errorPages: empty

@@ -3,7 +3,9 @@ package simulators_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -253,5 +255,40 @@ func TestDashboard_InABrowser(t *testing.T) {
 		if err := os.WriteFile(path, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// A page of another origin cannot drive the admin API (issue 21, B7):
+	// a no-cors fetch, a CORS fetch (whose preflight the API refuses) and a
+	// form all try to move the clock; the page says when they are done.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>evil</title>
+<iframe name="sink"></iframe>
+<form id="f" method="post" action="%[1]s/__admin/clock" enctype="text/plain" target="sink"><input name='{"advance":"240h","x":"' value='"}'></form>
+<script>
+const u = %[1]q + "/__admin/clock", body = JSON.stringify({ advance: "240h" });
+const tries = [
+  fetch(u, { method: "POST", mode: "no-cors", body }).catch(() => {}),
+  fetch(u, { method: "POST", headers: { "Content-Type": "application/json" }, body }).catch(() => {}),
+  new Promise(r => { document.querySelector("iframe").onload = r; document.getElementById("f").submit(); setTimeout(r, 3000); }),
+];
+Promise.all(tries).then(() => { document.title = "done"; });
+</script>`, s.AdminURL())
+	}))
+	defer evil.Close()
+	var title string
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(evil.URL),
+		chromedp.Poll(`document.title === "done"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Title(&title),
+	); err != nil {
+		t.Fatalf("the other origin's page: %v", err)
+	}
+	var clk struct{ Offset string }
+	if err := json.Unmarshal([]byte(send(t, http.DefaultClient, "GET", s.AdminURL()+"/__admin/clock", "", "").body), &clk); err != nil {
+		t.Fatal(err)
+	}
+	if clk.Offset != "0s" {
+		t.Errorf("a page of another origin moved the clock by %s", clk.Offset)
 	}
 }

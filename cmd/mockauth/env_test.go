@@ -228,7 +228,7 @@ func exportedLoginsWork(t *testing.T, fixturesDir string) {
 		if slices.Sort(unused); len(unused) > 0 {
 			t.Errorf("%s: exports no check proves: %v", round, unused)
 		}
-		if _, body := exchange(t, "POST", stack.AdminURL()+"/__admin/reset", "", ""); body == "" {
+		if _, body := exchange(t, "POST", stack.AdminURL()+"/__admin/reset", "application/json", ""); body == "" {
 			t.Fatal("reset answered nothing")
 		}
 	}

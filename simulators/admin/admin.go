@@ -12,7 +12,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,6 +107,9 @@ type Options struct {
 	// every call but health.
 	Token  string
 	Logger *slog.Logger
+	// Hosts are names, beyond loopback ones, that a Host header may carry
+	// when there is no token (the in-memory stack's).
+	Hosts []string
 }
 
 //go:embed dashboard.html
@@ -237,7 +243,76 @@ func New(b Backend, opts Options) http.Handler {
 	if opts.Token != "" {
 		h = requireToken(opts.Token, r)
 	}
-	return http.MaxBytesHandler(h, MaxBodyBytes+1)
+	return http.MaxBytesHandler(sameOrigin(opts, h), MaxBodyBytes+1)
+}
+
+// sameOrigin refuses what a web page of another origin could make a
+// browser send to the admin API (issue 21, B7): a cross-site request
+// (Origin, Sec-Fetch-Site), a POST a form or a no-cors fetch can send (any
+// Content-Type but application/json; PUT and DELETE are preflighted, and
+// the API answers no preflight), and, without a token, a Host that is not
+// this machine's (DNS rebinding: a name of the attacker's that resolves to
+// 127.0.0.1).
+func sameOrigin(opts Options, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, Prefix+"/") {
+			next.ServeHTTP(w, r) // the dashboard page: it carries no data
+			return
+		}
+		refuse := func(status int, format string, args ...any) {
+			writeJSON(w, status, map[string]string{"error": "mockauth admin: " + fmt.Sprintf(format, args...)})
+		}
+		if opts.Token == "" && !localHost(r.Host, opts.Hosts) {
+			refuse(http.StatusForbidden, "Host %q is not this machine: the admin API without a token answers loopback names only (--admin-token for others)", clipped(r.Host))
+			return
+		}
+		switch r.Header.Get("Sec-Fetch-Site") {
+		case "", "same-origin", "none":
+		default:
+			refuse(http.StatusForbidden, "a request from another site (Sec-Fetch-Site: %s) is refused", clipped(r.Header.Get("Sec-Fetch-Site")))
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" && !sameHost(o, r.Host) {
+			refuse(http.StatusForbidden, "a request from another origin (%s) is refused", clipped(o))
+			return
+		}
+		if r.Method == http.MethodPost {
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+				refuse(http.StatusUnsupportedMediaType, "POST takes Content-Type: application/json (not %q), so that no web page can send it", clipped(r.Header.Get("Content-Type")))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// localHost reports whether a Host header names this machine: localhost,
+// a loopback address, or one of also.
+func localHost(hostport string, also []string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") || slices.Contains(also, host) {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// sameHost reports whether an Origin names the host (and port) asked.
+func sameHost(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
+}
+
+// clipped bounds a request's value quoted in an answer.
+func clipped(s string) string {
+	if len(s) > 128 {
+		return s[:128] + "…"
+	}
+	return s
 }
 
 // requireToken guards the admin API with a bearer token. The dashboard

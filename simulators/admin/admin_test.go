@@ -98,6 +98,10 @@ func (sc stubScenarios) DeactivateAll() { sc.s.active = map[string]bool{} }
 func call(t *testing.T, h http.Handler, method, path, body string, header ...string) (int, string) {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Host = "127.0.0.1:9300"
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -192,5 +196,62 @@ func TestDashboard_CannotBeFramed(t *testing.T) {
 	if w.Code != 200 || w.Header().Get("X-Frame-Options") != "DENY" ||
 		!strings.Contains(w.Header().Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 		t.Errorf("dashboard headers: %d %v", w.Code, w.Header())
+	}
+}
+
+// No web page of another origin can drive the admin API (issue 21, B7):
+// not by a form or a no-cors fetch (POST needs application/json), not from
+// another site (Origin, Sec-Fetch-Site), not by DNS rebinding (a Host that
+// is not this machine's, when there is no token).
+func TestAdmin_RefusesOtherOrigins(t *testing.T) {
+	t.Parallel()
+	b := &stub{status: "ok", active: map[string]bool{}}
+	open := admin.New(b, admin.Options{})
+	withToken := admin.New(b, admin.Options{Token: "s3cret-token"})
+	bearer := []string{"Authorization", "Bearer s3cret-token"}
+	for _, tc := range []struct {
+		name       string
+		h          http.Handler
+		method     string
+		host       string
+		header     []string
+		wantStatus int
+		wantBody   string
+	}{
+		{"a form POST", open, "POST", "127.0.0.1:9300", []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "POST takes Content-Type: application/json"},
+		{"a no-cors fetch", open, "POST", "127.0.0.1:9300", []string{"Content-Type", "text/plain;charset=UTF-8"}, 415, "so that no web page can send it"},
+		{"JSON from the dashboard", open, "POST", "127.0.0.1:9300", []string{"Content-Type", "application/json", "Origin", "http://127.0.0.1:9300", "Sec-Fetch-Site", "same-origin"}, 200, `"offset"`},
+		{"another origin", open, "POST", "127.0.0.1:9300", []string{"Content-Type", "application/json", "Origin", "http://127.0.0.1:8080"}, 403, "another origin (http://127.0.0.1:8080)"},
+		{"another site", open, "PUT", "127.0.0.1:9300", []string{"Sec-Fetch-Site", "cross-site"}, 403, "another site (Sec-Fetch-Site: cross-site)"},
+		{"a sandboxed page", open, "POST", "127.0.0.1:9300", []string{"Content-Type", "application/json", "Origin", "null"}, 403, "another origin (null)"},
+		{"DNS rebinding", open, "GET", "attacker.example:9300", nil, 403, `attacker.example:9300\" is not this machine`},
+		{"localhost", open, "GET", "localhost:9300", nil, 200, `"user": "wile"`},
+		{"IPv6 loopback", open, "GET", "[::1]:9300", nil, 200, `"user": "wile"`},
+		{"any Host with the token", withToken, "GET", "mockauth.svc:9300", bearer, 200, `"user": "wile"`},
+		{"but never another origin", withToken, "POST", "mockauth.svc:9300", append([]string{"Content-Type", "application/json", "Origin", "https://evil.example"}, bearer...), 403, "another origin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := "/__admin/vendors"
+			body := ""
+			switch tc.method {
+			case "POST":
+				path, body = "/__admin/clock", `{"advance":"1m"}`
+			case "PUT":
+				path = "/__admin/scenarios/flaky"
+			}
+			req := httptest.NewRequest(tc.method, path, strings.NewReader(body))
+			req.Host = tc.host
+			for i := 0; i+1 < len(tc.header); i += 2 {
+				req.Header.Set(tc.header[i], tc.header[i+1])
+			}
+			w := httptest.NewRecorder()
+			tc.h.ServeHTTP(w, req)
+			if w.Code != tc.wantStatus || !strings.Contains(w.Body.String(), tc.wantBody) {
+				t.Errorf("%d %s, want %d with %q", w.Code, w.Body.String(), tc.wantStatus, tc.wantBody)
+			}
+		})
+	}
+	if b.advanced != time.Minute || b.active["flaky"] {
+		t.Errorf("the backend moved the clock %v (want 1m, the dashboard's own call) and activated %v", b.advanced, b.active)
 	}
 }
