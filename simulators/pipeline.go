@@ -49,19 +49,20 @@ const (
 // vendor answer into a buffer, sends the answer (or the fault's), and
 // journals the exchange with its secrets redacted.
 type pipeline struct {
-	clock      clock.Clock                 // the Date header follows it
-	advance    func(time.Duration) error   // moves the clock (the advance-clock fault)
-	cur        atomic.Pointer[vendorState] // swapped whole when fixtures reload
-	validator  *contracts.Validator
-	journal    *journal.Journal
-	engine     *scenario.Engine
-	respRedact redact.Policy // the usual secrets: a vendor's request field may be an ordinary answer field
-	strict     bool
-	done       <-chan struct{} // closed when the stack stops: faults that wait give up
-	inFlight   *atomic.Int64   // requests being served, stack-wide
-	checker    *checker        // contract checks off the hot path
-	log        *slog.Logger
-	stubs      *stubRegistry // the stubs added at run time
+	clock       clock.Clock                 // the Date header follows it
+	advance     func(time.Duration) error   // moves the clock (the advance-clock fault)
+	cur         atomic.Pointer[vendorState] // swapped whole when fixtures reload
+	validator   *contracts.Validator
+	journal     *journal.Journal
+	engine      *scenario.Engine
+	respRedact  redact.Policy // the usual secrets: a vendor's request field may be an ordinary answer field
+	strict      bool
+	done        <-chan struct{} // closed when the stack stops: faults that wait give up
+	inFlight    *atomic.Int64   // requests being served, stack-wide
+	checker     *checker        // contract checks off the hot path
+	log         *slog.Logger
+	stubs       *stubRegistry // the stubs added at run time
+	bodyTimeout time.Duration // reading a body takes at most this long
 }
 
 // vendorState is a simulator with what the pipeline derives from it; a
@@ -170,7 +171,18 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.inFlight.Add(1)
 	defer p.inFlight.Add(-1)
 	x := &exchange{start: time.Now(), r: r, vs: p.cur.Load()}
+	rc := http.NewResponseController(w)
+	if p.bodyTimeout > 0 {
+		_ = rc.SetReadDeadline(x.start.Add(p.bodyTimeout)) // not supported in memory: no limit there
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		// The rest of the body is not read: the connection closes after
+		// the answer (the server would otherwise wait to discard it).
+		w.Header().Set("Connection", "close")
+	} else if p.bodyTimeout > 0 {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	// Date on the simulated clock: a client that reads expiry against Date
 	// sees one consistent time.
 	w.Header().Set("Date", p.clock.Now().UTC().Format(http.TimeFormat))

@@ -32,6 +32,15 @@ const (
 	readHeaderTimeout = 10 * time.Second
 	maxHeaderBytes    = 64 << 10
 	shutdownTimeout   = 10 * time.Second
+	// adminTimeout bounds reading and writing one admin call.
+	adminTimeout = time.Minute
+)
+
+// Defaults of the settable connection limits (Options).
+const (
+	DefaultIdleTimeout  = 2 * time.Minute
+	DefaultBodyTimeout  = time.Minute
+	DefaultWriteTimeout = 11 * time.Minute // beyond the longest fault wait (10 min)
 )
 
 // Options configure a stack. The zero value starts every simulator on
@@ -77,6 +86,15 @@ type Options struct {
 	// MaxTokens bounds each vendor's token store (default
 	// tokens.DefaultMaxTokens); the oldest tokens are forgotten first.
 	MaxTokens int
+	// IdleTimeout closes a keep-alive connection that sends no request for
+	// this long (default DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// BodyTimeout bounds reading a request's body (default
+	// DefaultBodyTimeout); its headers have 10 s.
+	BodyTimeout time.Duration
+	// WriteTimeout bounds a vendor's answer, from the request's headers to
+	// its last byte (default DefaultWriteTimeout, past every fault's wait).
+	WriteTimeout time.Duration
 	// NoListener builds the whole stack without listening on any port:
 	// Handler and AdminHandler serve it, and Client reaches it in memory
 	// (URL gives each vendor a base URL that only Client resolves). Faults
@@ -223,6 +241,14 @@ func build(opts Options) (*Stack, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&opts.IdleTimeout, DefaultIdleTimeout}, {&opts.BodyTimeout, DefaultBodyTimeout}, {&opts.WriteTimeout, DefaultWriteTimeout}} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
+	}
 	specs := Specs()
 	if len(opts.Vendors) > 0 {
 		specs = slices.DeleteFunc(specs, func(s vendor.Spec) bool { return !slices.Contains(opts.Vendors, s.Name) })
@@ -266,6 +292,8 @@ func build(opts Options) (*Stack, error) {
 		}
 	}
 	s.admin = &served{name: "admin", srv: s.newServer(s.adminHandler())}
+	// An admin call is small and quick: its whole read and write are bounded.
+	s.admin.srv.ReadTimeout, s.admin.srv.WriteTimeout = adminTimeout, adminTimeout
 	return s, nil
 }
 
@@ -308,18 +336,19 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		return nil, err
 	}
 	p := &pipeline{
-		advance:    s.clock.Advance,
-		stubs:      &stubRegistry{},
-		clock:      s.clock,
-		validator:  v,
-		journal:    s.journal,
-		engine:     s.engine,
-		respRedact: redact.NewPolicy(),
-		strict:     s.opts.Strict,
-		done:       s.done,
-		inFlight:   &s.inFlight,
-		checker:    s.checker,
-		log:        s.opts.Logger,
+		advance:     s.clock.Advance,
+		stubs:       &stubRegistry{},
+		clock:       s.clock,
+		validator:   v,
+		journal:     s.journal,
+		engine:      s.engine,
+		respRedact:  redact.NewPolicy(),
+		strict:      s.opts.Strict,
+		done:        s.done,
+		inFlight:    &s.inFlight,
+		checker:     s.checker,
+		log:         s.opts.Logger,
+		bodyTimeout: s.opts.BodyTimeout,
 	}
 	p.cur.Store(newVendorState(spec, sim, fixtureStubs, table))
 	return &served{name: spec.Name, spec: spec, pipe: p, srv: s.newServer(p)}, nil
@@ -365,10 +394,15 @@ func (s *Stack) serveAll() {
 // all is the admin API and every vendor.
 func (s *Stack) all() []*served { return append([]*served{s.admin}, s.vendors...) }
 
+// newServer is a server with the stack's connection limits. A vendor's
+// body read is bounded by the pipeline (a server ReadTimeout would also
+// cancel the context of a fault that waits longer).
 func (s *Stack) newServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       s.opts.IdleTimeout,
+		WriteTimeout:      s.opts.WriteTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}

@@ -32,6 +32,8 @@ type serveConfig struct {
 	Watch       bool
 	AdminToken  string
 	TokenSecret string
+
+	IdleTimeout, BodyTimeout, WriteTimeout time.Duration
 }
 
 // serveFlags declares serve's flags, filling in c.
@@ -51,6 +53,9 @@ func serveFlags(stdout, stderr io.Writer) (*cmdFlags, *serveConfig) {
 	fs.StringVar(&c.AdminToken, "admin-token", "", "require Authorization: Bearer TOKEN on the admin API (needed to bind beyond loopback)")
 	fs.StringVar(&c.TokenSecret, "token-secret", "", "sign tokens so any replica with the same secret honours them (shared-nothing replicas)")
 	fs.BoolVar(&c.Watch, "watch", false, "reload --scenarios FILE and --fixtures DIR when they change; a bad file keeps what is loaded")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", simulators.DefaultIdleTimeout, "close a keep-alive connection idle this long")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", simulators.DefaultBodyTimeout, "give up reading a request body after this long (headers: 10s)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", simulators.DefaultWriteTimeout, "cut a vendor answer not sent within this long (beyond every fault's wait)")
 	return fs, c
 }
 
@@ -74,6 +79,15 @@ func loadServe(args []string, stdout, stderr io.Writer) (serveConfig, error) {
 		fmt.Fprintf(stderr, "mockauth serve: --watch needs --scenarios FILE or --fixtures DIR\n")
 		return c, errUsage
 	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"idle-timeout", c.IdleTimeout}, {"body-timeout", c.BodyTimeout}, {"write-timeout", c.WriteTimeout}} {
+		if d.v <= 0 {
+			fmt.Fprintf(stderr, "mockauth serve: --%s must be above 0\n", d.name)
+			return c, errUsage
+		}
+	}
 	if c.JournalSize < 1 {
 		fmt.Fprintf(stderr, "mockauth serve: --journal-size must be at least 1\n")
 		return c, errUsage
@@ -93,6 +107,10 @@ func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 		Strict:      c.Strict,
 		TLS:         c.TLS,
 		Logger:      log,
+
+		IdleTimeout:  c.IdleTimeout,
+		BodyTimeout:  c.BodyTimeout,
+		WriteTimeout: c.WriteTimeout,
 	}
 	if c.TLS {
 		o.TLSDir = c.TLSDir

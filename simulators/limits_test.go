@@ -1,0 +1,70 @@
+package simulators_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/ucontact"
+)
+
+// An idle keep-alive connection is closed after the idle timeout, on a
+// vendor's port and the admin API's (issue 21, B3).
+func TestLimits_IdleConnectionsAreClosed(t *testing.T) {
+	t.Parallel()
+	s := start(t, simulators.Options{Vendors: []string{ucontact.Name}, IdleTimeout: 200 * time.Millisecond})
+	var conns []net.Conn
+	for _, base := range []string{s.URL(ucontact.Name), s.AdminURL()} {
+		for range 20 {
+			c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			fmt.Fprintf(c, "GET /__admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+			res, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			conns = append(conns, c)
+		}
+	}
+	for i, c := range conns {
+		// The server closes it: a read ends (EOF) well before the deadline,
+		// which only bounds the test.
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("connection %d: %v, want the server to close it (EOF)", i, err)
+		}
+	}
+}
+
+// A body that trickles in is given up after the body timeout: 400, and
+// the connection is not held (issue 21, B3).
+func TestLimits_SlowBodyIsGivenUp(t *testing.T) {
+	t.Parallel()
+	s := start(t, simulators.Options{Vendors: []string{ucontact.Name}, BodyTimeout: 200 * time.Millisecond})
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.URL(ucontact.Name), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nuser=demo", ucontact.PathGetUserToken)
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 400 || string(body) != simulators.MsgBodyUnread {
+		t.Fatalf("a stalled body: %d %q", res.StatusCode, body)
+	}
+}
