@@ -19,6 +19,29 @@ func TestAdmin_ExposedWithoutTokenIsRefused(t *testing.T) {
 	}
 }
 
+// Secrets short enough to guess are refused (issue 21, B17).
+func TestStart_WeakSecretsAreRefused(t *testing.T) {
+	t.Parallel()
+	for _, opts := range []simulators.Options{
+		{TokenSecret: "abcd"},
+		{TokenSecret: strings.Repeat("x", simulators.MinTokenSecret-1)},
+		{Bind: "0.0.0.0", AdminToken: "x"},
+		{Bind: "0.0.0.0", AdminToken: strings.Repeat("x", simulators.MinAdminToken-1)},
+	} {
+		s, err := simulators.Start(opts)
+		if err == nil {
+			s.Close()
+		}
+		if !errors.Is(err, simulators.ErrWeakSecret) || !strings.Contains(err.Error(), "at least") {
+			t.Errorf("Start(%+v): %v, want a refusal naming the length", opts, err)
+		}
+	}
+	s := start(t, simulators.Options{TokenSecret: strings.Repeat("x", simulators.MinTokenSecret), AdminToken: "short-on-loopback"})
+	if s.URL("ucontact") == "" {
+		t.Fatal("a long secret was refused")
+	}
+}
+
 func TestAdmin_Token(t *testing.T) {
 	t.Parallel()
 	const token = "s3cret-admin-token"

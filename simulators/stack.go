@@ -116,6 +116,16 @@ var defaultCatalogue = sync.OnceValues(func() (*scenario.Catalogue, error) {
 // without a token.
 var ErrAdminExposed = errors.New("admin API exposed without a token")
 
+// ErrWeakSecret refuses a secret short enough to guess (issue 21, B17):
+// a 4-byte token secret was recovered offline from one token.
+var ErrWeakSecret = errors.New("secret too short")
+
+// Minimum lengths of the secrets.
+const (
+	MinTokenSecret = 32 // bytes: tokens signed with it are open to offline guessing
+	MinAdminToken  = 16 // bytes, for an admin API reachable beyond loopback
+)
+
 // isLoopback reports whether an address is reached only from this machine.
 func isLoopback(bind string) bool {
 	if bind == "localhost" {
@@ -260,6 +270,12 @@ func build(opts Options) (*Stack, error) {
 	}
 	if !isLoopback(opts.Bind) && opts.AdminToken == "" {
 		return nil, fmt.Errorf("simulators: %w: %q is not a loopback address, and the admin API there would let anyone switch failures on: set an admin token (--admin-token)", ErrAdminExposed, opts.Bind)
+	}
+	if !isLoopback(opts.Bind) && len(opts.AdminToken) < MinAdminToken {
+		return nil, fmt.Errorf("simulators: %w: an admin token of %d bytes on %q: at least %d, from a random source (e.g. openssl rand -hex 16)", ErrWeakSecret, len(opts.AdminToken), opts.Bind, MinAdminToken)
+	}
+	if opts.TokenSecret != "" && len(opts.TokenSecret) < MinTokenSecret {
+		return nil, fmt.Errorf("simulators: %w: a token secret of %d bytes: at least %d, from a random source (e.g. openssl rand -hex 32); a short one is guessed offline from a single token", ErrWeakSecret, len(opts.TokenSecret), MinTokenSecret)
 	}
 	cat, err := loadCatalogue(opts)
 	if err != nil {

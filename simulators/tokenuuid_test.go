@@ -15,7 +15,7 @@ import (
 // the vendors' own do (evidence D9), with and without a token secret.
 func TestTokens_UUIDsAreVersion4(t *testing.T) {
 	t.Parallel()
-	for _, secret := range []string{"", "a-shared-secret-of-some-length"} {
+	for _, secret := range []string{"", "a-shared-secret-of-some-length-0123456789"} {
 		s := start(t, simulators.Options{NoListener: true, TokenSecret: secret, Vendors: []string{"ucontact", "autoalert"}})
 		check := func(what, id string) {
 			t.Helper()

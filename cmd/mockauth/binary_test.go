@@ -188,10 +188,14 @@ func TestServe_VendorPageCurl(t *testing.T) {
 	if strings.Contains(s.stderr.String(), unique) || strings.Contains(s.stdout.String(), unique) {
 		t.Error("the server log shows the password")
 	}
-	for _, line := range []string{"admin ", "ucontact ", "demo: agentPassword=1997 agentUser=1997 password=demo user=demo"} {
+	for _, line := range []string{"admin ", "ucontact ", "demo: agentPassword=1997 agentUser=1997 password=demo user=demo",
+		"adminToken=(mockauth env) adminUser=demo.admin"} {
 		if !strings.Contains(s.stdout.String(), line) {
 			t.Errorf("banner lacks %q:\n%s", line, s.stdout.String())
 		}
+	}
+	if strings.Contains(s.stdout.String(), "eyJ") {
+		t.Errorf("the banner prints a live bearer:\n%s", s.stdout.String())
 	}
 	if !strings.Contains(s.stderr.String(), "stopped") {
 		t.Errorf("no clean stop logged:\n%s", s.stderr.String())

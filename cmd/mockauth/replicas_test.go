@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -18,9 +22,9 @@ func post(t *testing.T, url, contentType, body string, header ...string) (int, s
 // Two mockauth serve processes with the same --token-secret honour each
 // other's tokens; one with another secret does not.
 func TestReplicas_ShareTokensBySecret(t *testing.T) {
-	a := startServer(t, "--token-secret", "one-secret")
-	b := startServer(t, "--token-secret", "one-secret")
-	t.Setenv("MOCKAUTH_TOKEN_SECRET", "another-secret") // the environment reaches the flag too
+	a := startServer(t, "--token-secret", "one-secret-long-enough-to-be-refused-by-no-one")
+	b := startServer(t, "--token-secret", "one-secret-long-enough-to-be-refused-by-no-one")
+	t.Setenv("MOCKAUTH_TOKEN_SECRET", "another-secret-long-enough-to-be-refused-by-no-one") // the environment reaches the flag too
 	c := startServer(t)
 
 	// Tokens minted by a.
@@ -59,4 +63,38 @@ func TestReplicas_ShareTokensBySecret(t *testing.T) {
 		}
 		s.stop(t, syscall.SIGTERM)
 	}
+}
+
+// Secrets come from files too, kept out of ps (issue 21, B19); a short
+// one is refused (B17).
+func TestServe_SecretsFromFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte("a-token-secret-from-a-file-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	short := filepath.Join(dir, "short")
+	if err := os.WriteFile(short, []byte("abcd\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--token-secret-file", short, "--port-base", "1"}, 1, "a token secret of 4 bytes: at least 32"},
+		{[]string{"--token-secret-file", secret, "--token-secret", "x"}, 2, "--token-secret and --token-secret-file both given"},
+		{[]string{"--admin-token-file", dir}, 2, "is not a regular file"},
+		{[]string{"--admin-token-file", filepath.Join(dir, "none")}, 2, "no such file"},
+		{[]string{"--bind", "0.0.0.0", "--admin-token", "x", "--port-base", "1"}, 1, "an admin token of 1 bytes"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), append([]string{"serve"}, tc.args...), &out, &errOut)
+		if code != tc.code || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("serve %v: exit %d, %q; want exit %d and %q", tc.args, code, errOut.String(), tc.code, tc.want)
+		}
+	}
+	s := startServer(t, "--token-secret-file", secret)
+	s.stop(t, syscall.SIGTERM)
 }

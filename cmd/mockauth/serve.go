@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -33,6 +34,8 @@ type serveConfig struct {
 	AdminToken  string
 	TokenSecret string
 
+	AdminTokenFile, TokenSecretFile string
+
 	IdleTimeout, BodyTimeout, WriteTimeout time.Duration
 }
 
@@ -51,7 +54,9 @@ func serveFlags(stdout, stderr io.Writer) (*cmdFlags, *serveConfig) {
 	fs.StringVar(&c.Scenarios, "scenarios", "", "scenarios file (default: the embedded scenarios.yaml)")
 	fs.Var((*stringsFlag)(&c.Activate), "activate", "switch this scenario on at start (repeatable)")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "require Authorization: Bearer TOKEN on the admin API (needed to bind beyond loopback)")
-	fs.StringVar(&c.TokenSecret, "token-secret", "", "sign tokens so any replica with the same secret honours them (shared-nothing replicas)")
+	fs.StringVar(&c.TokenSecret, "token-secret", "", "sign tokens so any replica with the same secret honours them (shared-nothing replicas); at least 32 bytes")
+	fs.StringVar(&c.AdminTokenFile, "admin-token-file", "", "read --admin-token from this file (kept out of ps)")
+	fs.StringVar(&c.TokenSecretFile, "token-secret-file", "", "read --token-secret from this file (kept out of ps)")
 	fs.BoolVar(&c.Watch, "watch", false, "reload --scenarios FILE and --fixtures DIR when they change; a bad file keeps what is loaded")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", simulators.DefaultIdleTimeout, "close a keep-alive connection idle this long")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", simulators.DefaultBodyTimeout, "give up reading a request body after this long (headers: 10s)")
@@ -87,6 +92,24 @@ func loadServe(args []string, stdout, stderr io.Writer) (serveConfig, error) {
 			fmt.Fprintf(stderr, "mockauth serve: --%s must be above 0\n", d.name)
 			return c, errUsage
 		}
+	}
+	for _, f := range []struct {
+		name, file string
+		v          *string
+	}{{"admin-token", c.AdminTokenFile, &c.AdminToken}, {"token-secret", c.TokenSecretFile, &c.TokenSecret}} {
+		if f.file == "" {
+			continue
+		}
+		if *f.v != "" {
+			fmt.Fprintf(stderr, "mockauth serve: --%s and --%s-file both given: give one\n", f.name, f.name)
+			return c, errUsage
+		}
+		secret, err := readSecret(f.file)
+		if err != nil {
+			fmt.Fprintf(stderr, "mockauth serve: --%s-file: %v\n", f.name, err)
+			return c, errUsage
+		}
+		*f.v = secret
 	}
 	if c.JournalSize < 1 {
 		fmt.Fprintf(stderr, "mockauth serve: --journal-size must be at least 1\n")
@@ -212,7 +235,13 @@ func printBanner(w io.Writer, stack *simulators.Stack, c serveConfig) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "admin\t%s\tdashboard at /, API under /__admin/\n", stack.AdminURL())
 	for _, v := range vendors {
-		fmt.Fprintf(tw, "%s\t%s\tdemo: %s\n", v.Name, v.BaseURL, demoLine(v.Demo))
+		demo := maps.Clone(v.Demo)
+		for _, k := range v.Spec.LiveDemo {
+			if _, ok := demo[k]; ok {
+				demo[k] = "(mockauth env)" // a live credential stays out of terminals and CI logs
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\tdemo: %s\n", v.Name, v.BaseURL, demoLine(demo))
 	}
 	_ = tw.Flush()
 	if c.TLS {
@@ -274,4 +303,29 @@ func watch(ctx context.Context, paths []string, every time.Duration, log *slog.L
 			log.Warn(what+" not reloaded; what is loaded stays", slog.String("error", err.Error()))
 		}
 	}
+}
+
+// maxSecretFile bounds a secret file: a secret is a line.
+const maxSecretFile = 4 << 10
+
+// readSecret reads a secret from a regular file, without its line ending.
+func readSecret(path string) (string, error) {
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return "", err
+	case !st.Mode().IsRegular():
+		return "", fmt.Errorf("%s is not a regular file", path)
+	case st.Size() > maxSecretFile:
+		return "", fmt.Errorf("%s is %d bytes: a secret file holds one line (at most %d bytes)", path, st.Size(), maxSecretFile)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	secret := strings.TrimRight(string(data), "\r\n")
+	if secret == "" || strings.ContainsAny(secret, "\r\n") {
+		return "", fmt.Errorf("%s: want one line, the secret", path)
+	}
+	return secret, nil
 }

@@ -12,6 +12,7 @@ import (
 var Spec = vendor.Spec{
 	Name:        Name,
 	Auth:        authSchemes,
+	LiveDemo:    []string{"adminToken"},
 	Endpoints:   described,
 	Flow:        []string{Login, JWKS, BasicAuth, WhoAmI, CCMToken},
 	Fixtures:    vendor.Must(fixtures.Default(Name)),

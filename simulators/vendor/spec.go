@@ -47,6 +47,10 @@ type Spec struct {
 	// success status (uContact's HTTP 200 "0", CRM.COM's envelope), whether
 	// an answer is an error. Nil: errors are the HTTP statuses 400 and up.
 	InBandError func(endpoint string, status int, body []byte) bool
+	// LiveDemo names demo keys whose values are credentials minted at run
+	// time (a live admin bearer): the start banner leaves them out, for
+	// terminals and CI logs; mockauth env and the admin API give them.
+	LiveDemo []string
 	// Auth names the vendor's own checks of the credential a call after
 	// login carries, which user-declared endpoints (stubs) take by name;
 	// the simulator implements them as a Guard.
