@@ -11,9 +11,11 @@ import (
 
 // Base returns the first of n consecutive ports that were all free a
 // moment ago. Another process may still take one before the caller binds
-// it: callers retry on "address already in use".
+// it: callers retry on "address already in use". It tries many bases: a
+// test holding thousands of connections (the idle-connection limit test)
+// leaves few runs free among the ephemeral ports.
 func Base(n int) (int, error) {
-	for range 50 {
+	for range 1000 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return 0, err
