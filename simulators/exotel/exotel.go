@@ -86,8 +86,10 @@ type Simulator struct {
 	signer func() signer // the key, made or parsed when first needed: RSA generation is slow
 	router *mux.Router
 
-	mu          sync.Mutex            // guards credentials
+	mu          sync.Mutex            // guards credentials and registered
 	credentials map[string]credential // by username
+	registered  []string              // usernames registered at run time, oldest first (a replaced one twice)
+	regCount    map[string]int        // how often each name stands in registered
 }
 
 // signer is the admin tokens' key and its id in the JWKS.
@@ -124,7 +126,7 @@ var processKey = sync.OnceValue(func() *rsa.PrivateKey {
 func New(opts Options) *Simulator {
 	s := &Simulator{}
 	s.fx, s.clock, _ = vendor.Defaults(opts.Fixtures, DefaultFixtures, opts.Clock, nil)
-	s.credentials = s.fixtureCredentials()
+	s.credentials, s.regCount = s.fixtureCredentials(), map[string]int{}
 	s.signer = sync.OnceValue(func() signer {
 		key := s.fx.key
 		if key == nil {
@@ -192,7 +194,7 @@ func (s *Simulator) ValidToken(token string) bool {
 func (s *Simulator) Reset() {
 	fresh := s.fixtureCredentials()
 	s.mu.Lock()
-	s.credentials = fresh
+	s.credentials, s.registered, s.regCount = fresh, nil, map[string]int{}
 	s.mu.Unlock()
 }
 

@@ -1,6 +1,7 @@
 package exotel_test
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -399,5 +400,42 @@ func TestRegistration_Upsert(t *testing.T) {
 	}
 	if w := h.whoami("customer_manager", "customer_manager@123"); w.Status != 401 {
 		t.Errorf("the old password still works: %d", w.Status)
+	}
+}
+
+// Registrations are bounded (issue 21, B9): past maxRegistrations the
+// oldest is forgotten, never a fixture's credential, and no field is kept
+// longer than 256 characters.
+func TestBasicAuth_RegistrationsAreBounded(t *testing.T) {
+	fx, err := exotel.ParseFixtures("exotel.yaml", bytes.Replace(exotel.Spec.Fixtures.Data, []byte("errorMessage: always"), []byte("errorMessage: always\n  maxRegistrations: 3"), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewSimulated()
+	sim := exotel.New(exotel.Options{Fixtures: &fx, Clock: c})
+	h := &harness{Harness: vendortest.New(t, exotel.Spec, sim), t: t, sim: sim, clock: c}
+	bearer := h.token("demo.admin")
+	body := func(user, password string) string {
+		return fmt.Sprintf(`{"username":%q,"password":%q,"context":"ContactCenter","contextId":"1","userRole":"Agent"}`, user, password)
+	}
+	for i := range 5 {
+		if a := h.register(bearer, "application/json", body(fmt.Sprintf("user%d", i), "pass-word")); a.Status != 201 {
+			t.Fatalf("registration %d: %d %s", i, a.Status, a.Body)
+		}
+	}
+	for i, want := range []int{401, 401, 200, 200, 200} {
+		if got := h.whoami(fmt.Sprintf("user%d", i), "pass-word").Status; got != want {
+			t.Errorf("user%d after 5 registrations with room for 3: whoami %d, want %d", i, got, want)
+		}
+	}
+	if got := h.whoami("demo.user", "demo-user-pass").Status; got != 200 {
+		t.Errorf("the fixture's credential was forgotten: %d", got)
+	}
+	long := strings.Repeat("x", 257)
+	for _, tc := range []struct{ body, field string }{{body(long, "p"), "username"}, {body("u", long), "password"}} {
+		a := h.register(bearer, "application/json", tc.body)
+		if e := decodeError(t, a); a.Status != 400 || e.Message != tc.field+" is longer than 256 characters" {
+			t.Errorf("a %s of 257 characters: %d %q", tc.field, a.Status, e.Message)
+		}
 	}
 }

@@ -46,7 +46,14 @@ type Settings struct {
 	// ErrorMessageAlways (default) or ErrorMessageNever (Boot 2.5's
 	// default: no message member).
 	ErrorMessage string `yaml:"errorMessage"`
+	// MaxRegistrations bounds the credentials registered at run time (the
+	// demo admin is public, so anyone can register): past it the oldest
+	// is forgotten. Default DefaultMaxRegistrations.
+	MaxRegistrations int `yaml:"maxRegistrations"`
 }
+
+// DefaultMaxRegistrations is the default bound of run-time registrations.
+const DefaultMaxRegistrations = 10_000
 
 // Values of the registration setting.
 const (
@@ -102,6 +109,12 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 	}
 	if f.Settings.AdminTokenLifetime == 0 {
 		f.Settings.AdminTokenLifetime = time.Hour
+	}
+	switch {
+	case f.Settings.MaxRegistrations == 0:
+		f.Settings.MaxRegistrations = DefaultMaxRegistrations
+	case f.Settings.MaxRegistrations < 0:
+		return Fixtures{}, doc.Errorf(doc.Line("settings", "maxRegistrations"), "maxRegistrations must be positive")
 	}
 	if f.Settings.DefaultCredentialLifetime == 0 {
 		f.Settings.DefaultCredentialLifetime = 30 * 24 * time.Hour

@@ -32,6 +32,7 @@ const (
 	MsgBadExpiry      = "dateExpiry must be an ISO 8601 date-time such as 2030-05-19T12:20:57.310Z"
 	MsgPastExpiry     = "dateExpiry is in the past"
 	MsgDuplicate      = "username %s is already registered"
+	MsgTooLong        = "%s is longer than %d characters"
 	MsgBadCredentials = "Bad credentials"
 	MsgBadAdminLogin  = "Invalid username or password"
 )
@@ -131,6 +132,27 @@ func adapt(f func(*http.Request) response) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f(r).write(w) })
 }
 
+// maxField bounds every field of a registration (a reading: Spring's
+// validation answers 400 to what no contact center would take), so a
+// client cannot make the store hold its bodies.
+const maxField = 256
+
+// forgetOldestLocked keeps the run-time registrations within the bound,
+// forgetting the oldest (never a fixture's own credential).
+func (s *Simulator) forgetOldestLocked() {
+	for len(s.registered) > s.fx.Settings.MaxRegistrations {
+		name := s.registered[0]
+		s.registered = s.registered[1:]
+		if s.regCount[name]--; s.regCount[name] > 0 {
+			continue // registered again since: the later one counts
+		}
+		delete(s.regCount, name)
+		if c, ok := s.credentials[name]; ok && c.CreatedBy != "fixtures" {
+			delete(s.credentials, name)
+		}
+	}
+}
+
 // registerRequest is the body of basicauth, as the page shows it.
 type registerRequest struct {
 	Username   *string `json:"username"`
@@ -177,6 +199,9 @@ func (s *Simulator) basicAuth(r *http.Request) response {
 		if f.v == nil || *f.v == "" {
 			return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgMissingField, f.name))
 		}
+		if len(*f.v) > maxField {
+			return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgTooLong, f.name, maxField))
+		}
 	}
 	if *req.Context != ContextContactCenter {
 		return s.fail(r, http.StatusBadRequest, MsgBadContext)
@@ -211,6 +236,9 @@ func (s *Simulator) basicAuth(r *http.Request) response {
 	_, dup := s.credentials[c.Username]
 	if !dup || upsert {
 		s.credentials[c.Username] = c
+		s.registered = append(s.registered, c.Username)
+		s.regCount[c.Username]++
+		s.forgetOldestLocked()
 	}
 	s.mu.Unlock()
 	status := http.StatusCreated
