@@ -6,7 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -66,5 +69,42 @@ func TestLimits_SlowBodyIsGivenUp(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 400 || string(body) != simulators.MsgBodyUnread {
 		t.Fatalf("a stalled body: %d %q", res.StatusCode, body)
+	}
+}
+
+// Config files: only regular files of at most 4 MiB are read (a FIFO or
+// /dev/zero is refused, not waited on), and a reload that finds a loaded
+// fixture file deleted keeps what is loaded (issue 21, B14, B15).
+func TestLimits_ConfigFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	writeFile(t, big, strings.Repeat("#", simulators.MaxConfigBytes+1))
+	for path, want := range map[string]string{
+		fifo:        "is not a regular file",
+		"/dev/zero": "is not a regular file",
+		big:         "a fixtures or scenarios file has at most 4194304",
+	} {
+		if _, err := simulators.ReadConfig(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ReadConfig(%s): %v, want %q", path, err, want)
+		}
+	}
+
+	fixtures := t.TempDir()
+	file := filepath.Join(fixtures, "ucontact.yaml")
+	writeFile(t, file, "users:\n  alpha:\n    password: a-pass\n")
+	s := start(t, simulators.Options{Vendors: []string{ucontact.Name}, FixturesDir: fixtures})
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReloadFixtures(fixtures); err == nil || !strings.Contains(err.Error(), "ucontact.yaml: file does not exist: what is loaded stays") {
+		t.Fatalf("reload after the file was deleted: %v", err)
+	}
+	if r := login(t, s, "alpha", "a-pass"); r.body == `"0"` {
+		t.Error("the deleted file's user no longer logs in: the embedded fixtures came back")
 	}
 }

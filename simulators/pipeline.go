@@ -76,6 +76,7 @@ type vendorState struct {
 	fixtureStubs  []*stub.Stub      // the stubs the fixture file declares
 	stubs         *stubTable        // those and the run-time ones, ready to match
 	endpointAuth  map[string]string // built-in endpoint -> the vendor's check of its token
+	fixturesFrom  string            // the fixture file's name: a user's file, or the embedded one's
 }
 
 func newVendorState(spec vendor.Spec, sim vendor.Simulator, fixtureStubs []*stub.Stub, stubs *stubTable) *vendorState {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -198,7 +199,7 @@ func validatorFor(spec vendor.Spec) (*contracts.Validator, error) {
 func fixturesOf(dir string, spec vendor.Spec) (vendor.File, error) {
 	if dir != "" {
 		p := filepath.Join(dir, spec.Name+".yaml")
-		data, err := os.ReadFile(p)
+		data, err := ReadConfig(p)
 		if err == nil {
 			return vendor.File{Name: p, Data: data}, nil
 		}
@@ -207,6 +208,39 @@ func fixturesOf(dir string, spec vendor.Spec) (vendor.File, error) {
 		}
 	}
 	return spec.Fixtures, nil
+}
+
+// MaxConfigBytes bounds a fixtures or scenarios file (issue 21, B15): a
+// file linked to /dev/zero, or a giant one, is refused, not read.
+const MaxConfigBytes = 4 << 20
+
+// ReadConfig reads a fixtures or scenarios file: a regular file (not a
+// FIFO or a device, which could block or never end) of at most
+// MaxConfigBytes.
+func ReadConfig(path string) ([]byte, error) {
+	// Stat before opening: opening a FIFO blocks until a writer comes.
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return nil, err
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file (%v)", path, st.Mode().Type())
+	case st.Size() > MaxConfigBytes:
+		return nil, fmt.Errorf("%s is %d bytes: a fixtures or scenarios file has at most %d", path, st.Size(), MaxConfigBytes)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxConfigBytes {
+		return nil, fmt.Errorf("%s grew past %d bytes while read", path, MaxConfigBytes)
+	}
+	return data, nil
 }
 
 // Fidelity is what each behaviour of a vendor's contract rests on: the

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -178,11 +180,18 @@ type served struct {
 func (s *Stack) ReloadFixtures(dir string) error {
 	next := make([]vendor.Simulator, len(s.vendors))
 	stubs := make([][]*stub.Stub, len(s.vendors))
+	from := make([]string, len(s.vendors))
 	for i, sv := range s.vendors {
 		fx, err := fixturesOf(dir, sv.spec)
 		if err != nil {
 			return err
 		}
+		if was := sv.pipe.cur.Load().fixturesFrom; fx.Name == sv.spec.Fixtures.Name && dir != "" && filepath.Dir(was) == filepath.Clean(dir) {
+			// A file that was loaded is gone: say so rather than quietly
+			// bring back the embedded fixtures (and drop every token).
+			return fmt.Errorf("%s: %w: what is loaded stays (put it back, or restart for the embedded fixtures)", was, fs.ErrNotExist)
+		}
+		from[i] = fx.Name
 		if next[i], err = sv.spec.Build(fx, vendorEnv(sv.name, s)); err != nil {
 			return err
 		}
@@ -208,7 +217,9 @@ func (s *Stack) ReloadFixtures(dir string) error {
 	cat := s.engine.Catalogue()
 	for i, sv := range s.vendors {
 		warnUserScenarios(s.log, sv.name, next[i], cat)
-		sv.pipe.cur.Store(newVendorState(sv.spec, next[i], stubs[i], tables[i]))
+		vs := newVendorState(sv.spec, next[i], stubs[i], tables[i])
+		vs.fixturesFrom = from[i]
+		sv.pipe.cur.Store(vs)
 	}
 	s.log.Info("fixtures reloaded", slog.String("dir", dir))
 	return nil
@@ -366,7 +377,9 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		log:         s.opts.Logger,
 		bodyTimeout: s.opts.BodyTimeout,
 	}
-	p.cur.Store(newVendorState(spec, sim, fixtureStubs, table))
+	vs := newVendorState(spec, sim, fixtureStubs, table)
+	vs.fixturesFrom = fx.Name
+	p.cur.Store(vs)
 	return &served{name: spec.Name, spec: spec, pipe: p, srv: s.newServer(p)}, nil
 }
 

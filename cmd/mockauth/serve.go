@@ -139,7 +139,7 @@ func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 		o.TLSDir = c.TLSDir
 	}
 	if c.Scenarios != "" {
-		data, err := os.ReadFile(c.Scenarios)
+		data, err := simulators.ReadConfig(c.Scenarios)
 		if err != nil {
 			return o, err
 		}
@@ -178,7 +178,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if c.Watch && c.Scenarios != "" {
 		go watch(ctx, []string{c.Scenarios}, time.Second, log, "scenarios", func() error {
-			data, err := os.ReadFile(c.Scenarios)
+			data, err := simulators.ReadConfig(c.Scenarios)
 			if err != nil {
 				return err
 			}

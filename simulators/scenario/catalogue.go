@@ -81,14 +81,17 @@ func (c *Catalogue) Names() []string {
 
 // file is the YAML layout, decoded strictly.
 type file struct {
-	Scenarios map[string]struct {
-		Description string `yaml:"description"`
-		Rules       []struct {
-			Match Match     `yaml:"match"`
-			When  When      `yaml:"when"`
-			Fault yaml.Node `yaml:"fault"`
-		} `yaml:"rules"`
-	} `yaml:"scenarios"`
+	// Scenarios is read entry by entry (rawScenario), in linear time.
+	Scenarios yaml.Node `yaml:"scenarios"`
+}
+
+type rawScenario struct {
+	Description string `yaml:"description"`
+	Rules       []struct {
+		Match Match     `yaml:"match"`
+		When  When      `yaml:"when"`
+		Fault yaml.Node `yaml:"fault"`
+	} `yaml:"rules"`
 }
 
 // Load reads and checks a scenarios file whole: nothing of it is usable
@@ -99,13 +102,25 @@ func Load(name string, data []byte, vocab Vocabulary) (*Catalogue, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f.Scenarios == nil {
+	section := &f.Scenarios
+	if section.Kind != yaml.MappingNode || len(section.Content) == 0 {
 		return nil, doc.Errorf(doc.Line(), "no scenarios: the file needs a top-level scenarios mapping")
 	}
 	cat := &Catalogue{File: name}
-	for _, sname := range doc.Keys("scenarios") {
-		raw := f.Scenarios[sname]
-		at := func(p ...string) int { return doc.Line(append([]string{"scenarios", sname}, p...)...) }
+	seen := make(map[string]int, len(section.Content)/2)
+	for i := 0; i+1 < len(section.Content); i += 2 {
+		key, node := section.Content[i], section.Content[i+1]
+		sname := key.Value
+		if first, dup := seen[sname]; dup {
+			return nil, doc.Errorf(key.Line, "mapping key %q already defined at line %d", sname, first)
+		}
+		seen[sname] = key.Line
+		var raw rawScenario
+		if err := doc.DecodeNodeStrict(node, &raw); err != nil {
+			return nil, err
+		}
+		// Lines from the scenario's own node: linear in the file's size.
+		at := func(p ...string) int { return yamlfile.LineFrom(node, p...) }
 		if len(raw.Rules) == 0 {
 			return nil, doc.Errorf(at(), "scenario %q has no rules", sname)
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -73,8 +74,12 @@ func wrap(file string, err error) error {
 
 // Line returns the line of the value at a path of mapping keys (and decimal
 // sequence indexes), or of the deepest part of it that exists.
-func (d *Doc) Line(path ...string) int {
-	n := d.root
+func (d *Doc) Line(path ...string) int { return LineFrom(d.root, path...) }
+
+// LineFrom is Line from a node of the document: a loader that walks a
+// long mapping asks each entry's lines from the entry, not from the root
+// (a path from the root scans the mapping again, each time).
+func LineFrom(n *yaml.Node, path ...string) int {
 	line := n.Line
 	for _, key := range path {
 		next := child(n, key)
@@ -207,3 +212,52 @@ type Section struct{}
 
 // UnmarshalYAML implements yaml.Unmarshaler: it accepts anything.
 func (Section) UnmarshalYAML(*yaml.Node) error { return nil }
+
+// DecodeNodeStrict decodes a node of the document into out as Decode
+// does the whole file, an unknown key an error at its line: for a loader
+// that walks a long mapping entry by entry (yaml's decoder checks a
+// mapping's keys for duplicates in quadratic time).
+func (d *Doc) DecodeNodeStrict(n *yaml.Node, out any) error {
+	if err := knownKeys(d, n, reflect.TypeOf(out)); err != nil {
+		return err
+	}
+	return d.DecodeNode(n, out)
+}
+
+// knownKeys checks, in step, a node and the type it decodes into: every
+// key of a mapping bound for a struct names one of its yaml fields.
+func knownKeys(d *Doc, n *yaml.Node, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeOf(yaml.Node{}) || n == nil {
+		return nil
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+				fields[tag] = f.Type
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ft, ok := fields[k.Value]
+			if !ok {
+				return d.Errorf(k.Line, "field %s not found in type %s", k.Value, t.Name())
+			}
+			if err := knownKeys(d, n.Content[i+1], ft); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for _, e := range n.Content {
+			if err := knownKeys(d, e, t.Elem()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
