@@ -1,7 +1,9 @@
 package simulators
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,6 +18,10 @@ import (
 // the stack), checks are shed and the journal entry says so: answers are
 // never slowed to check them.
 const checkQueueSize = 4096
+
+// checkQueueBytes bounds the bytes (request and answer bodies) the queued
+// checks hold: 4,096 checks of 1 MiB bodies would hold 4 GiB.
+const checkQueueBytes = 32 << 20
 
 // answered is one answer the vendor gave in an exchange.
 type answered struct {
@@ -48,13 +54,22 @@ type checker struct {
 	mu      sync.Mutex // guards pending, stopped and sends on jobs
 	idle    *sync.Cond // signalled when pending drops to zero
 	pending int        // jobs queued or running
+	queued  int        // bytes the pending jobs hold
 	stopped bool       // jobs is closed: a late request (a hijacked connection's) is checked in place
 	done    chan struct{}
 
-	// verdicts remembers the check of an exchange by its bytes (minted
-	// tokens masked): repeated traffic, a load test's, is checked once.
-	// Only the worker goroutine uses it.
-	verdicts map[string][]string
+	// verdicts remembers the check of an exchange by a hash of its bytes
+	// (minted tokens masked): repeated traffic, a load test's, is checked
+	// once, and the cache holds no request's bytes.
+	vmu      sync.Mutex // guards verdicts: the worker and reset use it
+	verdicts map[[sha256.Size]byte][]string
+}
+
+// reset forgets the remembered verdicts.
+func (c *checker) reset() {
+	c.vmu.Lock()
+	c.verdicts = nil
+	c.vmu.Unlock()
 }
 
 func newChecker(j *journal.Journal) *checker {
@@ -72,6 +87,7 @@ func (c *checker) run() {
 		c.journal.Annotate(job.id, c.cachedCheck(job), false)
 		c.mu.Lock()
 		c.pending--
+		c.queued -= job.size()
 		if c.pending == 0 {
 			c.idle.Broadcast()
 		}
@@ -82,36 +98,52 @@ func (c *checker) run() {
 // cachedCheck is check, remembered by the exchange's bytes.
 func (c *checker) cachedCheck(job checkJob) []string {
 	key := verdictKey(job)
-	if v, ok := c.verdicts[key]; ok {
+	c.vmu.Lock()
+	v, ok := c.verdicts[key]
+	c.vmu.Unlock()
+	if ok {
 		return v
 	}
-	v := check(job)
+	v = check(job)
+	c.vmu.Lock()
 	if c.verdicts == nil || len(c.verdicts) >= verdictCacheSize {
-		c.verdicts = make(map[string][]string)
+		c.verdicts = make(map[[sha256.Size]byte][]string)
 	}
 	c.verdicts[key] = v
+	c.vmu.Unlock()
 	return v
 }
 
 // verdictKey is everything a check reads: method, path, query, the
 // headers that matter, the body, and each answer with its minted tokens
 // masked (the first token of a shape was checked whole).
-func verdictKey(job checkJob) string {
-	var b strings.Builder
+func verdictKey(job checkJob) [sha256.Size]byte {
+	b := sha256.New()
 	r := job.r
 	auth, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	for _, part := range []string{r.Method, job.path, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), auth, string(job.body)} {
-		b.WriteString(part)
-		b.WriteByte(0)
+	for _, part := range []string{r.Method, job.path, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), auth} {
+		_, _ = io.WriteString(b, part)
+		_, _ = b.Write([]byte{0})
 	}
+	_, _ = b.Write(job.body)
+	_, _ = b.Write([]byte{0})
 	for _, a := range job.answers {
 		body := string(a.body)
 		for _, t := range job.minted {
 			body = strings.ReplaceAll(body, t, "\x01")
 		}
-		fmt.Fprintf(&b, "%d\x00%s\x00%s\x00%s\x00", a.status, a.header.Get("Content-Type"), a.header.Get("Www-Authenticate"), body)
+		fmt.Fprintf(b, "%d\x00%s\x00%s\x00%s\x00", a.status, a.header.Get("Content-Type"), a.header.Get("Www-Authenticate"), body)
 	}
-	return b.String()
+	return [sha256.Size]byte(b.Sum(nil))
+}
+
+// size is what a queued job holds: its bodies.
+func (job checkJob) size() int {
+	n := len(job.body)
+	for _, a := range job.answers {
+		n += len(a.body)
+	}
+	return n
 }
 
 // check runs the whole contract check of an exchange.
@@ -131,9 +163,16 @@ func (c *checker) submit(job checkJob) {
 		c.journal.Annotate(job.id, check(job), false)
 		return
 	}
+	if c.queued+job.size() > checkQueueBytes {
+		c.mu.Unlock()
+		c.shed.Add(1)
+		c.journal.Annotate(job.id, nil, true)
+		return
+	}
 	select {
 	case c.jobs <- job:
 		c.pending++
+		c.queued += job.size()
 		c.mu.Unlock()
 	default:
 		c.mu.Unlock()

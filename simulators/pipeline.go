@@ -382,9 +382,9 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		Time:            x.start,
 		Vendor:          x.vs.spec.Name,
 		Endpoint:        x.call.Endpoint,
-		User:            x.call.User,
+		User:            capped(x.call.User, maxJournaledName),
 		Method:          r.Method,
-		Path:            path,
+		Path:            capped(path, maxJournaledPath),
 		RequestHeaders:  x.vs.reqRedact.Headers(r.Header),
 		RequestBody:     clip(redact.Values(x.vs.reqRedact.Body(r.Header.Get("Content-Type"), x.body), minted)),
 		Status:          status,
@@ -432,6 +432,22 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 func spelled(h http.Header, spelling map[string]string) http.Header {
 	respell(h, spelling)
 	return h
+}
+
+// Bounds of what the journal keeps of a request's names: a login name or
+// a path can be as long as the request, and the journal keeps a thousand.
+const (
+	maxJournaledName = 256
+	maxJournaledPath = 2 << 10
+)
+
+// capped is a copy of s (never a slice that keeps a whole body alive), at
+// most n bytes of it.
+func capped(s string, n int) string {
+	if len(s) <= n {
+		return strings.Clone(s)
+	}
+	return strings.Clone(s[:n]) + "…"
 }
 
 func clip(s string) string {

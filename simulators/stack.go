@@ -641,6 +641,7 @@ func (s *Stack) Reset() {
 		sv.sim().Reset()
 	}
 	s.journal.Clear()
+	s.checker.reset()
 	s.clock.Reset()
 }
 

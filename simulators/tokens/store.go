@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -143,6 +144,9 @@ func (s *Store) Limit(n int) *Store {
 // token is stored already expired while the caller still sees its intended
 // expiry: the vendor answers the login as usual and the token then fails.
 func (s *Store) Add(ctx context.Context, t Token) Token {
+	// Copies: a login name read from a request may share the whole body's
+	// memory, which the store would otherwise keep alive.
+	t.Value, t.Subject, t.Kind = strings.Clone(t.Value), strings.Clone(t.Subject), strings.Clone(t.Kind)
 	now := s.clock.Now()
 	if t.IssuedAt.IsZero() {
 		t.IssuedAt = now
