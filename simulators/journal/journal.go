@@ -94,13 +94,36 @@ func pathOnly(p string) string {
 	return p
 }
 
+// MaxBytes bounds what the kept entries hold (bodies, paths, headers):
+// a thousand entries of fat requests would otherwise hold 64 MiB of bodies
+// beyond the rest. Past it, the oldest entries go first.
+const MaxBytes = 16 << 20
+
 // Journal is a bounded ring of entries, safe for concurrent use.
 type Journal struct {
-	mu     sync.Mutex // guards ring, next, count, lastID
+	mu     sync.Mutex // guards ring, next, count, lastID, bytes
 	ring   []Entry
 	next   int // index the next entry goes to: always lastID % len(ring)
 	count  int // entries kept
 	lastID uint64
+	bytes  int // sizeOf the kept entries
+}
+
+// sizeOf is about what an entry holds.
+func sizeOf(e *Entry) int {
+	n := 256 + len(e.Path) + len(e.User) + len(e.RequestBody) + len(e.ResponseBody) + len(e.Diagnosis)
+	for _, h := range []http.Header{e.RequestHeaders, e.ResponseHeaders} {
+		for k, vs := range h {
+			n += len(k)
+			for _, v := range vs {
+				n += len(v)
+			}
+		}
+	}
+	for _, v := range e.Violations {
+		n += len(v)
+	}
+	return n
 }
 
 // New returns a journal keeping the last size entries (DefaultSize if size <= 0).
@@ -113,14 +136,30 @@ func New(size int) *Journal {
 
 // Add stores e, giving it the next ID, and returns the stored entry.
 func (j *Journal) Add(e Entry) Entry {
+	size := sizeOf(&e)
 	j.mu.Lock()
 	j.lastID++
 	e.ID = j.lastID
+	if j.count == len(j.ring) {
+		j.dropOldestLocked() // the slot the new entry takes
+	}
+	for j.count > 0 && j.bytes+size > MaxBytes {
+		j.dropOldestLocked()
+	}
 	j.ring[j.next] = e
+	j.bytes += size
 	j.next = (j.next + 1) % len(j.ring)
-	j.count = min(j.count+1, len(j.ring))
+	j.count++
 	j.mu.Unlock()
 	return e
+}
+
+// dropOldestLocked forgets the oldest kept entry.
+func (j *Journal) dropOldestLocked() {
+	i := (j.next - j.count + len(j.ring)) % len(j.ring)
+	j.bytes -= sizeOf(&j.ring[i])
+	j.ring[i] = Entry{}
+	j.count--
 }
 
 // Annotate adds the contract check's outcome to an entry, if the ring
@@ -136,6 +175,9 @@ func (j *Journal) Annotate(id uint64, violations []string, unchecked bool) {
 		return // overwritten since
 	}
 	e.Violations = append(e.Violations, violations...)
+	for _, v := range violations {
+		j.bytes += len(v) // as sizeOf counts them when the entry goes
+	}
 	e.Unchecked = e.Unchecked || unchecked
 }
 
@@ -179,7 +221,7 @@ func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	clear(j.ring)
-	j.count = 0
+	j.count, j.bytes = 0, 0
 }
 
 func (j *Journal) eachNewestFirst(f func(*Entry) bool) {

@@ -3,6 +3,7 @@ package journal
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -99,5 +100,30 @@ func TestJournal_Annotate(t *testing.T) {
 	}
 	if len(got[0].Violations) != 0 {
 		t.Fatal("an annotation reached an entry that replaced its own")
+	}
+}
+
+// The journal is bounded in bytes as well as entries: fat entries push out
+// the oldest (issue 21, B1, B11).
+func TestJournal_BoundedInBytes(t *testing.T) {
+	j := New(1000)
+	body := strings.Repeat("x", 64<<10)
+	for range 1000 {
+		e := j.Add(Entry{Vendor: "v", RequestBody: body, ResponseBody: body})
+		j.Annotate(e.ID, []string{"a violation"}, false)
+	}
+	kept := j.Len()
+	if want := MaxBytes / (128 << 10); kept > want || kept < want-2 {
+		t.Fatalf("kept %d entries of 128 KiB, want about %d (MaxBytes)", kept, want)
+	}
+	list := j.List(Filter{}, 0)
+	if len(list) != kept || list[0].ID != 1000 || list[len(list)-1].ID != uint64(1000-kept+1) {
+		t.Fatalf("listed %d, newest %d, oldest %d", len(list), list[0].ID, list[len(list)-1].ID)
+	}
+	for range 2000 { // small entries again: the count bound rules
+		j.Add(Entry{Vendor: "v"})
+	}
+	if j.Len() != 1000 {
+		t.Fatalf("kept %d small entries, want 1000", j.Len())
 	}
 }
