@@ -3,10 +3,12 @@ package simulators_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 )
 
@@ -346,4 +349,52 @@ func lastEntry(t *testing.T, s *simulators.Stack) journal.Entry {
 	t.Helper()
 	eventually(t, 5*time.Second, func() bool { return len(s.Requests(journal.Filter{}, 1)) == 1 }, "no journal entry")
 	return s.Requests(journal.Filter{}, 1)[0]
+}
+
+// At shutdown a fault that waits answers at once: a delay 503 on a closing
+// connection (never an empty 200), a dribble the rest of its body (issue
+// 21, B8).
+func TestFault_ShutdownLosesNoAnswer(t *testing.T) {
+	t.Parallel()
+	scenarios := "scenarios:\n  slow:\n    rules:\n      - fault: {type: delay, duration: 5m}\n  dribbled:\n    rules:\n      - fault: {type: dribble, duration: 5m, chunks: 5}\n"
+	for _, tc := range []struct{ scenario, want string }{{"slow", "503 " + scenario.MsgShuttingDown}, {"dribbled", `200 "`}} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			t.Parallel()
+			s, err := simulators.Start(simulators.Options{Vendors: []string{"ucontact"}, Scenarios: []byte(scenarios), ScenariosName: "t.yaml", Activate: []string{tc.scenario}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			type got struct {
+				status int
+				close  bool
+				body   string
+				err    error
+			}
+			done := make(chan got, 1)
+			go func() {
+				res, err := freshClient().Post(s.URL("ucontact")+"/Integra/resources/auth/getUserToken", "application/x-www-form-urlencoded", strings.NewReader("user=demo&password=demo"))
+				if err != nil {
+					done <- got{err: err}
+					return
+				}
+				defer res.Body.Close()
+				b, err := io.ReadAll(res.Body)
+				done <- got{status: res.StatusCode, close: res.Close, body: string(b), err: err}
+			}()
+			eventually(t, 10*time.Second, func() bool { return s.InFlight() == 1 }, "the request never reached the fault")
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			g := <-done
+			if g.err != nil || !strings.HasPrefix(fmt.Sprintf("%d %s", g.status, g.body), tc.want) {
+				t.Fatalf("answer at shutdown: %d %q %v, want %q", g.status, g.body, g.err, tc.want)
+			}
+			if tc.scenario == "slow" && !g.close {
+				t.Error("the 503 at shutdown does not close its connection")
+			}
+			if tc.scenario == "dribbled" && !regexp.MustCompile(`^"[A-Za-z0-9+/]+={0,2}"$`).MatchString(g.body) {
+				t.Errorf("the dribbled answer lost bytes: %q", g.body)
+			}
+		})
+	}
 }

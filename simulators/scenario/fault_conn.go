@@ -110,7 +110,7 @@ func (f *randomDataFault) Serve(w http.ResponseWriter, _ *http.Request, x Exchan
 }
 
 func (f *timeoutFault) Serve(w http.ResponseWriter, r *http.Request, x Exchange) string {
-	waited := wait(r, x, f.Duration)
+	waited := wait(r, x, f.Duration) == waitedOut
 	if _, raw, err := hijack(w); err == nil {
 		_ = raw.Close()
 	}

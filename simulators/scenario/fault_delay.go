@@ -72,23 +72,50 @@ func (f *delayFault) pick(r *Rand) time.Duration {
 	return min(d, maxWait)
 }
 
+// How a wait ended.
+type waited int
+
+const (
+	waitedOut   waited = iota // the whole duration
+	clientLeft                // the client went away: nobody to answer
+	shuttingOff               // the stack shuts down: answer now
+)
+
 // wait sleeps for d unless the client leaves or the stack shuts down.
-func wait(r *http.Request, x Exchange, d time.Duration) bool {
+func wait(r *http.Request, x Exchange, d time.Duration) waited {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
+		return waitedOut
 	case <-r.Context().Done():
+		return clientLeft
 	case <-x.Done():
+		return shuttingOff
 	}
-	return false
+}
+
+// MsgShuttingDown is the answer of a fault cut short by the stack's
+// shutdown: a 503 on a closing connection, never an empty 200.
+const MsgShuttingDown = "mockauth: the stack is shutting down\n"
+
+// shutdownAnswer answers a request whose fault the shutdown cut short.
+func shutdownAnswer(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Connection", "close")
+	h.Set("Retry-After", "1")
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	Answer{Status: http.StatusServiceUnavailable, Header: http.Header{}, Body: []byte(MsgShuttingDown)}.Write(w)
 }
 
 func (f *delayFault) Serve(w http.ResponseWriter, r *http.Request, x Exchange) string {
 	d := f.pick(x.Rand())
-	if !wait(r, x, d) {
-		return fmt.Sprintf("delay %v: cut short", d)
+	switch wait(r, x, d) {
+	case clientLeft:
+		return fmt.Sprintf("delay %v: the client left", d)
+	case shuttingOff:
+		shutdownAnswer(w)
+		return fmt.Sprintf("delay %v: cut short by shutdown, 503", d)
 	}
 	x.Answer().Write(w)
 	return fmt.Sprintf("delay %v", d.Round(time.Millisecond))

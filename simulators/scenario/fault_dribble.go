@@ -37,8 +37,16 @@ func (f *dribbleFault) Serve(w http.ResponseWriter, r *http.Request, x Exchange)
 	gap := f.Duration / time.Duration(n)
 	for i := range n {
 		lo, hi := i*len(a.Body)/n, (i+1)*len(a.Body)/n
-		if i > 0 && !wait(r, x, gap) {
-			return fmt.Sprintf("dribble: cut short after %d of %d chunks", i, n)
+		if i > 0 {
+			switch wait(r, x, gap) {
+			case clientLeft:
+				return fmt.Sprintf("dribble: the client left after %d of %d chunks", i, n)
+			case shuttingOff:
+				// The status is sent: the rest goes at once, no answer lost.
+				_, _ = w.Write(a.Body[lo:])
+				_ = rc.Flush()
+				return fmt.Sprintf("dribble: %d of %d chunks, the rest at once at shutdown", i, n)
+			}
 		}
 		_, _ = w.Write(a.Body[lo:hi])
 		_ = rc.Flush()
