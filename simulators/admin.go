@@ -70,6 +70,11 @@ func (b adminBackend) Fidelity(name string) ([]contracts.Basis, error) {
 
 func (b adminBackend) Reset() { b.s.Reset() }
 
+func (b adminBackend) RequestsPage(f journal.Filter, limit, maxBytes int) ([]journal.Entry, bool) {
+	b.s.Sync()
+	return b.s.journal.Page(f, limit, maxBytes)
+}
+
 func (b adminBackend) Requests(f journal.Filter, limit int) []journal.Entry {
 	return b.s.Requests(f, limit)
 }

@@ -81,6 +81,8 @@ type Stack interface {
 // what they sent.
 type Journal interface {
 	Requests(f journal.Filter, limit int) []journal.Entry
+	// RequestsPage is Requests bounded in bytes; more: older ones left out.
+	RequestsPage(f journal.Filter, limit, maxBytes int) ([]journal.Entry, bool)
 	CountRequests(f journal.Filter) int
 	ClearRequests() int
 }
@@ -342,7 +344,13 @@ func (a *api) health(*http.Request) (any, error) {
 
 type requestsAnswer struct {
 	Requests []journal.Entry `json:"requests"`
+	// More: older matching entries were left out to keep the answer under
+	// MaxAnswerBytes; ask again with before=<the last id given>.
+	More bool `json:"more,omitempty"`
 }
+
+// MaxAnswerBytes bounds a journal read: a reader pages through more.
+const MaxAnswerBytes = 4 << 20
 
 func (a *api) listUnmatched(r *http.Request) (any, error) {
 	r.URL.RawQuery += "&unmatched=true"
@@ -363,7 +371,17 @@ func (a *api) listRequests(r *http.Request) (any, error) {
 	if names := a.b.VendorNames(); f.Vendor != "" && !slices.Contains(names, f.Vendor) {
 		return nil, badRequest("no vendor %q in this stack (running: %v)", f.Vendor, names)
 	}
-	return requestsAnswer{Requests: a.b.Requests(f, limit)}, nil
+	for name, dst := range map[string]*uint64{"after": &f.After, "before": &f.Before} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return nil, badRequest("%s must be a request id, not %q", name, clipped(v))
+			}
+			*dst = n
+		}
+	}
+	entries, more := a.b.RequestsPage(f, limit, MaxAnswerBytes)
+	return requestsAnswer{Requests: entries, More: more}, nil
 }
 
 func (a *api) clearRequests(*http.Request) (any, error) {

@@ -70,11 +70,14 @@ func (s *stub) Requests(journal.Filter, int) []journal.Entry {
 	return []journal.Entry{{ID: 1, Vendor: "acme"}}
 }
 func (s *stub) CountRequests(journal.Filter) int { return 1 }
-func (s *stub) ClearRequests() int               { return 1 }
-func (s *stub) Now() time.Time                   { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(s.advanced) }
-func (s *stub) Offset() time.Duration            { return s.advanced }
-func (s *stub) Advance(d time.Duration) error    { s.advanced += d; return nil }
-func (s *stub) Scenarios() admin.Scenarios       { return stubScenarios{s} }
+func (s *stub) RequestsPage(f journal.Filter, limit, _ int) ([]journal.Entry, bool) {
+	return s.Requests(f, limit), false
+}
+func (s *stub) ClearRequests() int            { return 1 }
+func (s *stub) Now() time.Time                { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(s.advanced) }
+func (s *stub) Offset() time.Duration         { return s.advanced }
+func (s *stub) Advance(d time.Duration) error { s.advanced += d; return nil }
+func (s *stub) Scenarios() admin.Scenarios    { return stubScenarios{s} }
 
 type stubScenarios struct{ s *stub }
 

@@ -67,6 +67,10 @@ type Filter struct {
 	Path   string `json:"path"` // compared without the query string
 	// Unmatched keeps only requests that matched no documented operation.
 	Unmatched bool `json:"unmatched"`
+	// After and Before keep entries with IDs above After and below Before
+	// (0: no bound): a reader asks for what is new, or pages back.
+	After  uint64 `json:"after,omitempty"`
+	Before uint64 `json:"before,omitempty"`
 }
 
 func (f Filter) match(e *Entry) bool {
@@ -80,6 +84,9 @@ func (f Filter) match(e *Entry) bool {
 		return false
 	}
 	if f.Unmatched && !e.Unmatched {
+		return false
+	}
+	if e.ID <= f.After || f.Before != 0 && e.ID >= f.Before {
 		return false
 	}
 	return true
@@ -193,6 +200,33 @@ func (j *Journal) List(f Filter, limit int) []Entry {
 		return limit <= 0 || len(out) < limit
 	})
 	return out
+}
+
+// Page is List bounded in bytes as well: it stops before the entry that
+// would pass maxBytes (always giving at least one), and more says that
+// older matching entries were left out (ask again with Before set to the
+// last ID given).
+func (j *Journal) Page(f Filter, limit, maxBytes int) (entries []Entry, more bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	entries = []Entry{}
+	size := 0
+	j.eachNewestFirst(func(e *Entry) bool {
+		if e.ID <= f.After {
+			return false // the rest are older still
+		}
+		if !f.match(e) {
+			return true
+		}
+		if limit > 0 && len(entries) == limit || len(entries) > 0 && size+sizeOf(e) > maxBytes {
+			more = true
+			return false
+		}
+		size += sizeOf(e)
+		entries = append(entries, clone(*e))
+		return true
+	})
+	return entries, more
 }
 
 // Count returns how many kept entries match.

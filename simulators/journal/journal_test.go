@@ -127,3 +127,32 @@ func TestJournal_BoundedInBytes(t *testing.T) {
 		t.Fatalf("kept %d small entries, want 1000", j.Len())
 	}
 }
+
+// A page is bounded in bytes and entries, newest first; After asks for
+// what is new, Before pages back (issue 21, B11).
+func TestJournal_Page(t *testing.T) {
+	j := New(100)
+	body := strings.Repeat("x", 10<<10)
+	for range 50 {
+		j.Add(Entry{Vendor: "v", RequestBody: body})
+	}
+	page, more := j.Page(Filter{}, 0, 100<<10)
+	if len(page) != 9 || !more || page[0].ID != 50 || page[8].ID != 42 {
+		t.Fatalf("a 100 KiB page: %d entries (more %v), %d..%d", len(page), more, page[0].ID, page[len(page)-1].ID)
+	}
+	next, _ := j.Page(Filter{Before: page[8].ID}, 0, 100<<10)
+	if next[0].ID != 41 {
+		t.Fatalf("the next page starts at %d, want 41", next[0].ID)
+	}
+	news, more := j.Page(Filter{After: 47}, 0, 100<<20)
+	if len(news) != 3 || more || news[2].ID != 48 {
+		t.Fatalf("after 47: %d entries, more %v", len(news), more)
+	}
+	one, more := j.Page(Filter{}, 0, 10)
+	if len(one) != 1 || !more {
+		t.Fatalf("a page smaller than an entry: %d entries, more %v; want the one entry", len(one), more)
+	}
+	if lim, more := j.Page(Filter{}, 5, 100<<20); len(lim) != 5 || !more {
+		t.Fatalf("limit 5: %d, more %v", len(lim), more)
+	}
+}
