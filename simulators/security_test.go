@@ -1,12 +1,15 @@
 package simulators_test
 
 import (
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/journal"
 )
 
 func TestAdmin_ExposedWithoutTokenIsRefused(t *testing.T) {
@@ -69,5 +72,48 @@ func TestAdmin_Token(t *testing.T) {
 	// The vendors are not behind the admin token.
 	if got := login(t, s, "demo", "demo"); got.status != 200 {
 		t.Fatalf("vendor login with an admin token set: %d", got.status)
+	}
+}
+
+// No planted secret reaches the journal or the log, whatever its placement
+// (issue 21, B12): the redaction table of simulators/redact, through the
+// whole stack.
+func TestJournal_NoPlantedSecretInJournalOrLog(t *testing.T) {
+	t.Parallel()
+	const secret = "Planted-Secret-7Qz9"
+	var logs syncBuffer
+	s := start(t, simulators.Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	for _, tc := range []struct {
+		vendor, path, contentType, body string
+		header                          []string
+	}{
+		{"crmcom", "/crmapi/rest/v2/authentication/token", "application/json", `{"username":"mpadministrator","one_time_password":"S","organisation":"CRMDEMO"}`, nil},
+		{"crmcom", "/crmapi/rest/v2/authentication/token", "application/json", `{"username":"mpadministrator","password":["S"],"organisation":"CRMDEMO"}`, nil},
+		{"autoalert", "/User/authenticate", "application/json", `{"userName":"secure","password":"secure-pass","securityCode":"S"}`, nil},
+		{"autoalert", "/User/authenticate", "application/xml", `<AuthenticateRequest password="S"/>`, nil},
+		{"autoalert", "/User/authenticate", "application/xml", `<!DOCTYPE a [<!ENTITY p "S">]><AuthenticateRequest><password>&p;</password></AuthenticateRequest>`, nil},
+		{"ucontact", "/Integra/resources/auth/getUserToken", "multipart/form-data; boundary=B", "--B\r\nContent-Disposition: form-data; name=\"user\"\r\n\r\ndemo\r\n--B\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nS\r\n--B--\r\n", nil},
+		{"ucontact", "/Integra/resources/auth/getUserToken", "application/x-www-form-urlencoded", "user=demo;password=S", nil},
+		{"exotel", "/configuration/whoami", "", "", []string{"X-Password", "S"}},
+	} {
+		hdr := append([]string(nil), tc.header...)
+		for i := range hdr {
+			hdr[i] = strings.ReplaceAll(hdr[i], "S", secret)
+		}
+		method := http.MethodPost
+		if tc.body == "" {
+			method = http.MethodGet
+		}
+		send(t, s.Client(), method, s.URL(tc.vendor)+tc.path, tc.contentType, strings.ReplaceAll(tc.body, "S", secret), hdr...)
+	}
+	kept, err := json.Marshal(s.Requests(journal.Filter{}, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(kept), secret) {
+		t.Errorf("the journal holds the planted secret:\n%s", kept)
+	}
+	if strings.Contains(logs.String(), secret) {
+		t.Errorf("the log holds the planted secret:\n%s", logs.String())
 	}
 }

@@ -11,8 +11,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -29,11 +31,29 @@ var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A
 
 // DefaultFields are field names whose values are secret in any vendor.
 var DefaultFields = []string{
-	"password", "pass_code", "authentication_code", "token", "md5secret", "secret",
-	"access_token", "refresh_token", "client_secret", "adminToken",
+	"password", "pass_code", "passcode", "authentication_code", "token", "md5secret", "secret",
+	"access_token", "refresh_token", "client_secret", "adminToken", "one_time_password",
+	"securityCode", "security_code", "apiToken", "api_token", "api_key", "apiKey", "otp", "pin",
 }
 
+// secretParts make any field or header name that holds one secret
+// (newPassword, X-Password, user_secret): spellings no list foresees.
+var secretParts = []string{"password", "passwd", "secret", "passcode", "pass_code", "securitycode", "security_code"}
+
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token"}
+
+// secretHeader reports whether a header carries a credential: a known
+// one, or a name with a secret part or "token" or "key" in it.
+func secretHeader(name string) bool {
+	lower := strings.ToLower(name)
+	if slices.ContainsFunc(secretHeaders, func(h string) bool { return strings.EqualFold(h, name) }) {
+		return true
+	}
+	if strings.Contains(lower, "token") || strings.HasSuffix(lower, "-key") || strings.Contains(lower, "api-key") {
+		return true
+	}
+	return slices.ContainsFunc(secretParts, func(p string) bool { return strings.Contains(lower, p) })
+}
 
 // Policy knows which field names are secret. The zero value redacts nothing
 // but headers; use NewPolicy.
@@ -56,16 +76,22 @@ func NewPolicy(extra ...string) Policy {
 	return p
 }
 
-func (p Policy) secret(name string) bool { return p.fields[strings.ToLower(name)] }
+func (p Policy) secret(name string) bool {
+	lower := strings.ToLower(name)
+	return p.fields[lower] || slices.ContainsFunc(secretParts, func(s string) bool { return strings.Contains(lower, s) })
+}
 
 // Headers returns a copy of h with credentials masked; the scheme word of an
 // Authorization header is kept ("Basic [redacted]") because it helps debugging.
 func (p Policy) Headers(h http.Header) http.Header {
 	out := h.Clone()
-	for _, name := range secretHeaders {
-		vals := out.Values(name)
+	for name, vals := range out {
+		if !secretHeader(name) && !p.secret(name) {
+			continue
+		}
+		authz := strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization")
 		for i, v := range vals {
-			if scheme, _, ok := strings.Cut(v, " "); ok && (name == "Authorization" || name == "Proxy-Authorization") {
+			if scheme, _, ok := strings.Cut(v, " "); ok && authz {
 				vals[i] = scheme + " " + Mask
 			} else {
 				vals[i] = Mask
@@ -81,18 +107,28 @@ func (p Policy) Query(raw string) string {
 	if raw == "" {
 		return raw
 	}
-	parts := strings.Split(raw, "&")
-	for i, part := range parts {
+	// Pairs end at & or at ; (which some servers still take as one).
+	var b strings.Builder
+	for raw != "" {
+		end := strings.IndexAny(raw, "&;")
+		part, sep := raw, ""
+		if end >= 0 {
+			part, sep, raw = raw[:end], raw[end:end+1], raw[end+1:]
+		} else {
+			raw = ""
+		}
 		k, _, hasValue := strings.Cut(part, "=")
 		name, err := url.QueryUnescape(k)
 		if err != nil {
 			name = k
 		}
-		if hasValue && p.secret(name) {
-			parts[i] = k + "=" + Mask
+		if hasValue && p.secret(strings.TrimSuffix(name, "[]")) {
+			part = k + "=" + Mask
 		}
+		b.WriteString(part)
+		b.WriteString(sep)
 	}
-	return strings.Join(parts, "&")
+	return b.String()
 }
 
 // Body returns body with secret fields masked, reading it as the content
@@ -109,9 +145,19 @@ func (p Policy) Body(contentType string, body []byte) string {
 }
 
 func (p Policy) body(contentType string, body []byte) string {
-	mt, _, _ := mime.ParseMediaType(contentType)
+	mt, params, _ := mime.ParseMediaType(contentType)
 	trimmed := bytes.TrimSpace(body)
+	if bytes.Contains(body, []byte("<!")) {
+		// A DOCTYPE's entities can hold a secret that elements only name
+		// (&p;): the internal subset goes, whatever the rest is.
+		body = doctypeSubset.ReplaceAll(body, []byte("["+Mask+"]"))
+		trimmed = bytes.TrimSpace(body)
+	}
 	switch {
+	case strings.HasPrefix(mt, "multipart/") && params["boundary"] != "":
+		if out, ok := p.multipart(body, params["boundary"]); ok {
+			return out
+		}
 	case strings.Contains(mt, "json") || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')):
 		if out, ok := p.json(body); ok {
 			return string(out)
@@ -141,6 +187,44 @@ func (p Policy) mentionsSecret(body []byte) bool {
 	return false
 }
 
+// doctypeSubset is a DOCTYPE's internal subset, where entities are defined.
+var doctypeSubset = regexp.MustCompile(`(?s)\[\s*<!.*?\]\s*>`)
+
+// multipart rebuilds a multipart body with the content of secret parts
+// masked (a part is secret by its form name); other parts are kept.
+func (p Policy) multipart(body []byte, boundary string) (string, bool) {
+	r := multipart.NewReader(bytes.NewReader(body), boundary)
+	var b strings.Builder
+	for {
+		part, err := r.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", false
+		}
+		content, err := io.ReadAll(io.LimitReader(part, int64(len(body))))
+		if err != nil {
+			return "", false
+		}
+		fmt.Fprintf(&b, "--%s\r\n", boundary)
+		for k, vs := range part.Header {
+			for _, v := range vs {
+				fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+			}
+		}
+		b.WriteString("\r\n")
+		if p.secret(part.FormName()) {
+			b.WriteString(Mask)
+		} else {
+			b.WriteString(p.body(part.Header.Get("Content-Type"), content))
+		}
+		b.WriteString("\r\n")
+	}
+	fmt.Fprintf(&b, "--%s--\r\n", boundary)
+	return b.String(), true
+}
+
 type span struct{ start, end int }
 
 // replaceSpans writes body with each span replaced by with.
@@ -162,10 +246,12 @@ func (p Policy) json(body []byte) ([]byte, bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var (
-		spans     []span
-		inObject  []bool // container stack: true for an object
-		expectKey bool
-		secretVal bool
+		spans       []span
+		inObject    []bool // container stack: true for an object
+		expectKey   bool
+		secretVal   bool
+		secretStart = -1 // offset of a container under a secret key, masked whole
+		secretDepth int
 	)
 	for {
 		before := int(dec.InputOffset())
@@ -178,17 +264,29 @@ func (p Policy) json(body []byte) ([]byte, bool) {
 		}
 		if d, ok := tok.(json.Delim); ok {
 			switch d {
-			case '{':
-				inObject = append(inObject, true)
-				expectKey = true
-			case '[':
-				inObject = append(inObject, false)
+			case '{', '[':
+				if secretVal && secretStart < 0 {
+					// A password sent as an array or an object: all of it.
+					secretStart, secretDepth = before, len(inObject)
+					for secretStart < len(body) && strings.IndexByte(" \t\r\n:,", body[secretStart]) >= 0 {
+						secretStart++
+					}
+				}
+				inObject = append(inObject, d == '{')
+				expectKey = d == '{'
 			default:
 				inObject = inObject[:len(inObject)-1]
 				expectKey = len(inObject) > 0 && inObject[len(inObject)-1]
+				if secretStart >= 0 && len(inObject) == secretDepth {
+					spans = append(spans, span{secretStart, int(dec.InputOffset())})
+					secretStart = -1
+				}
 			}
 			secretVal = false
 			continue
+		}
+		if secretStart >= 0 {
+			continue // inside a masked container
 		}
 		top := len(inObject) > 0 && inObject[len(inObject)-1]
 		if top && expectKey {
@@ -229,6 +327,15 @@ func (p Policy) xml(body []byte) ([]byte, bool) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			stack = append(stack, t.Name.Local)
+			for _, a := range t.Attr {
+				if p.secret(a.Name.Local) && a.Value != "" {
+					// The value's place in the raw tag: after name=" or name='.
+					tag := body[before:dec.InputOffset()]
+					if m := attrValue(a.Name.Local).FindSubmatchIndex(tag); m != nil {
+						spans = append(spans, span{before + m[2], before + m[3]})
+					}
+				}
+			}
 		case xml.EndElement:
 			if len(stack) == 0 {
 				return nil, false
@@ -241,6 +348,11 @@ func (p Policy) xml(body []byte) ([]byte, bool) {
 		}
 	}
 	return replaceSpans(body, spans, Mask), true
+}
+
+// attrValue finds an attribute's value in a raw tag (its group 1).
+func attrValue(name string) *regexp.Regexp {
+	return regexp.MustCompile(`\s(?:[\w.-]+:)?` + regexp.QuoteMeta(name) + `\s*=\s*["']([^"']*)["']`)
 }
 
 // Values replaces every occurrence of the given secret values in s. Values
