@@ -20,7 +20,9 @@ import (
 // error answers ("0", Error, the envelope's code, the empty GUID) taken as
 // failures and never as tokens.
 type Reference struct {
-	// AttemptTimeout bounds one request (default 1.5 s).
+	// AttemptTimeout bounds one request (default 2.5 s: an answer slower
+	// than that on a loaded machine would otherwise be retried at once,
+	// and a 503's Retry-After never seen).
 	AttemptTimeout time.Duration
 	// HTTP is the client to use (default: a plain one).
 	HTTP *http.Client
@@ -45,7 +47,7 @@ func (rc Reference) timeout() time.Duration {
 	if rc.AttemptTimeout > 0 {
 		return rc.AttemptTimeout
 	}
-	return 1500 * time.Millisecond
+	return 2500 * time.Millisecond
 }
 
 // call sends a request, retrying transient failures.
