@@ -2,15 +2,20 @@ package simulators_test
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/journal"
@@ -246,6 +251,23 @@ func TestTLS(t *testing.T) {
 	// A client that does not trust the CA is refused.
 	if _, err := http.Get(s.URL(ucontact.Name)); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("untrusting client: %v", err)
+	}
+	// The CA vouches for loopback only, for a year (issue 21, B16).
+	block, _ := pem.Decode(ca)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cert.PermittedDNSDomainsCritical || strings.Join(cert.PermittedDNSDomains, ",") != "localhost" || len(cert.PermittedIPRanges) != 2 ||
+		cert.NotAfter.After(time.Now().Add(366*24*time.Hour)) {
+		t.Errorf("CA: constraints %v %v (critical %v), until %v", cert.PermittedDNSDomains, cert.PermittedIPRanges, cert.PermittedDNSDomainsCritical, cert.NotAfter)
+	}
+	// A CA key others can read is not reused.
+	if err := os.Chmod(filepath.Join(dir, "ca-key.pem"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := simulators.Start(simulators.Options{TLS: true, TLSDir: dir, Vendors: []string{ucontact.Name}}); err == nil || !strings.Contains(err.Error(), "is readable by others") {
+		t.Errorf("a world-readable CA key: %v", err)
 	}
 }
 

@@ -25,6 +25,20 @@ const CAFile = "ca.pem"
 // clients were told to trust.
 const caKeyFile = "ca-key.pem"
 
+// caLifetime is how long a CA lives: a year, then a new one is made (a
+// key that leaks signs for a year at most, and only for loopback names).
+const caLifetime = 365 * 24 * time.Hour
+
+// Loopback is all the CA may vouch for (its name constraints), and all the
+// server certificate names.
+var (
+	loopbackNames  = []string{"localhost"}
+	loopbackRanges = []*net.IPNet{
+		{IP: net.IPv4(127, 0, 0, 0).To4(), Mask: net.CIDRMask(8, 32)},
+		{IP: net.IPv6loopback, Mask: net.CIDRMask(128, 128)},
+	}
+)
+
 // certs is the TLS material of a stack: a CA and a server certificate it
 // signed for localhost, 127.0.0.1 and ::1.
 type certs struct {
@@ -37,7 +51,7 @@ type certs struct {
 // is set) and issues a fresh server certificate.
 func makeCerts(dir string) (*certs, error) {
 	caCert, caKey, caPEM, err := loadCA(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCAExpired) {
 		caCert, caKey, caPEM, err = newCA(dir)
 	}
 	if err != nil {
@@ -52,7 +66,7 @@ func makeCerts(dir string) (*certs, error) {
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: "mockauth"},
 		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(365 * 24 * time.Hour),
+		NotAfter:     serverNotAfter(now, caCert),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:     []string{"localhost"},
@@ -71,6 +85,14 @@ func makeCerts(dir string) (*certs, error) {
 	}, nil
 }
 
+// serverNotAfter is 90 days on, or the CA's end if sooner.
+func serverNotAfter(now time.Time, ca *x509.Certificate) time.Time {
+	if end := now.Add(90 * 24 * time.Hour); end.Before(ca.NotAfter) {
+		return end
+	}
+	return ca.NotAfter
+}
+
 func serial() *big.Int {
 	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
 	return n
@@ -84,7 +106,15 @@ func loadCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	keyPEM, err := os.ReadFile(filepath.Join(dir, caKeyFile))
+	keyPath := filepath.Join(dir, caKeyFile)
+	st, err := os.Stat(keyPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, nil, nil, fmt.Errorf("%s is readable by others (mode %v): whoever reads it signs certificates your clients trust; chmod 600 it, or delete %s and %s for a new CA", keyPath, st.Mode().Perm(), CAFile, caKeyFile)
+	}
+	keyPEM, err := os.ReadFile(keyPath)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -101,8 +131,17 @@ func loadCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if !cert.PermittedDNSDomainsCritical || len(cert.PermittedIPRanges) == 0 {
+		return nil, nil, nil, fmt.Errorf("the CA in %s vouches for any name (an older mockauth made it): delete %s and %s for a CA limited to loopback", dir, CAFile, caKeyFile)
+	}
+	if time.Now().Add(24 * time.Hour).After(cert.NotAfter) {
+		return nil, nil, nil, errCAExpired
+	}
 	return cert, key, certPEM, nil
 }
+
+// errCAExpired is a CA at the end of its life: a new one is made.
+var errCAExpired = errors.New("the CA expires within a day")
 
 func newCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -114,10 +153,15 @@ func newCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: "mockauth local CA"},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(10 * 365 * 24 * time.Hour),
+		NotAfter:              now.Add(caLifetime),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
+		MaxPathLenZero:        true,
+		// Name constraints: even a leaked key signs nothing but loopback.
+		PermittedDNSDomainsCritical: true,
+		PermittedDNSDomains:         loopbackNames,
+		PermittedIPRanges:           loopbackRanges,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
