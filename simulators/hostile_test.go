@@ -1,6 +1,8 @@
 package simulators_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 )
 
@@ -64,5 +67,46 @@ func TestHostile_FatLoginsDoNotStay(t *testing.T) {
 	t.Logf("%d logins of 1 MiB: live heap %d MiB -> %d MiB", n, before>>20, after>>20)
 	if after > before+uint64(n)<<20/3 || after > bound {
 		t.Fatalf("%d logins of 1 MiB left the live heap at %d MiB (from %d MiB): request bodies are kept", n, after>>20, before>>20)
+	}
+}
+
+// B4: with a token secret, an ended token stays ended in every spelling of
+// its signed id (upper-case, braced, without dashes, a urn, another user's
+// prefix), on the replica that ended it.
+func TestHostile_EndedTokenReSpelt(t *testing.T) {
+	t.Parallel()
+	s := start(t, simulators.Options{Vendors: []string{ucontact.Name, crmcom.Name}, TokenSecret: strings.Repeat("s", 40)})
+	c := s.Client()
+	// uContact: base64(user:uuid).
+	tok := strings.Trim(login(t, s, "demo", "demo").body, `"`)
+	raw, err := base64.StdEncoding.DecodeString(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, id, _ := strings.Cut(string(raw), ":")
+	call := func(tok string) int {
+		return send(t, c, http.MethodPost, s.URL(ucontact.Name)+"/Integra/resources/Supervisor/campaignstatus", formCT, "queue=", "Authorization", "Basic "+tok).status
+	}
+	if got := call(tok); got != 200 {
+		t.Fatalf("a fresh token: %d", got)
+	}
+	send(t, c, http.MethodPost, s.URL(ucontact.Name)+ucontact.PathEndSession, formCT, url.Values{"user": {"demo"}, "token": {tok}}.Encode())
+	for _, spelt := range []string{"demo:" + id, "demo:" + strings.ToUpper(id), "demo:{" + id + "}", "demo:" + strings.ReplaceAll(id, "-", ""), "demo:urn:uuid:" + id, "flaky:" + id} {
+		if got := call(base64.StdEncoding.EncodeToString([]byte(spelt))); got != 401 {
+			t.Errorf("ended uContact token spelt %q: %d, want 401", spelt, got)
+		}
+	}
+	// CRM.COM: 32 upper-case hex digits; lower-case is the same id.
+	r := send(t, c, http.MethodPost, s.URL(crmcom.Name)+crmcom.PathToken, "application/json", `{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO"}`)
+	var env struct{ Data struct{ Token string } }
+	if err := json.Unmarshal([]byte(r.body), &env); err != nil {
+		t.Fatal(err)
+	}
+	send(t, c, http.MethodPost, s.URL(crmcom.Name)+crmcom.PathRelease, "application/json", `{"token":"`+env.Data.Token+`"}`)
+	for _, spelt := range []string{env.Data.Token, strings.ToLower(env.Data.Token)} {
+		got := send(t, c, http.MethodGet, s.URL(crmcom.Name)+"/crmapi/rest/v2/accounts_receivable/list?token="+spelt, "", "")
+		if !strings.Contains(got.body, `"code":"INVALID_TOKEN"`) {
+			t.Errorf("released CRM.COM token spelt %q: %s", spelt, got.body)
+		}
 	}
 }

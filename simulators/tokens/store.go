@@ -56,6 +56,11 @@ type Store struct {
 	sharing *Sharing        // nil: tokens live only in this store
 	revoked map[string]bool // ended here, so no longer honoured by signature (a replica's, a JWT)
 	revOrd  []string        // revoked's insertion order, for its bound
+	// revokedIDs are the signed ids of the ended tokens: a token re-spelt
+	// (upper-case, braced, without dashes, another user prefix) decodes to
+	// the same id, and stays ended.
+	revokedIDs map[[16]byte]bool
+	revIDOrd   [][16]byte
 }
 
 // Share makes the store's ids signed, and honours signed tokens minted by
@@ -110,7 +115,7 @@ func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
 		return Token{}, ErrUnknown
 	}
 	id, ok := sh.Decode(value)
-	if !ok {
+	if !ok || s.revokedIDs[id] {
 		return Token{}, ErrUnknown
 	}
 	idx, exp, ok := sh.Signer.Open(sh.Vendor, id)
@@ -267,6 +272,19 @@ func (s *Store) Forbid(value string) {
 }
 
 func (s *Store) forbidLocked(value string) {
+	if sh := s.sharing; sh != nil && sh.Decode != nil {
+		if id, ok := sh.Decode(value); ok && !s.revokedIDs[id] {
+			if s.revokedIDs == nil {
+				s.revokedIDs = map[[16]byte]bool{}
+			}
+			s.revokedIDs[id] = true
+			s.revIDOrd = append(s.revIDOrd, id)
+			for len(s.revIDOrd) > s.max {
+				delete(s.revokedIDs, s.revIDOrd[0])
+				s.revIDOrd = s.revIDOrd[1:]
+			}
+		}
+	}
 	if s.revoked[value] {
 		return
 	}
@@ -278,11 +296,20 @@ func (s *Store) forbidLocked(value string) {
 	}
 }
 
-// Ended reports whether this store ended a token (Revoke, Forbid).
+// Ended reports whether this store ended a token (Revoke, Forbid), in
+// any spelling of its signed id.
 func (s *Store) Ended(value string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.revoked[value]
+	if s.revoked[value] {
+		return true
+	}
+	if sh := s.sharing; sh != nil && sh.Decode != nil {
+		if id, ok := sh.Decode(value); ok {
+			return s.revokedIDs[id]
+		}
+	}
+	return false
 }
 
 // Len reports how many tokens the store holds, expired ones included.
@@ -301,6 +328,7 @@ func (s *Store) Reset() {
 	if s.revoked != nil {
 		s.revoked, s.revOrd = map[string]bool{}, nil
 	}
+	s.revokedIDs, s.revIDOrd = nil, nil
 }
 
 // Tracker follows the tokens minted while one request is served: the
