@@ -3,12 +3,16 @@ package simulators_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/crmcom"
@@ -108,5 +112,62 @@ func TestHostile_EndedTokenReSpelt(t *testing.T) {
 		if !strings.Contains(got.body, `"code":"INVALID_TOKEN"`) {
 			t.Errorf("released CRM.COM token spelt %q: %s", spelt, got.body)
 		}
+	}
+}
+
+// B2: a flood of long unknown X-Mockauth-Scenario headers on one vendor
+// (eight clients at 7 requests a second, 60 KB each, the issue's load) does
+// not slow another vendor: its p99 stays within twice its idle p99,
+// measured in the same run. A timing figure, so it runs under `make soak`
+// only (MOCKAUTH_SOAK), never in the gate.
+func TestHostile_ScenarioHeaderFlood(t *testing.T) {
+	if os.Getenv("MOCKAUTH_SOAK") == "" || raceEnabled {
+		t.Skip("a timing figure: make soak runs it, without the race detector")
+	}
+	s := start(t, simulators.Options{Vendors: []string{ucontact.Name, crmcom.Name}})
+	c := s.Client()
+	p99 := func() time.Duration {
+		var ds []time.Duration
+		for range 400 {
+			start := time.Now()
+			r := send(t, c, http.MethodPost, s.URL(crmcom.Name)+crmcom.PathToken, "application/json", `{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO"}`)
+			ds = append(ds, time.Since(start))
+			if r.status != 200 {
+				t.Fatalf("crmcom login: %d", r.status)
+			}
+		}
+		slices.Sort(ds)
+		return ds[len(ds)*99/100]
+	}
+	idle := p99()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	name := strings.Repeat("no-such-scenario-", 60_000/17)
+	for range 8 {
+		wg.Go(func() {
+			tick := time.NewTicker(time.Second / 7)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				req, _ := http.NewRequest(http.MethodPost, s.URL(ucontact.Name)+ucontact.PathGetUserToken, strings.NewReader("user=demo&password=demo"))
+				req.Header.Set("Content-Type", formCT)
+				req.Header.Set(simulators.HeaderScenario, name)
+				if res, err := c.Do(req); err == nil {
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+				}
+			}
+		})
+	}
+	flooded := p99()
+	close(stop)
+	wg.Wait()
+	t.Logf("crmcom login p99: idle %v, under the header flood %v (%.2fx)", idle, flooded, float64(flooded)/float64(idle))
+	if flooded > 2*idle+time.Millisecond {
+		t.Errorf("p99 under the flood %v is more than twice the idle %v", flooded, idle)
 	}
 }

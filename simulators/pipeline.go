@@ -385,7 +385,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		User:            capped(x.call.User, maxJournaledName),
 		Method:          r.Method,
 		Path:            capped(path, maxJournaledPath),
-		RequestHeaders:  x.vs.reqRedact.Headers(r.Header),
+		RequestHeaders:  cappedHeaders(x.vs.reqRedact.Headers(r.Header)),
 		RequestBody:     clip(redact.Values(x.vs.reqRedact.Body(r.Header.Get("Content-Type"), x.body), minted)),
 		Status:          status,
 		Outcome:         x.outcome,
@@ -440,6 +440,21 @@ const (
 	maxJournaledName = 256
 	maxJournaledPath = 2 << 10
 )
+
+// maxJournaledHeader bounds a request header value in the journal.
+const maxJournaledHeader = 1 << 10
+
+// cappedHeaders caps, in place, every value of h (a copy the caller owns).
+func cappedHeaders(h http.Header) http.Header {
+	for _, vs := range h {
+		for i, v := range vs {
+			if len(v) > maxJournaledHeader {
+				vs[i] = capped(v, maxJournaledHeader)
+			}
+		}
+	}
+	return h
+}
 
 // capped is a copy of s (never a slice that keeps a whole body alive), at
 // most n bytes of it.

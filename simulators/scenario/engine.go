@@ -19,7 +19,11 @@ type UnknownScenarioError struct {
 }
 
 func (e *UnknownScenarioError) Error() string {
-	msg := fmt.Sprintf("no scenario %q", e.Name)
+	name := e.Name
+	if len(name) > maxSuggestedName {
+		name = name[:maxSuggestedName] + "…" // a 60 KB header is not echoed back
+	}
+	msg := fmt.Sprintf("no scenario %q", name)
 	if len(e.Suggestions) > 0 {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(quoteAll(e.Suggestions), ", "))
 	}
