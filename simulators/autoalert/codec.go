@@ -232,28 +232,7 @@ const (
 // absent or matches nothing, the request's own media type (an XML body
 // gets XML, text/json gets text/json); then the first formatter, JSON.
 func negotiate(r *http.Request) format {
-	type accept struct {
-		mt string
-		q  float64
-	}
-	var accepts []accept
-	if h := r.Header.Get("Accept"); h != "" {
-		for _, part := range strings.Split(h, ",") {
-			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err != nil {
-				continue
-			}
-			q := 1.0
-			if v, ok := params["q"]; ok {
-				if f, err := strconv.ParseFloat(v, 64); err == nil {
-					q = f
-				}
-			}
-			if q > 0 {
-				accepts = append(accepts, accept{mt, q})
-			}
-		}
-	}
+	accepts := vendor.ParseAccept(r.Header.Get("Accept"))
 	// By quality, then the more specific first, as Web API's
 	// MediaTypeWithQualityHeaderValueComparer sorts them.
 	specificity := func(mt string) int {
@@ -266,10 +245,10 @@ func negotiate(r *http.Request) format {
 		return matchLiteral
 	}
 	sort.SliceStable(accepts, func(i, j int) bool {
-		if accepts[i].q != accepts[j].q {
-			return accepts[i].q > accepts[j].q
+		if accepts[i].Q != accepts[j].Q {
+			return accepts[i].Q > accepts[j].Q
 		}
-		return specificity(accepts[i].mt) > specificity(accepts[j].mt)
+		return specificity(accepts[i].MediaType) > specificity(accepts[j].MediaType)
 	})
 
 	type match struct {
@@ -285,15 +264,15 @@ func negotiate(r *http.Request) format {
 			for _, t := range fm.types {
 				kind := 0
 				switch {
-				case a.mt == t:
+				case a.MediaType == t:
 					kind = matchLiteral
-				case a.mt == "*/*":
+				case a.MediaType == "*/*":
 					kind = matchAllRange
-				case strings.HasSuffix(a.mt, "/*") && strings.HasPrefix(t, strings.TrimSuffix(a.mt, "*")):
+				case strings.HasSuffix(a.MediaType, "/*") && strings.HasPrefix(t, strings.TrimSuffix(a.MediaType, "*")):
 					kind = matchSubtypeRange
 				}
 				if kind != 0 {
-					m = &match{format{fm.xml, t + "; charset=utf-8"}, a.q, kind}
+					m = &match{format{fm.xml, t + "; charset=utf-8"}, a.Q, kind}
 					break accepts
 				}
 			}

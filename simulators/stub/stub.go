@@ -29,6 +29,7 @@ import (
 	"text/template"
 
 	"github.com/gorilla/mux"
+	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
 // Limits on what a stub declares: a stub file, or an admin call, cannot
@@ -317,18 +318,9 @@ func quality(accept, mediaType string) float64 {
 	}
 	typ, sub, _ := strings.Cut(strings.ToLower(mediaType), "/")
 	best := 0.0
-	for part := range strings.SplitSeq(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if v, ok := params["q"]; ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		t, s, _ := strings.Cut(mt, "/")
+	for _, a := range vendor.ParseAccept(accept) {
+		q := a.Q
+		t, s, _ := strings.Cut(a.MediaType, "/")
 		if (t == "*" || t == typ) && (s == "*" || s == sub) {
 			// A literal match outranks a wildcard of the same quality.
 			if t != "*" && s != "*" {
