@@ -4,6 +4,7 @@
 package journal
 
 import (
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -190,15 +191,7 @@ func (j *Journal) Annotate(id uint64, violations []string, unchecked bool) {
 
 // List returns up to limit matching entries, newest first (all when limit <= 0).
 func (j *Journal) List(f Filter, limit int) []Entry {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	out := []Entry{}
-	j.eachNewestFirst(func(e *Entry) bool {
-		if f.match(e) {
-			out = append(out, clone(*e))
-		}
-		return limit <= 0 || len(out) < limit
-	})
+	out, _ := j.Page(f, limit, math.MaxInt)
 	return out
 }
 

@@ -75,13 +75,6 @@ func parseSection(file string, section *yaml.Node, rules Rules) ([]*Stub, error)
 	return out, nil
 }
 
-// Declares reports whether a fixture file has a stubs: section (an empty
-// one included): a file without one takes the default catalogue's.
-func Declares(data []byte) bool {
-	section, err := sectionOf("", data)
-	return err == nil && section != nil
-}
-
 func sectionOf(file string, data []byte) (*yaml.Node, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {

@@ -58,8 +58,10 @@ func TestParse_NoSection(t *testing.T) {
 			t.Errorf("%q: %v %v", data, stubs, err)
 		}
 	}
-	if stub.Declares([]byte("users: {}\n")) || !stub.Declares([]byte("stubs: {}\n")) {
-		t.Error("Declares: a file without stubs: takes the default catalogue, one with `stubs: {}` none")
+	_, without, _ := stub.ParseFile("f.yaml", []byte("users: {}\n"), rules)
+	_, empty, _ := stub.ParseFile("f.yaml", []byte("stubs: {}\n"), rules)
+	if without || !empty {
+		t.Error("ParseFile: a file without stubs: takes the default catalogue (not declared), one with `stubs: {}` none (declared)")
 	}
 }
 
