@@ -3,6 +3,7 @@ package simulators
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -134,5 +135,32 @@ func BenchmarkLayer_Journal(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		j.Add(journal.Entry{Vendor: "ucontact", Method: "POST", Path: "/x"})
+	}
+}
+
+// BenchmarkLargeXMLLogin is an AutoAlert login of 1 MiB of XML (many
+// small elements with attributes, the costliest for encoding/xml), each
+// body unique so no verdict is remembered; "broken" ends in a bad tag, so
+// the redaction cannot read it by structure (hardening issue 21, B10).
+func BenchmarkLargeXMLLogin(b *testing.B) {
+	pad := strings.Repeat(`<x a="1">pad</x>`, (MaxBodyBytes-400)/16)
+	for _, c := range []struct{ name, end string }{
+		{"well-formed", "<userName>demo</userName></AuthenticateRequest>"},
+		{"broken", "<userName>demo</userName></AuthenticateRequest"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s := benchStack(b)
+			h := s.Handler("autoalert")
+			i := 0
+			for b.Loop() {
+				i++
+				body := `<AuthenticateRequest xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"><password>demo</password><n>` +
+					strconv.Itoa(i) + "</n>" + pad + c.end
+				r := httptest.NewRequest("POST", "/User/authenticate", strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/xml")
+				h.ServeHTTP(httptest.NewRecorder(), r)
+			}
+			s.Sync() // the contract checks count too
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package simulators
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -48,6 +49,7 @@ const verdictCacheSize = 4096
 // violations into the journal entries; Sync waits for them.
 type checker struct {
 	journal *journal.Journal
+	heavy   heavyGate // a check of a large body takes a place like a request
 	jobs    chan checkJob
 	shed    atomic.Int64
 
@@ -72,8 +74,8 @@ func (c *checker) reset() {
 	c.vmu.Unlock()
 }
 
-func newChecker(j *journal.Journal) *checker {
-	c := &checker{journal: j, jobs: make(chan checkJob, checkQueueSize), done: make(chan struct{})}
+func newChecker(j *journal.Journal, heavy heavyGate) *checker {
+	c := &checker{journal: j, heavy: heavy, jobs: make(chan checkJob, checkQueueSize), done: make(chan struct{})}
 	c.idle = sync.NewCond(&c.mu)
 	return c
 }
@@ -84,7 +86,13 @@ func (c *checker) start() { go c.run() }
 func (c *checker) run() {
 	defer close(c.done)
 	for job := range c.jobs {
-		c.journal.Annotate(job.id, c.cachedCheck(job), false)
+		if job.size() > heavyBody {
+			c.heavy.enter(context.Background(), nil)
+			c.journal.Annotate(job.id, c.cachedCheck(job), false)
+			c.heavy.leave()
+		} else {
+			c.journal.Annotate(job.id, c.cachedCheck(job), false)
+		}
 		c.mu.Lock()
 		c.pending--
 		c.queued -= job.size()

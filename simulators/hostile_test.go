@@ -3,19 +3,26 @@ package simulators_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/autoalert"
 	"github.com/mockauth/mockauth/simulators/crmcom"
+	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 )
 
@@ -115,6 +122,54 @@ func TestHostile_EndedTokenReSpelt(t *testing.T) {
 	}
 }
 
+// crmLoginP99 is the p99 of 400 CRM.COM logins in a row: the other
+// vendor whose answers a flood must not slow.
+func crmLoginP99(t *testing.T, s *simulators.Stack) time.Duration {
+	t.Helper()
+	c := s.Client()
+	var ds []time.Duration
+	for range 400 {
+		start := time.Now()
+		r := send(t, c, http.MethodPost, s.URL(crmcom.Name)+crmcom.PathToken, "application/json", `{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO"}`)
+		ds = append(ds, time.Since(start))
+		if r.status != 200 {
+			t.Fatalf("crmcom login: %d", r.status)
+		}
+	}
+	slices.Sort(ds)
+	return ds[len(ds)*99/100]
+}
+
+// flood runs send in each of clients goroutines until the returned stop is
+// called (which waits for them).
+func flood(clients int, send func(i int)) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				send(c*1_000_000 + i)
+			}
+		})
+	}
+	return func() { close(done); wg.Wait() }
+}
+
+// withinTwiceIdle checks a p99 measured under a flood against the idle one
+// of the same run.
+func withinTwiceIdle(t *testing.T, what string, idle, flooded time.Duration) {
+	t.Helper()
+	t.Logf("crmcom login p99: idle %v, under %s %v (%.2fx)", idle, what, flooded, float64(flooded)/float64(idle))
+	if flooded > 2*idle+time.Millisecond {
+		t.Errorf("p99 under %s %v is more than twice the idle %v", what, flooded, idle)
+	}
+}
+
 // B2: a flood of long unknown X-Mockauth-Scenario headers on one vendor
 // (eight clients at 7 requests a second, 60 KB each, the issue's load) does
 // not slow another vendor: its p99 stays within twice its idle p99,
@@ -126,48 +181,148 @@ func TestHostile_ScenarioHeaderFlood(t *testing.T) {
 	}
 	s := start(t, simulators.Options{Vendors: []string{ucontact.Name, crmcom.Name}})
 	c := s.Client()
-	p99 := func() time.Duration {
-		var ds []time.Duration
-		for range 400 {
-			start := time.Now()
-			r := send(t, c, http.MethodPost, s.URL(crmcom.Name)+crmcom.PathToken, "application/json", `{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO"}`)
-			ds = append(ds, time.Since(start))
-			if r.status != 200 {
-				t.Fatalf("crmcom login: %d", r.status)
+	idle := crmLoginP99(t, s)
+	name := strings.Repeat("no-such-scenario-", 60_000/17)
+	stop := flood(8, func(int) {
+		time.Sleep(time.Second / 7)
+		req, _ := http.NewRequest(http.MethodPost, s.URL(ucontact.Name)+ucontact.PathGetUserToken, strings.NewReader("user=demo&password=demo"))
+		req.Header.Set("Content-Type", formCT)
+		req.Header.Set(simulators.HeaderScenario, name)
+		if res, err := c.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	})
+	flooded := crmLoginP99(t, s)
+	stop()
+	withinTwiceIdle(t, "the header flood", idle, flooded)
+}
+
+// largeXMLLogin is an AutoAlert login of about 1 MiB: many small elements
+// with attributes (the costliest for encoding/xml), unique by n so that no
+// verdict is remembered, and the password in clear where the journal's
+// cut keeps it.
+func largeXMLLogin(n int) string {
+	return largeXMLHead + strconv.Itoa(n) + largeXMLTail
+}
+
+var largeXMLHead, largeXMLTail = func() (string, string) {
+	head := `<AuthenticateRequest xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">` +
+		`<password>demo</password><pad n="`
+	tail := `"/>` + strings.Repeat(`<x a="1">pad</x>`, (simulators.MaxBodyBytes-400)/16) + `<userName>demo</userName></AuthenticateRequest>`
+	return head, tail
+}()
+
+// B10: four clients sending 1 MiB XML logins back to back (each body
+// unique) do not slow another vendor: its p99 stays within twice idle.
+// Large bodies take turns at the heavy gate; the redaction reads only the
+// part the journal keeps. A timing figure: make soak only.
+func TestHostile_LargeXMLBodies(t *testing.T) {
+	if os.Getenv("MOCKAUTH_SOAK") == "" || raceEnabled {
+		t.Skip("a timing figure: make soak runs it, without the race detector")
+	}
+	s := start(t, simulators.Options{Vendors: []string{autoalert.Name, crmcom.Name}})
+	c := s.Client()
+	idle := crmLoginP99(t, s)
+	var answered atomic.Int64
+	stop := flood(4, func(i int) {
+		res, err := c.Post(s.URL(autoalert.Name)+autoalert.PathAuthenticate, "application/xml", strings.NewReader(largeXMLLogin(i)))
+		if err == nil {
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				answered.Add(1)
 			}
 		}
-		slices.Sort(ds)
-		return ds[len(ds)*99/100]
+	})
+	flooded := crmLoginP99(t, s)
+	stop()
+	if answered.Load() == 0 {
+		t.Fatal("no large login was answered 200")
 	}
-	idle := p99()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	name := strings.Repeat("no-such-scenario-", 60_000/17)
-	for range 8 {
-		wg.Go(func() {
-			tick := time.NewTicker(time.Second / 7)
-			defer tick.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-tick.C:
-				}
-				req, _ := http.NewRequest(http.MethodPost, s.URL(ucontact.Name)+ucontact.PathGetUserToken, strings.NewReader("user=demo&password=demo"))
-				req.Header.Set("Content-Type", formCT)
-				req.Header.Set(simulators.HeaderScenario, name)
-				if res, err := c.Do(req); err == nil {
-					_, _ = io.Copy(io.Discard, res.Body)
-					res.Body.Close()
-				}
+	t.Logf("%d large XML logins answered", answered.Load())
+	withinTwiceIdle(t, "four clients of 1 MiB XML logins", idle, flooded)
+}
+
+// B10 in the gate: a 1 MiB XML login is answered as any other (one read of
+// its body serves Describe and the simulator), and the journal keeps the
+// first 64 KiB of it, its password masked, with how much more there was.
+func TestHostile_LargeXMLLoginAnsweredAndJournaled(t *testing.T) {
+	s := start(t, simulators.Options{Vendors: []string{autoalert.Name}})
+	body := largeXMLLogin(7)
+	r := send(t, s.Client(), http.MethodPost, s.URL(autoalert.Name)+autoalert.PathAuthenticate, "application/xml", body, "Accept", "application/json")
+	var a struct{ Token string }
+	if err := json.Unmarshal([]byte(r.body), &a); r.status != 200 || err != nil || a.Token == "" {
+		t.Fatalf("1 MiB XML login: %d %q", r.status, r.body)
+	}
+	s.Sync()
+	es := s.Requests(journal.Filter{Vendor: autoalert.Name}, 0)
+	if len(es) != 1 {
+		t.Fatalf("journal: %d entries", len(es))
+	}
+	e := es[0]
+	if e.User != "demo" || e.Endpoint != autoalert.Authenticate {
+		t.Errorf("journaled as %q by %q", e.Endpoint, e.User)
+	}
+	if !strings.Contains(e.RequestBody, "<password>[redacted]</password>") || strings.Contains(e.RequestBody, "<password>demo") {
+		t.Errorf("password in the journal: %.200q", e.RequestBody)
+	}
+	more := fmt.Sprintf("…[%d bytes more]", len(body)-64<<10)
+	if !strings.HasSuffix(e.RequestBody, more) || len(e.RequestBody) > 64<<10+len("[redacted]")+len(more) {
+		t.Errorf("journaled body of %d bytes ends %q, want %q", len(e.RequestBody), e.RequestBody[max(0, len(e.RequestBody)-40):], more)
+	}
+}
+
+// B8: keep-alive clients posting logins back to back while the stack shuts
+// down lose no request: each is answered, or refused at dial (never sent).
+// Without the drain window, a POST sent on an idle connection as shutdown
+// closed it, or dialled into the listener's backlog as it closed, was lost:
+// 24 of about 33,800 in the issue; 49 in 20 runs of this test; 104 of
+// 118,000 in 15 runs of mockauth serve --drain-window 0.
+func TestHostile_KeepAlivePostsAtShutdown(t *testing.T) {
+	s, err := simulators.Start(simulators.Options{Vendors: []string{ucontact.Name}, DrainWindow: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answered, lost atomic.Int64
+	var errs sync.Map
+	started := make(chan struct{}, 4)
+	var clients [4]*http.Client // one keep-alive connection each
+	for i := range clients {
+		tr := &http.Transport{}
+		clients[i] = &http.Client{Transport: tr}
+		defer tr.CloseIdleConnections()
+	}
+	stop := flood(4, func(i int) {
+		c := clients[i/1_000_000]
+		res, err := c.Post(s.URL(ucontact.Name)+ucontact.PathGetUserToken, formCT, strings.NewReader("user=demo&password=demo"))
+		var op *net.OpError
+		switch {
+		case err != nil && errors.As(err, &op) && op.Op == "dial":
+			time.Sleep(time.Millisecond) // refused: the listener has closed
+		case err != nil:
+			lost.Add(1)
+			errs.Store(err.Error(), true)
+		default:
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				lost.Add(1)
+			} else if answered.Add(1) <= 4 {
+				started <- struct{}{}
 			}
-		})
+		}
+	})
+	for range 4 {
+		<-started
 	}
-	flooded := p99()
-	close(stop)
-	wg.Wait()
-	t.Logf("crmcom login p99: idle %v, under the header flood %v (%.2fx)", idle, flooded, float64(flooded)/float64(idle))
-	if flooded > 2*idle+time.Millisecond {
-		t.Errorf("p99 under the flood %v is more than twice the idle %v", flooded, idle)
+	time.Sleep(200 * time.Millisecond) // requests in flight on every connection
+	if err := s.Close(); err != nil {
+		t.Error(err)
+	}
+	stop()
+	t.Logf("%d logins answered, %d lost", answered.Load(), lost.Load())
+	if lost.Load() > 0 {
+		errs.Range(func(k, _ any) bool { t.Errorf("lost: %v", k); return true })
 	}
 }

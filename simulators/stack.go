@@ -43,6 +43,7 @@ const (
 	DefaultIdleTimeout  = 2 * time.Minute
 	DefaultBodyTimeout  = time.Minute
 	DefaultWriteTimeout = 11 * time.Minute // beyond the longest fault wait (10 min)
+	DefaultDrainWindow  = time.Second      // mockauth serve's; a Stack's is 0
 )
 
 // Options configure a stack. The zero value starts every simulator on
@@ -97,6 +98,14 @@ type Options struct {
 	// WriteTimeout bounds a vendor's answer, from the request's headers to
 	// its last byte (default DefaultWriteTimeout, past every fault's wait).
 	WriteTimeout time.Duration
+	// DrainWindow is how long Close keeps serving, every answer with
+	// Connection: close, before it closes the connections that stay idle:
+	// a client that sends on an idle keep-alive connection just as the
+	// server closes it loses the request (HTTP/1.1 clients retry only
+	// idempotent ones), so clients that call within the window move to a
+	// fresh connection first. Close waits less when every connection has
+	// closed. 0 (what tests want): no window.
+	DrainWindow time.Duration
 	// NoListener builds the whole stack without listening on any port:
 	// Handler and AdminHandler serve it, and Client reaches it in memory
 	// (URL gives each vendor a base URL that only Client resolves). Faults
@@ -147,8 +156,11 @@ type Stack struct {
 
 	engine   *scenario.Engine
 	checker  *checker      // contract checks off the hot path
+	heavy    heavyGate     // work on large bodies, bounded stack-wide
 	done     chan struct{} // closed by Close: faults that wait stop waiting
 	inFlight atomic.Int64  // vendor requests being served
+	conns    atomic.Int64  // connections open, every listener
+	draining atomic.Bool   // Close has begun: answers close their connection
 
 	vendors []*served
 	admin   *served
@@ -300,7 +312,8 @@ func build(opts Options) (*Stack, error) {
 		engine:  scenario.NewEngine(cat),
 		done:    make(chan struct{}),
 	}
-	s.checker = newChecker(s.journal)
+	s.heavy = newHeavyGate()
+	s.checker = newChecker(s.journal, s.heavy)
 	if opts.TLS {
 		if s.certs, err = makeCerts(opts.TLSDir); err != nil {
 			return nil, err
@@ -374,6 +387,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		done:        s.done,
 		inFlight:    &s.inFlight,
 		checker:     s.checker,
+		heavy:       s.heavy,
 		log:         s.opts.Logger,
 		bodyTimeout: s.opts.BodyTimeout,
 	}
@@ -413,7 +427,7 @@ func (s *Stack) serveAll() {
 		go func() {
 			defer close(sv.done)
 			defer sv.serving.Store(false)
-			if err := sv.srv.Serve(sv.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := sv.srv.Serve(sv.ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !s.draining.Load() {
 				s.log.Error("server stopped", slog.String("name", sv.name), slog.Any("error", err))
 			}
 		}()
@@ -428,7 +442,20 @@ func (s *Stack) all() []*served { return append([]*served{s.admin}, s.vendors...
 // cancel the context of a fault that waits longer).
 func (s *Stack) newServer(h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           h,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if s.draining.Load() {
+				w.Header().Set("Connection", "close")
+			}
+			h.ServeHTTP(w, r)
+		}),
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				s.conns.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				s.conns.Add(-1)
+			}
+		},
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       s.opts.IdleTimeout,
 		WriteTimeout:      s.opts.WriteTimeout,
@@ -451,7 +478,7 @@ func (s *Stack) listen(sv *served, offset int) error {
 		scheme = "https"
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{s.certs.server}, MinVersion: tls.VersionTLS12})
 	}
-	sv.ln = ln
+	sv.ln = &onceListener{Listener: ln}
 	sv.url = scheme + "://" + urlHost(ln.Addr())
 	return nil
 }
@@ -645,11 +672,59 @@ func (s *Stack) Reset() {
 	s.clock.Reset()
 }
 
-// Close stops accepting requests, lets those in flight finish (for up to
-// ten seconds), and closes every listener. It is safe to call twice.
+// onceListener closes once; the server's Shutdown closes it again
+// without an error.
+type onceListener struct {
+	net.Listener
+	once sync.Once
+}
+
+func (l *onceListener) Close() error {
+	err := net.ErrClosed
+	l.once.Do(func() { err = l.Listener.Close() })
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// drain keeps serving for the drain window, each answer closing its
+// connection, until every connection has closed or the window ends.
+func (s *Stack) drain() {
+	if s.opts.DrainWindow <= 0 || s.opts.NoListener {
+		return
+	}
+	// The listeners close first: a client that dials now is refused (it
+	// knows its request was never sent) rather than reset in the backlog
+	// later, and clients that call on their open connections in the window
+	// are answered and told to close them.
+	s.draining.Store(true)
+	for _, sv := range s.all() {
+		_ = sv.ln.Close()
+	}
+	s.clientOnce.Do(func() {}) // no client is made after this
+	if s.client != nil {
+		s.client.CloseIdleConnections()
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	end := time.After(s.opts.DrainWindow)
+	for s.conns.Load() > 0 {
+		select {
+		case <-end:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Close serves for the drain window (Options.DrainWindow), then stops
+// accepting requests, lets those in flight finish (for up to ten seconds),
+// and closes every listener. It is safe to call twice.
 func (s *Stack) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.done)
+		s.drain()
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		all := s.all()

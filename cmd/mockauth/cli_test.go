@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators"
@@ -22,8 +23,10 @@ func TestLoadServe(t *testing.T) {
 		check   func(serveConfig) bool
 	}{
 		{"defaults", nil, false, func(c serveConfig) bool {
-			return c.Bind == "127.0.0.1" && c.PortBase == 9300 && c.JournalSize == 1000 && !c.TLS && !c.Strict
+			return c.Bind == "127.0.0.1" && c.PortBase == 9300 && c.JournalSize == 1000 && !c.TLS && !c.Strict && c.DrainWindow == time.Second
 		}},
+		{"no drain window", []string{"--drain-window", "0"}, false, func(c serveConfig) bool { return c.DrainWindow == 0 }},
+		{"negative drain window", []string{"--drain-window", "-1s"}, true, nil},
 		{"all flags", []string{"--bind", "0.0.0.0", "--port-base", "10000", "--tls", "--tls-dir", "/tmp/x", "--strict", "--journal-size", "5", "--fixtures", "fx", "--log-level", "debug"}, false,
 			func(c serveConfig) bool {
 				return c.Bind == "0.0.0.0" && c.PortBase == 10000 && c.TLS && c.TLSDir == "/tmp/x" && c.Strict && c.JournalSize == 5 && c.FixturesDir == "fx"

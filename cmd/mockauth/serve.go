@@ -36,7 +36,7 @@ type serveConfig struct {
 
 	AdminTokenFile, TokenSecretFile string
 
-	IdleTimeout, BodyTimeout, WriteTimeout time.Duration
+	IdleTimeout, BodyTimeout, WriteTimeout, DrainWindow time.Duration
 }
 
 // serveFlags declares serve's flags, filling in c.
@@ -61,6 +61,7 @@ func serveFlags(stdout, stderr io.Writer) (*cmdFlags, *serveConfig) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", simulators.DefaultIdleTimeout, "close a keep-alive connection idle this long")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", simulators.DefaultBodyTimeout, "give up reading a request body after this long (headers: 10s)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", simulators.DefaultWriteTimeout, "cut a vendor answer not sent within this long (beyond every fault's wait)")
+	fs.DurationVar(&c.DrainWindow, "drain-window", simulators.DefaultDrainWindow, "at shutdown, keep answering (with Connection: close) this long so keep-alive clients move off before idle connections close; 0: none")
 	return fs, c
 }
 
@@ -92,6 +93,10 @@ func loadServe(args []string, stdout, stderr io.Writer) (serveConfig, error) {
 			fmt.Fprintf(stderr, "mockauth serve: --%s must be above 0\n", d.name)
 			return c, errUsage
 		}
+	}
+	if c.DrainWindow < 0 {
+		fmt.Fprintf(stderr, "mockauth serve: --drain-window must be 0 or more\n")
+		return c, errUsage
 	}
 	for _, f := range []struct {
 		name, file string
@@ -134,6 +139,7 @@ func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 		IdleTimeout:  c.IdleTimeout,
 		BodyTimeout:  c.BodyTimeout,
 		WriteTimeout: c.WriteTimeout,
+		DrainWindow:  c.DrainWindow,
 	}
 	if c.TLS {
 		o.TLSDir = c.TLSDir

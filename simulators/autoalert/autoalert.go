@@ -218,9 +218,12 @@ func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
 	}
 	c := vendor.Call{Endpoint: e.Name, Path: e.Path}
 	if e.Name == Authenticate {
-		if m, _, err := readRequest(r, body, authContract); err == nil {
-			c.User = m["userName"]
+		d := &decoded{contract: authContract}
+		d.members, d.mediaType, d.err = readRequest(r, body, authContract)
+		if d.err == nil {
+			c.User = d.members["userName"]
 		}
+		c.Decoded = d
 	}
 	return c
 }
@@ -267,6 +270,14 @@ func (s *Simulator) write(w http.ResponseWriter, r *http.Request, rep reply) {
 	_, _ = w.Write(body)
 }
 
+// decoded is a request's body as Describe read it for a contract.
+type decoded struct {
+	contract  contract
+	members   map[string]string
+	mediaType string
+	err       error
+}
+
 // adapt reads the request's members for an endpoint, refusing what the
 // service refuses before any action runs (method, media type, body).
 func (s *Simulator) adapt(endpoint string, f func(*http.Request, map[string]string) reply) http.Handler {
@@ -277,7 +288,16 @@ func (s *Simulator) adapt(endpoint string, f func(*http.Request, map[string]stri
 			s.write(w, r, reply{http.StatusMethodNotAllowed, httpError(fmt.Sprintf("The requested resource does not support http method '%s'.", r.Method))})
 			return
 		}
-		m, mt, err := readRequest(r, drain(r.Body), c)
+		var (
+			m   map[string]string
+			mt  string
+			err error
+		)
+		if d, ok := vendor.DecodedFrom(r.Context()).(*decoded); ok && d.contract.root == c.root && d.contract.ns == c.ns {
+			m, mt, err = maps.Clone(d.members), d.mediaType, d.err // read once, by Describe
+		} else {
+			m, mt, err = readRequest(r, drain(r.Body), c)
+		}
 		switch err {
 		case nil:
 			s.write(w, r, s.failure(f(r, m)))

@@ -1,6 +1,7 @@
 package redact_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -81,6 +82,57 @@ func FuzzPlantedSecret(f *testing.F) {
 			if out := redacted(p, secret); strings.Contains(out, secret) {
 				t.Fatalf("%s: secret %q kept: %q", p.name, secret, out)
 			}
+			if err := everyCut(p, secret); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
+}
+
+// everyCut checks BodyPrefix at every cut of a placement's body: whatever
+// part of the secret the first n bytes hold (6 bytes or more: shorter ones
+// are ordinary text) never comes out in clear.
+func everyCut(p placement, secret string) error {
+	body := strings.ReplaceAll(p.body, "S", secret)
+	at := strings.Index(body, secret)
+	if at < 0 {
+		return nil
+	}
+	pol := redact.NewPolicy()
+	for n := 1; n < len(body); n++ {
+		seen := secret[:max(0, min(len(secret), n-at))]
+		if len(seen) < 6 || strings.Contains(strings.ReplaceAll(p.body, "S", ""), seen) {
+			continue
+		}
+		if out := pol.BodyPrefix(p.contentType, []byte(body), n); strings.Contains(out, seen) {
+			return fmt.Errorf("%s cut at %d: %q of secret %q kept: %q", p.name, n, seen, secret, out)
+		}
+	}
+	return nil
+}
+
+// A journal that keeps the first n bytes of a body redacts only those:
+// every placement, cut anywhere, keeps no part of its secret.
+func TestRedaction_EveryCut(t *testing.T) {
+	for _, p := range placements {
+		if err := everyCut(p, "Planted-Secret-7Qz9"); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// What comes before the cut is kept as it was: BodyPrefix of a long body
+// is the redacted prefix, not a mask of everything.
+func TestBodyPrefix_KeepsWhatParses(t *testing.T) {
+	pol := redact.NewPolicy()
+	for _, c := range []struct{ contentType, body, want string }{
+		{"application/json", `{"user":"u","password":"p4ssw0rd-long","pad":"xxxxxxxx"}`, `{"user":"u","password":"[redacted]","pad"[redacted]`},
+		{"application/xml", `<L><user>u</user><password>p4ssw0rd-long</password><pad>xxxxxxxx</pad></L>`, `<L><user>u</user><password>[redacted]</password><pad>x`},
+		{"application/x-www-form-urlencoded", `user=u&password=p4ssw0rd-long&pad=xxxxxxxx`, `user=u&password=[redacted]&pad=x`},
+	} {
+		n := strings.Index(c.body, "xxxxxxxx") + 1
+		if got := pol.BodyPrefix(c.contentType, []byte(c.body), n); got != c.want {
+			t.Errorf("%s cut at %d:\n got %q\nwant %q", c.contentType, n, got, c.want)
+		}
+	}
 }

@@ -137,14 +137,31 @@ func (p Policy) Body(contentType string, body []byte) string {
 	if len(body) == 0 {
 		return ""
 	}
-	out := p.body(contentType, body)
+	return finish(p.body(contentType, body, false))
+}
+
+// BodyPrefix is Body for a reader who sees only the first n bytes of body
+// (the journal keeps that much), with work bounded by n however long body
+// is: a value the cut goes through, or a part of the document that no
+// longer parses once cut, is masked from where it starts.
+func (p Policy) BodyPrefix(contentType string, body []byte, n int) string {
+	if len(body) <= n {
+		return p.Body(contentType, body)
+	}
+	return finish(p.body(contentType, body[:n], true))
+}
+
+// finish masks what looks like a JSON Web Token wherever it is.
+func finish(out string) string {
 	if strings.Contains(out, "eyJ") {
 		out = jwtPattern.ReplaceAllString(out, Mask)
 	}
 	return out
 }
 
-func (p Policy) body(contentType string, body []byte) string {
+// body redacts by the content type; cut says body is a prefix, whose
+// unfinished last part is masked rather than read as broken.
+func (p Policy) body(contentType string, body []byte, cut bool) string {
 	mt, params, _ := mime.ParseMediaType(contentType)
 	trimmed := bytes.TrimSpace(body)
 	if bytes.Contains(body, []byte("<!")) {
@@ -155,15 +172,15 @@ func (p Policy) body(contentType string, body []byte) string {
 	}
 	switch {
 	case strings.HasPrefix(mt, "multipart/") && params["boundary"] != "":
-		if out, ok := p.multipart(body, params["boundary"]); ok {
+		if out, ok := p.multipart(body, params["boundary"], cut); ok {
 			return out
 		}
 	case strings.Contains(mt, "json") || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')):
-		if out, ok := p.json(body); ok {
+		if out, ok := p.json(body, cut); ok {
 			return string(out)
 		}
 	case strings.Contains(mt, "xml") || (len(trimmed) > 0 && trimmed[0] == '<'):
-		if out, ok := p.xml(body); ok {
+		if out, ok := p.xml(body, cut); ok {
 			return string(out)
 		}
 	case mt == "application/x-www-form-urlencoded" || bytes.IndexByte(body, '=') > 0:
@@ -192,7 +209,7 @@ var doctypeSubset = regexp.MustCompile(`(?s)\[\s*<!.*?\]\s*>`)
 
 // multipart rebuilds a multipart body with the content of secret parts
 // masked (a part is secret by its form name); other parts are kept.
-func (p Policy) multipart(body []byte, boundary string) (string, bool) {
+func (p Policy) multipart(body []byte, boundary string, cut bool) (string, bool) {
 	r := multipart.NewReader(bytes.NewReader(body), boundary)
 	var b strings.Builder
 	for {
@@ -200,10 +217,18 @@ func (p Policy) multipart(body []byte, boundary string) (string, bool) {
 		if err == io.EOF {
 			break
 		}
+		if err != nil && cut {
+			b.WriteString(Mask)
+			return b.String(), true
+		}
 		if err != nil {
 			return "", false
 		}
 		content, err := io.ReadAll(io.LimitReader(part, int64(len(body))))
+		if err != nil && cut {
+			fmt.Fprintf(&b, "--%s\r\n%s", boundary, Mask)
+			return b.String(), true
+		}
 		if err != nil {
 			return "", false
 		}
@@ -217,7 +242,7 @@ func (p Policy) multipart(body []byte, boundary string) (string, bool) {
 		if p.secret(part.FormName()) {
 			b.WriteString(Mask)
 		} else {
-			b.WriteString(p.body(part.Header.Get("Content-Type"), content))
+			b.WriteString(p.body(part.Header.Get("Content-Type"), content, false))
 		}
 		b.WriteString("\r\n")
 	}
@@ -242,7 +267,7 @@ func replaceSpans(body []byte, spans []span, with string) []byte {
 
 // json masks scalar values of secret keys, walking the token stream so the
 // rest of the document stays byte for byte.
-func (p Policy) json(body []byte) ([]byte, bool) {
+func (p Policy) json(body []byte, cut bool) ([]byte, bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var (
@@ -257,7 +282,18 @@ func (p Policy) json(body []byte) ([]byte, bool) {
 		before := int(dec.InputOffset())
 		tok, err := dec.Token()
 		if err == io.EOF {
+			if cut && secretStart >= 0 {
+				spans = append(spans, span{secretStart, len(body)}) // cut inside a secret container
+			}
 			break
+		}
+		if err != nil && cut {
+			// The rest, from the token (or the secret container) the cut
+			// went through.
+			if secretStart >= 0 {
+				before = secretStart
+			}
+			return append(replaceSpans(body[:before], spans, `"`+Mask+`"`), Mask...), true
 		}
 		if err != nil {
 			return nil, false
@@ -308,7 +344,7 @@ func (p Policy) json(body []byte) ([]byte, bool) {
 }
 
 // xml masks the text of elements with secret local names.
-func (p Policy) xml(body []byte) ([]byte, bool) {
+func (p Policy) xml(body []byte, cut bool) ([]byte, bool) {
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
 	var (
@@ -320,6 +356,9 @@ func (p Policy) xml(body []byte) ([]byte, bool) {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
 			break
+		}
+		if err != nil && cut {
+			return append(replaceSpans(body[:before], spans, Mask), Mask...), true
 		}
 		if err != nil {
 			return nil, false

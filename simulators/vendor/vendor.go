@@ -8,6 +8,7 @@
 package vendor
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/mockauth/mockauth/simulators/clock"
@@ -33,7 +34,22 @@ type Call struct {
 	Endpoint string // documented endpoint name; "" when the request matches none
 	Path     string // documented path of Endpoint, for contract routing of loosely matched paths
 	User     string // login name the request carries; "" if none
+	// Decoded is what Describe read of the body, if anything: the
+	// pipeline hands it back with the request (WithDecoded) so the
+	// simulator reads a body once.
+	Decoded any
 }
+
+type decodedKey struct{}
+
+// WithDecoded returns ctx carrying what Describe decoded of the body.
+func WithDecoded(ctx context.Context, v any) context.Context {
+	return context.WithValue(ctx, decodedKey{}, v)
+}
+
+// DecodedFrom returns what Describe decoded of the body of the request
+// whose context ctx is, or nil.
+func DecodedFrom(ctx context.Context) any { return ctx.Value(decodedKey{}) }
 
 // Simulator is one vendor's fake service, built from fixtures by its
 // Spec; what does not depend on the fixtures (name, endpoints, secret
