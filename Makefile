@@ -18,7 +18,8 @@ FUZZ_TARGETS = FuzzRequest:./simulators/ucontact FuzzParseFixtures:./simulators/
 	FuzzLogin:./simulators/crmcom FuzzParseFixtures:./simulators/crmcom \
 	FuzzAuthenticate:./simulators/autoalert FuzzParseFixtures:./simulators/autoalert \
 	FuzzBasicAuth:./simulators/exotel FuzzParseFixtures:./simulators/exotel \
-	FuzzLoad:./simulators/scenario FuzzAdminJSON:./simulators FuzzStub:./simulators/stub FuzzPlantedSecret:./simulators/redact
+	FuzzLoad:./simulators/scenario FuzzAdminJSON:./simulators FuzzStub:./simulators/stub FuzzPlantedSecret:./simulators/redact \
+	FuzzRecordedSecret:./simulators/upstream
 FUZZTIME ?= 60s
 
 .PHONY: help run build test test-repeat fuzz bench soak lint fmt vet tidy clean

@@ -88,6 +88,7 @@ type Validator struct {
 	doc    *openapi3.T
 	router routers.Router
 	opts   *openapi3filter.Options
+	orders map[*openapi3.Schema][]string // each object schema's properties in the document's order
 }
 
 // NewValidator loads a vendor's embedded contract and prepares its router
@@ -119,6 +120,7 @@ func NewValidatorFrom(vendor, name string, data []byte) (*Validator, error) {
 		vendor: vendor,
 		doc:    doc,
 		router: router,
+		orders: propertyOrders(data, doc),
 		opts: &openapi3filter.Options{
 			IncludeResponseStatus: true,
 			MultiError:            true,
@@ -241,3 +243,6 @@ func (v *Validator) describe(op, what string, err error) []string {
 	}
 	return out
 }
+
+// Vendor is the vendor whose contract this is.
+func (v *Validator) Vendor() string { return v.vendor }

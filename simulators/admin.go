@@ -8,6 +8,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/admin"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/stub"
+	"github.com/mockauth/mockauth/simulators/upstream"
 )
 
 // AdminPrefix is where the admin API lives on the admin port.
@@ -59,6 +60,8 @@ func (b adminBackend) Contract(name string) (*contracts.Validator, string, error
 	v, err := validatorFor(sv.spec)
 	return v, sv.url, err
 }
+
+func (b adminBackend) Drift() upstream.Report { return b.s.Drift() }
 
 func (b adminBackend) Fidelity(name string) ([]contracts.Basis, error) {
 	sv := b.s.vendor(name)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/journal"
@@ -39,7 +40,8 @@ type checkJob struct {
 	path    string // documented path (vendors that match loosely)
 	body    []byte
 	answers []answered
-	minted  []string // tokens in the answers, masked in the verdict cache's key
+	minted  []string   // tokens in the answers, masked in the verdict cache's key
+	drift   *driftNote // proxy mode: the answers are the real service's
 }
 
 // verdictCacheSize bounds the checker's memory of verdicts.
@@ -88,10 +90,10 @@ func (c *checker) run() {
 	for job := range c.jobs {
 		if job.size() > heavyBody {
 			c.heavy.enter(context.Background(), nil)
-			c.journal.Annotate(job.id, c.cachedCheck(job), false)
+			c.finish(job, c.cachedCheck(job))
 			c.heavy.leave()
 		} else {
-			c.journal.Annotate(job.id, c.cachedCheck(job), false)
+			c.finish(job, c.cachedCheck(job))
 		}
 		c.mu.Lock()
 		c.pending--
@@ -100,6 +102,15 @@ func (c *checker) run() {
 			c.idle.Broadcast()
 		}
 		c.mu.Unlock()
+	}
+}
+
+// finish writes a check's violations into the journal (and, for a real
+// answer, into the drift report).
+func (c *checker) finish(job checkJob, violations []string) {
+	c.journal.Annotate(job.id, violations, false)
+	if job.drift != nil {
+		job.drift.add(c.journal, violations, time.Now())
 	}
 }
 
@@ -129,7 +140,11 @@ func verdictKey(job checkJob) [sha256.Size]byte {
 	b := sha256.New()
 	r := job.r
 	auth, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	for _, part := range []string{r.Method, job.path, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), auth} {
+	real := "simulated"
+	if job.drift != nil {
+		real = "upstream" // the order of its members is checked too
+	}
+	for _, part := range []string{real, job.v.Vendor(), r.Method, job.path, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), auth} {
 		_, _ = io.WriteString(b, part)
 		_, _ = b.Write([]byte{0})
 	}
@@ -159,6 +174,10 @@ func check(job checkJob) []string {
 	x, violations := job.v.Request(job.r, job.path, job.body)
 	for _, a := range job.answers {
 		violations = append(violations, x.Response(a.status, a.header, a.body)...)
+		if job.drift != nil {
+			// A real service's answer: its members' order too (contracts/order.go).
+			violations = append(violations, x.ResponseOrder(a.status, a.header, a.body)...)
+		}
 	}
 	return violations
 }
@@ -168,7 +187,7 @@ func (c *checker) submit(job checkJob) {
 	c.mu.Lock()
 	if c.stopped {
 		c.mu.Unlock()
-		c.journal.Annotate(job.id, check(job), false)
+		c.finish(job, check(job))
 		return
 	}
 	if c.queued+job.size() > checkQueueBytes {

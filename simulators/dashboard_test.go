@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 )
 
@@ -72,11 +74,10 @@ func scenarioActive(t *testing.T, s *simulators.Stack, name string) bool {
 	return false
 }
 
-func TestDashboard_InABrowser(t *testing.T) {
-	t.Parallel()
+// browserContext is a headless Chromium's context, bounded to 90 s.
+func browserContext(t *testing.T) context.Context {
+	t.Helper()
 	browser := findBrowser(t)
-	s := start(t, simulators.Options{})
-
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(browser),
 		chromedp.Headless,
@@ -92,11 +93,18 @@ func TestDashboard_InABrowser(t *testing.T) {
 		chromedp.WindowSize(1280, 900),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	browserCtx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancelTimeout := context.WithTimeout(browserCtx, 90*time.Second)
-	defer cancelTimeout()
+	t.Cleanup(cancelTimeout)
+	return ctx
+}
+
+func TestDashboard_InABrowser(t *testing.T) {
+	t.Parallel()
+	ctx := browserContext(t)
+	s := start(t, simulators.Options{})
 
 	// The page lists every scenario; switch ucontact-flaky on with a click.
 	if err := chromedp.Run(ctx,
@@ -290,5 +298,37 @@ Promise.all(tries).then(() => { document.title = "done"; });
 	}
 	if clk.Offset != "0s" {
 		t.Errorf("a page of another origin moved the clock by %s", clk.Offset)
+	}
+}
+
+// In proxy mode the dashboard's Drift panel lists what the real vendor's
+// answers broke, with its count (issue 22).
+func TestDashboard_DriftPanel(t *testing.T) {
+	t.Parallel()
+	ctx := browserContext(t)
+	fake := newFakeCRM(t)
+	target, _ := url.Parse(fake.URL)
+	// Not start(): its check that answers keep their contract is what drift breaks.
+	s, err := simulators.Start(simulators.Options{Vendors: []string{crmcom.Name}, Upstreams: map[string]*url.URL{crmcom.Name: target}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	for range 2 {
+		send(t, s.Client(), http.MethodPost, s.URL(crmcom.Name)+crmcom.PathToken, "application/json",
+			`{"username":"qa.lead","password":"`+upstreamPassword+`","organisation":"TENANT1"}`)
+	}
+	row := `#drift tr[data-vendor="crmcom"]`
+	var count, kind string
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(s.AdminURL()+"/"),
+		chromedp.WaitVisible(row, chromedp.ByQuery),
+		chromedp.Text(row+` td:nth-child(3)`, &count, chromedp.ByQuery),
+		chromedp.Text(row+` td:nth-child(4)`, &kind, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("the drift panel: %v", err)
+	}
+	if count != "2" || !strings.Contains(kind, `property "expires_in" is unsupported`) {
+		t.Errorf("drift row: count %q, kind %q", count, kind)
 	}
 }

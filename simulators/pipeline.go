@@ -18,6 +18,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/tokens"
+	"github.com/mockauth/mockauth/simulators/upstream"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -63,6 +64,7 @@ type pipeline struct {
 	heavy       heavyGate       // a place for each request with a large body
 	log         *slog.Logger
 	stubs       *stubRegistry // the stubs added at run time
+	upstream    *proxied      // proxy mode: the real service answers; nil otherwise
 	bodyTimeout time.Duration // reading a body takes at most this long
 }
 
@@ -150,14 +152,15 @@ type exchange struct {
 	check      *contracts.Exchange // --strict: the request's check, for its answers
 	answers    []answered          // the vendor's answers, for the contract check
 
-	handler    http.Handler // who answers: the simulator, or a stub
-	vendorErr  func(http.ResponseWriter, *http.Request)
-	validator  *contracts.Validator // the contract the exchange is checked against; nil: none
-	stub       *stub.Stub           // the stub the request is for, if any
-	auth       string               // a stub's check: "ok" or why it refused
-	noContract bool                 // a stub without a contract
-	heavy      bool                 // the body is larger than heavyBody
-	holds      bool                 // the exchange holds a place at the heavy gate
+	handler        http.Handler // who answers: the simulator, or a stub
+	vendorErr      func(http.ResponseWriter, *http.Request)
+	validator      *contracts.Validator // the contract the exchange is checked against; nil: none
+	stub           *stub.Stub           // the stub the request is for, if any
+	auth           string               // a stub's check: "ok" or why it refused
+	noContract     bool                 // a stub without a contract
+	upstreamAnswer *recorder            // proxy mode: what the real service answered
+	heavy          bool                 // the body is larger than heavyBody
+	holds          bool                 // the exchange holds a place at the heavy gate
 }
 
 // vendorAnswered notes an answer of the vendor for the contract check:
@@ -166,6 +169,9 @@ func (x *exchange) vendorAnswered(rec *recorder) {
 	a := answered{status: rec.status, header: rec.header, body: rec.body.Bytes()}
 	if x.check != nil {
 		x.violations = append(x.violations, x.check.Response(a.status, a.header, a.body)...)
+		if x.upstreamAnswer == rec {
+			x.violations = append(x.violations, x.check.ResponseOrder(a.status, a.header, a.body)...)
+		}
 		return
 	}
 	x.answers = append(x.answers, a)
@@ -213,6 +219,9 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.body = body
 	x.call = x.vs.sim.Describe(r, body)
 	x.handler, x.validator = x.vs.sim, p.validator
+	if p.upstream != nil {
+		x.handler = p.upstream.handler
+	}
 	x.vendorErr = func(w http.ResponseWriter, r *http.Request) { x.vs.sim.VendorError(w, r, x.call.Endpoint) }
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -239,12 +248,13 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		x.diagnosis = p.validator.DiagnosisWith(r.Method, r.URL.Path, also)
 		rec := newRecorder()
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		x.vs.sim.ServeHTTP(rec, r)
+		x.handler.ServeHTTP(rec, r)
+		p.fromUpstream(x, r, rec)
 		rec.header.Set(HeaderDiagnosis, x.diagnosis)
 		p.answer(w, x, rec)
 		return
 	}
-	if scheme := x.vs.endpointAuth[x.call.Endpoint]; scheme != "" && x.stub == nil && !x.unmatched {
+	if scheme := x.vs.endpointAuth[x.call.Endpoint]; scheme != "" && x.stub == nil && !x.unmatched && p.upstream == nil {
 		// A built-in endpoint that takes a token: the vendor's check, for
 		// the journal only (the simulator answers as it always does).
 		if g, ok := x.vs.sim.(vendor.Guard); ok {
@@ -368,6 +378,7 @@ func (f *faultExchange) vendorAnswer() *recorder {
 		rec := newRecorder()
 		f.r.Body = io.NopCloser(bytes.NewReader(f.x.body))
 		f.x.handler.ServeHTTP(rec, f.r)
+		f.p.fromUpstream(f.x, f.r, rec)
 		f.x.vendorAnswered(rec)
 		f.answer = rec
 	}
@@ -424,6 +435,9 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	if x.tracker != nil {
 		minted = x.tracker.Minted()
 	}
+	if x.upstreamAnswer != nil && x.tracker == nil {
+		minted = p.upstream.tokensIn(x.upstreamAnswer) // a request that went by no tracker (unmatched)
+	}
 	dur := time.Since(x.start)
 	e := journal.Entry{
 		Time:            x.start,
@@ -436,7 +450,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		RequestBody:     journaled(x.vs.reqRedact, r.Header.Get("Content-Type"), x.body, minted),
 		Status:          status,
 		Outcome:         x.outcome,
-		ResponseHeaders: spelled(p.respRedact.Headers(respHeader), x.vs.spelling),
+		ResponseHeaders: spelled(valuesMasked(p.respRedact.Headers(respHeader), minted), x.vs.spelling),
 		ResponseBody:    journaled(p.respRedact, respHeader.Get("Content-Type"), respBody, minted),
 		DurationMS:      float64(dur.Microseconds()) / 1000,
 		Unmatched:       x.unmatched,
@@ -444,6 +458,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		Violations:      x.violations,
 		Auth:            x.auth,
 		NoContract:      x.noContract,
+		Upstream:        x.upstreamAnswer != nil,
 	}
 	if x.stub != nil {
 		e.Stub = x.stub.Origin
@@ -452,8 +467,19 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		e.Scenario, e.Rule, e.Fault = d.Scenario, d.Rule, x.note
 	}
 	e = p.journal.Add(e)
+	var drift *driftNote
+	if x.upstreamAnswer != nil {
+		drift = &driftNote{drift: p.upstream.drift, vendor: e.Vendor, endpoint: e.Endpoint, example: upstream.Example{
+			Entry: e.ID, Method: e.Method, Path: e.Path, Status: x.upstreamAnswer.status,
+			ContentType: x.upstreamAnswer.header.Get("Content-Type"),
+			Body:        journaled(p.respRedact, x.upstreamAnswer.header.Get("Content-Type"), x.upstreamAnswer.body.Bytes(), minted)}}
+		p.upstream.record(p, x)
+		if x.check != nil {
+			drift.add(p.journal, x.violations, time.Now())
+		}
+	}
 	if x.checkable && x.check == nil {
-		p.checker.submit(checkJob{v: x.validator, id: e.ID, r: r, path: x.call.Path, body: x.body, answers: x.answers, minted: minted})
+		p.checker.submit(checkJob{v: x.validator, id: e.ID, r: r, path: x.call.Path, body: x.body, answers: x.answers, minted: minted, drift: drift})
 	}
 	if !p.log.Enabled(r.Context(), slog.LevelInfo) {
 		return
@@ -473,6 +499,20 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		attrs = append(attrs, slog.String("scenario", e.Scenario), slog.Int("rule", e.Rule), slog.String("fault", e.Fault))
 	}
 	p.log.Info("request", attrs...)
+}
+
+// valuesMasked masks, in place, the minted tokens in h's values (a copy the
+// caller owns): a real service may hand one out in a header of any name.
+func valuesMasked(h http.Header, minted []string) http.Header {
+	if len(minted) == 0 {
+		return h
+	}
+	for _, vs := range h {
+		for i, v := range vs {
+			vs[i] = redact.Values(v, minted)
+		}
+	}
+	return h
 }
 
 // spelled is h (a copy the caller owns) with the vendor's spelling.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -23,6 +24,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/stub"
+	"github.com/mockauth/mockauth/simulators/upstream"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -112,6 +114,21 @@ type Options struct {
 	// that break the connection (reset, empty response, timeout) need a
 	// real connection: in memory they answer 500.
 	NoListener bool
+
+	// Upstreams puts vendors in front of their real service (proxy mode),
+	// by vendor name: an http or https base URL. The real service answers;
+	// scenarios, the journal, the contract check (its violations reported
+	// as drift) and the near-miss diagnosis still apply.
+	Upstreams map[string]*url.URL
+	// UpstreamCA is a PEM file of certificates the upstreams' TLS is also
+	// verified against (beyond the system roots).
+	UpstreamCA string
+	// RecordDir records the upstreams' answers into DIR/<vendor>.yaml as
+	// stubs of the vendor's fixture file (upstream.Recorder), replayable
+	// with FixturesDir: DIR. RecordKeepHosts keeps the upstream's host
+	// names in them.
+	RecordDir       string
+	RecordKeepHosts bool
 }
 
 // memoryHost is the host of a vendor's base URL in a NoListener stack.
@@ -155,12 +172,16 @@ type Stack struct {
 	certs   *certs // nil without TLS
 
 	engine   *scenario.Engine
-	checker  *checker      // contract checks off the hot path
-	heavy    heavyGate     // work on large bodies, bounded stack-wide
-	done     chan struct{} // closed by Close: faults that wait stop waiting
-	inFlight atomic.Int64  // vendor requests being served
-	conns    atomic.Int64  // connections open, every listener
-	draining atomic.Bool   // Close has begun: answers close their connection
+	checker  *checker  // contract checks off the hot path
+	heavy    heavyGate // work on large bodies, bounded stack-wide
+	drift    *upstream.Drift
+	recorder *upstream.Recorder // nil unless Options.RecordDir
+
+	upstreamTransport *http.Transport // the proxies' client side
+	done              chan struct{}   // closed by Close: faults that wait stop waiting
+	inFlight          atomic.Int64    // vendor requests being served
+	conns             atomic.Int64    // connections open, every listener
+	draining          atomic.Bool     // Close has begun: answers close their connection
 
 	vendors []*served
 	admin   *served
@@ -209,6 +230,9 @@ func (s *Stack) ReloadFixtures(dir string) error {
 		}
 		if stubs[i], err = parseFixtureStubs(sv.spec, sv.pipe.validator, fx); err != nil {
 			return err
+		}
+		if sv.pipe.upstream != nil {
+			stubs[i] = nil // proxy mode: the real service answers what the fixture's stubs would
 		}
 	}
 	// Every table first, so a stub that does not build changes nothing;
@@ -314,6 +338,10 @@ func build(opts Options) (*Stack, error) {
 	}
 	s.heavy = newHeavyGate()
 	s.checker = newChecker(s.journal, s.heavy)
+	s.drift = upstream.NewDrift(s.log)
+	if err := s.checkUpstreams(specs); err != nil {
+		return nil, err
+	}
 	if opts.TLS {
 		if s.certs, err = makeCerts(opts.TLSDir); err != nil {
 			return nil, err
@@ -371,6 +399,12 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 	if err != nil {
 		return nil, err
 	}
+	declared := len(fixtureStubs)
+	if s.opts.Upstreams[spec.Name] != nil {
+		// Proxy mode: the real service answers what the fixture's stubs
+		// would; stubs added at run time still answer (a deliberate override).
+		fixtureStubs = nil
+	}
 	table, err := newStubTable(spec.Name, v, fixtureStubs, nil)
 	if err != nil {
 		return nil, err
@@ -394,6 +428,11 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 	vs := newVendorState(spec, sim, fixtureStubs, table)
 	vs.fixturesFrom = fx.Name
 	p.cur.Store(vs)
+	if u, ok := s.opts.Upstreams[spec.Name]; ok {
+		if p.upstream, err = s.proxyTo(spec, u, fx, declared); err != nil {
+			return nil, err
+		}
+	}
 	return &served{name: spec.Name, spec: spec, pipe: p, srv: s.newServer(p)}, nil
 }
 
@@ -421,6 +460,7 @@ func (s *Stack) listenAll() error {
 // serveAll starts the contract checker and serves every listener.
 func (s *Stack) serveAll() {
 	s.checker.start()
+	go s.flushRecording()
 	for _, sv := range s.all() {
 		sv.done = make(chan struct{})
 		sv.serving.Store(true)
@@ -517,8 +557,12 @@ func (s *Stack) Vendors() ([]VendorInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: slices.Clone(sv.spec.Endpoints), Demo: demo, Spec: sv.spec,
-			Stubs: sv.pipe.cur.Load().stubs.set.Stubs()})
+		info := VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: slices.Clone(sv.spec.Endpoints), Demo: demo, Spec: sv.spec,
+			Stubs: sv.pipe.cur.Load().stubs.set.Stubs()}
+		if u := s.opts.Upstreams[sv.name]; u != nil {
+			info.Upstream = u.Redacted()
+		}
+		out = append(out, info)
 	}
 	return out, nil
 }
@@ -663,6 +707,7 @@ func (s *Stack) ReloadScenarios(name string, data []byte) error {
 // Reset puts tokens, journal, clock, rule counters and active scenarios
 // back to their start.
 func (s *Stack) Reset() {
+	s.drift.Reset()
 	s.engine.DeactivateAll()
 	for _, sv := range s.vendors {
 		sv.sim().Reset()
@@ -755,6 +800,14 @@ func (s *Stack) Close() error {
 			s.client.CloseIdleConnections()
 		}
 		s.checker.stop() // the checks still queued run, so the journal is complete
+		if s.recorder != nil {
+			if err := s.recorder.Flush(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if s.upstreamTransport != nil {
+			s.upstreamTransport.CloseIdleConnections()
+		}
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr

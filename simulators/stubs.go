@@ -255,7 +255,6 @@ func (p *pipeline) swapStubs(cur *vendorState, runtime []*stub.Stub) error {
 // stub's rendered answer).
 func (p *pipeline) prepareStub(x *exchange, st *stub.Stub, params map[string]string, check *stubCheck) {
 	x.stub = st
-	x.call = vendor.Call{Endpoint: st.Name}
 	x.validator, x.noContract = nil, true
 	if check != nil {
 		x.validator, x.noContract = check.v, false
@@ -263,9 +262,18 @@ func (p *pipeline) prepareStub(x *exchange, st *stub.Stub, params map[string]str
 			x.call.Path = check.path
 		}
 	}
+	named := x.call.User // the login a login request names (Describe)
+	x.call = vendor.Call{Endpoint: st.Name}
 	guard, _ := x.vs.sim.(vendor.Guard)
 	c := stub.Authorize(st, params, guard, x.r, x.body)
 	x.auth, x.call.User = c.Verdict(), c.Login.User
+	if x.call.User == "" {
+		x.call.User = named
+	}
+	c.User = x.call.User
+	if m, ok := x.vs.sim.(vendor.Minter); ok {
+		c.Mint = m.Mint
+	}
 	x.handler = c.Handler(x.vs.spec.Name, x.body, p.clock.Now)
 	x.vendorErr = func(w http.ResponseWriter, r *http.Request) {
 		if !stub.Refuse(st, guard, w, r) {

@@ -27,6 +27,13 @@ func TestLoadServe(t *testing.T) {
 		}},
 		{"no drain window", []string{"--drain-window", "0"}, false, func(c serveConfig) bool { return c.DrainWindow == 0 }},
 		{"negative drain window", []string{"--drain-window", "-1s"}, true, nil},
+		{"upstream", []string{"--upstream", "crmcom=https://tenant.example.com/base", "--record", "rec"}, false, func(c serveConfig) bool {
+			return c.Upstreams["crmcom"].String() == "https://tenant.example.com/base" && c.RecordDir == "rec"
+		}},
+		{"upstream of no vendor", []string{"--upstream", "nosuch=https://tenant.example.com"}, true, nil},
+		{"upstream not a URL", []string{"--upstream", "crmcom=tenant.example.com"}, true, nil},
+		{"upstream given twice", []string{"--upstream", "crmcom=https://a.example.com", "--upstream", "crmcom=https://b.example.com"}, true, nil},
+		{"record without upstream", []string{"--record", "rec"}, true, nil},
 		{"all flags", []string{"--bind", "0.0.0.0", "--port-base", "10000", "--tls", "--tls-dir", "/tmp/x", "--strict", "--journal-size", "5", "--fixtures", "fx", "--log-level", "debug"}, false,
 			func(c serveConfig) bool {
 				return c.Bind == "0.0.0.0" && c.PortBase == 10000 && c.TLS && c.TLSDir == "/tmp/x" && c.Strict && c.JournalSize == 5 && c.FixturesDir == "fx"
@@ -155,13 +162,18 @@ func TestLoadServe_Environment(t *testing.T) {
 	t.Setenv("MOCKAUTH_ACTIVATE", "ucontact-slow, crmcom-flaky")
 	t.Setenv("MOCKAUTH_ADMIN_TOKEN", "from-env")
 	t.Setenv("MOCKAUTH_JOURNAL_SIZE", "50")
+	t.Setenv("MOCKAUTH_UPSTREAM_CRMCOM", "https://tenant.example.com")
+	t.Setenv("MOCKAUTH_UPSTREAM_UCONTACT", "https://env.example.com")
 	var stderr bytes.Buffer
-	c, err := loadServe([]string{"--journal-size", "70"}, io.Discard, &stderr)
+	c, err := loadServe([]string{"--journal-size", "70", "--upstream", "ucontact=https://flag.example.com"}, io.Discard, &stderr)
 	if err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
 	if c.PortBase != 12000 || !c.Strict || strings.Join(c.Activate, ",") != "ucontact-slow,crmcom-flaky" || c.AdminToken != "from-env" {
 		t.Fatalf("config from the environment = %+v", c)
+	}
+	if c.Upstreams["crmcom"].Host != "tenant.example.com" || c.Upstreams["ucontact"].Host != "flag.example.com" {
+		t.Fatalf("upstreams = %v: MOCKAUTH_UPSTREAM_<VENDOR>, the flag winning", c.Upstreams)
 	}
 	if c.JournalSize != 70 {
 		t.Fatalf("journal size = %d: the flag must win over MOCKAUTH_JOURNAL_SIZE", c.JournalSize)

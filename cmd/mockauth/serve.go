@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/upstream"
 )
 
 // serveConfig is the command line of mockauth serve.
@@ -37,6 +39,12 @@ type serveConfig struct {
 	AdminTokenFile, TokenSecretFile string
 
 	IdleTimeout, BodyTimeout, WriteTimeout, DrainWindow time.Duration
+
+	Upstream        []string            // VENDOR=URL, as given
+	Upstreams       map[string]*url.URL // parsed
+	UpstreamCA      string
+	RecordDir       string
+	RecordKeepHosts bool
 }
 
 // serveFlags declares serve's flags, filling in c.
@@ -61,6 +69,10 @@ func serveFlags(stdout, stderr io.Writer) (*cmdFlags, *serveConfig) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", simulators.DefaultIdleTimeout, "close a keep-alive connection idle this long")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", simulators.DefaultBodyTimeout, "give up reading a request body after this long (headers: 10s)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", simulators.DefaultWriteTimeout, "cut a vendor answer not sent within this long (beyond every fault's wait)")
+	fs.Var((*stringsFlag)(&c.Upstream), "upstream", "proxy mode: VENDOR=URL puts that vendor's port in front of its real service (repeatable; also MOCKAUTH_UPSTREAM_<VENDOR>=URL)")
+	fs.StringVar(&c.UpstreamCA, "upstream-ca", "", "PEM certificates the upstreams' TLS is verified against, beyond the system roots")
+	fs.StringVar(&c.RecordDir, "record", "", "with --upstream: write the real answers, redacted, as stubs into DIR/<vendor>.yaml (replay: --fixtures DIR)")
+	fs.BoolVar(&c.RecordKeepHosts, "record-keep-hosts", false, "with --record: keep the upstream's host names in the recorded answers (default: {{.Host}})")
 	fs.DurationVar(&c.DrainWindow, "drain-window", simulators.DefaultDrainWindow, "at shutdown, keep answering (with Connection: close) this long so keep-alive clients move off before idle connections close; 0: none")
 	return fs, c
 }
@@ -93,6 +105,38 @@ func loadServe(args []string, stdout, stderr io.Writer) (serveConfig, error) {
 			fmt.Fprintf(stderr, "mockauth serve: --%s must be above 0\n", d.name)
 			return c, errUsage
 		}
+	}
+	// MOCKAUTH_UPSTREAM_<VENDOR>=URL, for a vendor not given on the command line.
+	given := map[string]bool{}
+	for _, t := range c.Upstream {
+		name, _, _ := strings.Cut(t, "=")
+		given[name] = true
+	}
+	for _, name := range simulators.VendorNames() {
+		if v, ok := os.LookupEnv("MOCKAUTH_UPSTREAM_" + strings.ToUpper(name)); ok && !given[name] {
+			c.Upstream = append(c.Upstream, name+"="+v)
+		}
+	}
+	for _, t := range c.Upstream {
+		name, u, err := upstream.ParseTarget(t)
+		if err == nil && !slices.Contains(simulators.VendorNames(), name) {
+			err = fmt.Errorf("upstream %q: no vendor %q (vendors: %s)", t, name, strings.Join(simulators.VendorNames(), ", "))
+		}
+		if err == nil && c.Upstreams[name] != nil {
+			err = fmt.Errorf("upstream for %s given twice", name)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "mockauth serve: --%v\n", err)
+			return c, errUsage
+		}
+		if c.Upstreams == nil {
+			c.Upstreams = map[string]*url.URL{}
+		}
+		c.Upstreams[name] = u
+	}
+	if (c.RecordDir != "" || c.RecordKeepHosts || c.UpstreamCA != "") && len(c.Upstreams) == 0 {
+		fmt.Fprintf(stderr, "mockauth serve: --record, --record-keep-hosts and --upstream-ca need --upstream VENDOR=URL\n")
+		return c, errUsage
 	}
 	if c.DrainWindow < 0 {
 		fmt.Fprintf(stderr, "mockauth serve: --drain-window must be 0 or more\n")
@@ -140,6 +184,11 @@ func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 		BodyTimeout:  c.BodyTimeout,
 		WriteTimeout: c.WriteTimeout,
 		DrainWindow:  c.DrainWindow,
+
+		Upstreams:       c.Upstreams,
+		UpstreamCA:      c.UpstreamCA,
+		RecordDir:       c.RecordDir,
+		RecordKeepHosts: c.RecordKeepHosts,
 	}
 	if c.TLS {
 		o.TLSDir = c.TLSDir
@@ -247,9 +296,16 @@ func printBanner(w io.Writer, stack *simulators.Stack, c serveConfig) error {
 				demo[k] = "(mockauth env)" // a live credential stays out of terminals and CI logs
 			}
 		}
+		if u, ok := c.Upstreams[v.Name]; ok {
+			fmt.Fprintf(tw, "%s\t%s\tproxy to %s (the real service answers)\n", v.Name, v.BaseURL, u.Redacted())
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\tdemo: %s\n", v.Name, v.BaseURL, demoLine(demo))
 	}
 	_ = tw.Flush()
+	if c.RecordDir != "" {
+		fmt.Fprintf(w, "recording the real answers, redacted, into %s (replay: mockauth serve --fixtures %s)\n", c.RecordDir, c.RecordDir)
+	}
 	if c.TLS {
 		abs, err := filepath.Abs(filepath.Join(c.TLSDir, simulators.CAFile))
 		if err != nil {

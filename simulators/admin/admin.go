@@ -27,6 +27,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/stub"
+	"github.com/mockauth/mockauth/simulators/upstream"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -42,6 +43,7 @@ type VendorInfo struct {
 	BaseURL   string            `json:"baseURL"`
 	Endpoints []vendor.Endpoint `json:"endpoints"`
 	Demo      map[string]string `json:"demo"`
+	Upstream  string            `json:"upstream,omitempty"` // proxy mode: the real service's URL
 	Spec      vendor.Spec       `json:"-"`
 	Stubs     []*stub.Stub      `json:"-"` // GET /__admin/stubs lists them
 }
@@ -74,6 +76,9 @@ type Stack interface {
 	// Fidelity is what each behaviour of a vendor's contract rests on;
 	// the error names behaviours that say nothing.
 	Fidelity(vendor string) ([]contracts.Basis, error)
+	// Drift is how the real answers of proxied vendors differ from their
+	// contracts (empty without --upstream).
+	Drift() upstream.Report
 	Reset()
 }
 
@@ -221,6 +226,7 @@ func New(b Backend, opts Options) http.Handler {
 	r.Handle(p("/contracts"), answer(a.listContracts)).Methods(http.MethodGet)
 	r.Handle(p("/postman"), answer(a.postman)).Methods(http.MethodGet)
 	r.Handle(p("/evidence"), answer(a.evidence)).Methods(http.MethodGet)
+	r.Handle(p("/drift"), http.HandlerFunc(a.drift)).Methods(http.MethodGet)
 	r.Handle(p("/contracts/{vendor}"), http.HandlerFunc(a.serveContract)).Methods(http.MethodGet)
 	r.Handle(p("/clock"), answer(a.getClock)).Methods(http.MethodGet)
 	r.Handle(p("/clock"), answer(a.moveClock)).Methods(http.MethodPost)
@@ -528,6 +534,18 @@ func (a *api) listContracts(*http.Request) (any, error) {
 type evidenceList struct {
 	Behaviours []contracts.Basis `json:"behaviours"`
 	Unsourced  []string          `json:"unsourced,omitempty"`
+}
+
+// drift answers the drift report: JSON, or Markdown to paste into an issue
+// (?format=markdown, or Accept: text/markdown).
+func (a *api) drift(w http.ResponseWriter, r *http.Request) {
+	rep := a.b.Drift()
+	if r.URL.Query().Get("format") == "markdown" || strings.Contains(r.Header.Get("Accept"), "text/markdown") {
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		_, _ = io.WriteString(w, rep.Markdown())
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
 }
 
 func (a *api) evidence(r *http.Request) (any, error) {

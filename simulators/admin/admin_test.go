@@ -14,6 +14,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/scenario"
 	stubpkg "github.com/mockauth/mockauth/simulators/stub"
+	"github.com/mockauth/mockauth/simulators/upstream"
 )
 
 // stub is a Backend with one vendor, a clock and one scenario, recording
@@ -65,7 +66,8 @@ func (s *stub) Fidelity(string) ([]contracts.Basis, error) {
 	return []contracts.Basis{{Vendor: "acme", Operation: "login", Kind: contracts.KindEvidence, Source: "the acme page"}},
 		errors.New("acme.yaml:9: operation login, response 401: neither x-evidence nor x-reading")
 }
-func (s *stub) Reset() { s.resets++ }
+func (s *stub) Reset()                 { s.resets++ }
+func (s *stub) Drift() upstream.Report { return upstream.Report{Kinds: []upstream.Kind{}} }
 func (s *stub) Requests(journal.Filter, int) []journal.Entry {
 	return []journal.Entry{{ID: 1, Vendor: "acme"}}
 }

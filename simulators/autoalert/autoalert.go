@@ -345,6 +345,11 @@ func (s *Simulator) brokenBody(endpoint string) reply {
 	return failedAuth(http.StatusBadRequest, MsgBrokenBody)
 }
 
+// Mint implements vendor.Minter: a token as authenticate mints it.
+func (s *Simulator) Mint(ctx context.Context, user string) (string, error) {
+	return s.mint(ctx, user).Value, nil
+}
+
 func (s *Simulator) mint(ctx context.Context, user string) tokens.Token {
 	expires := s.clock.Now().Add(s.fx.Settings.TokenLifetime)
 	return s.tokens.Add(ctx, tokens.Token{

@@ -415,6 +415,12 @@ type tokenData struct {
 	Unit         string
 }
 
+// Mint implements vendor.Minter: a token as the login mints it, in the
+// shape the fixture's tokens setting names, for no organisation or unit.
+func (s *Simulator) Mint(ctx context.Context, user string) (string, error) {
+	return s.mint(ctx, user, "", ""), nil
+}
+
 func (s *Simulator) mint(ctx context.Context, user, organisation, unit string) string {
 	return s.mintFor(ctx, user, organisation, unit, time.Hour)
 }

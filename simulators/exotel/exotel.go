@@ -18,6 +18,7 @@
 package exotel
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -36,6 +37,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
@@ -267,6 +269,20 @@ func (s *Simulator) AdminToken(admin string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("exotel: no admin %q", admin)
 	}
+	return s.adminToken(admin, a)
+}
+
+// Mint implements vendor.Minter: an admin bearer as the login signs it,
+// with the fixture admin's role and contact centres, none for another name.
+func (s *Simulator) Mint(ctx context.Context, user string) (string, error) {
+	tok, err := s.adminToken(user, s.fx.Admins[user])
+	if err == nil {
+		tokens.Note(ctx, tok)
+	}
+	return tok, err
+}
+
+func (s *Simulator) adminToken(admin string, a Admin) (string, error) {
 	now := s.clock.Now()
 	claims := adminClaims{
 		Role:           a.Role,

@@ -45,6 +45,11 @@ type Entry struct {
 	Auth string `json:"auth,omitempty"`
 	// NoContract: a stub without a contract; its answers are not checked.
 	NoContract bool `json:"noContract,omitempty"`
+	// Upstream: proxy mode, the real service answered (the body is its).
+	Upstream bool `json:"upstream,omitempty"`
+	// Drift: the real service's answer breaks the contract (its
+	// violations are among Violations; GET /__admin/drift sums them up).
+	Drift bool `json:"drift,omitempty"`
 }
 
 // Outcome says what an answer meant to the client, beyond its status:
@@ -187,6 +192,18 @@ func (j *Journal) Annotate(id uint64, violations []string, unchecked bool) {
 		j.bytes += len(v) // as sizeOf counts them when the entry goes
 	}
 	e.Unchecked = e.Unchecked || unchecked
+}
+
+// MarkDrift flags an entry whose real answer breaks the contract.
+func (j *Journal) MarkDrift(id uint64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if id == 0 || id > j.lastID {
+		return
+	}
+	if e := &j.ring[(id-1)%uint64(len(j.ring))]; e.ID == id {
+		e.Drift = true
+	}
 }
 
 // List returns up to limit matching entries, newest first (all when limit <= 0).

@@ -76,6 +76,9 @@ func NewPolicy(extra ...string) Policy {
 	return p
 }
 
+// Secret reports whether a field or header name holds a secret.
+func (p Policy) Secret(name string) bool { return p.secret(name) }
+
 func (p Policy) secret(name string) bool {
 	lower := strings.ToLower(name)
 	return p.fields[lower] || slices.ContainsFunc(secretParts, func(s string) bool { return strings.Contains(lower, s) })
@@ -268,10 +271,22 @@ func replaceSpans(body []byte, spans []span, with string) []byte {
 // json masks scalar values of secret keys, walking the token stream so the
 // rest of the document stays byte for byte.
 func (p Policy) json(body []byte, cut bool) ([]byte, bool) {
+	spans, tail, ok := p.jsonSpans(body, cut)
+	if !ok {
+		return nil, false
+	}
+	if tail >= 0 {
+		return append(replaceSpans(body[:tail], spans, `"`+Mask+`"`), Mask...), true
+	}
+	return replaceSpans(body, spans, `"`+Mask+`"`), true
+}
+
+// jsonSpans finds the secret values of a JSON document; tail >= 0 is where
+// a cut document stops parsing (the rest is masked).
+func (p Policy) jsonSpans(body []byte, cut bool) (spans []span, tail int, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var (
-		spans       []span
 		inObject    []bool // container stack: true for an object
 		expectKey   bool
 		secretVal   bool
@@ -293,10 +308,10 @@ func (p Policy) json(body []byte, cut bool) ([]byte, bool) {
 			if secretStart >= 0 {
 				before = secretStart
 			}
-			return append(replaceSpans(body[:before], spans, `"`+Mask+`"`), Mask...), true
+			return spans, before, true
 		}
 		if err != nil {
-			return nil, false
+			return nil, -1, false
 		}
 		if d, ok := tok.(json.Delim); ok {
 			switch d {
@@ -340,17 +355,27 @@ func (p Policy) json(body []byte, cut bool) ([]byte, bool) {
 		secretVal = false
 		expectKey = top
 	}
-	return replaceSpans(body, spans, `"`+Mask+`"`), true
+	return spans, -1, true
 }
 
 // xml masks the text of elements with secret local names.
 func (p Policy) xml(body []byte, cut bool) ([]byte, bool) {
+	spans, tail, ok := p.xmlSpans(body, cut)
+	if !ok {
+		return nil, false
+	}
+	if tail >= 0 {
+		return append(replaceSpans(body[:tail], spans, Mask), Mask...), true
+	}
+	return replaceSpans(body, spans, Mask), true
+}
+
+// xmlSpans finds the secret texts and attribute values of an XML
+// document; tail as jsonSpans.
+func (p Policy) xmlSpans(body []byte, cut bool) (spans []span, tail int, ok bool) {
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
-	var (
-		spans []span
-		stack []string
-	)
+	var stack []string
 	for {
 		before := int(dec.InputOffset())
 		tok, err := dec.RawToken()
@@ -358,10 +383,10 @@ func (p Policy) xml(body []byte, cut bool) ([]byte, bool) {
 			break
 		}
 		if err != nil && cut {
-			return append(replaceSpans(body[:before], spans, Mask), Mask...), true
+			return spans, before, true
 		}
 		if err != nil {
-			return nil, false
+			return nil, -1, false
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -377,7 +402,7 @@ func (p Policy) xml(body []byte, cut bool) ([]byte, bool) {
 			}
 		case xml.EndElement:
 			if len(stack) == 0 {
-				return nil, false
+				return nil, -1, false
 			}
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
@@ -386,7 +411,123 @@ func (p Policy) xml(body []byte, cut bool) ([]byte, bool) {
 			}
 		}
 	}
-	return replaceSpans(body, spans, Mask), true
+	return spans, -1, true
+}
+
+// Rewrite replaces each secret value of a form, JSON or XML body with what
+// with returns for it (given the value as sent, JSON strings unquoted): a
+// recording puts a template where a token was. JSON values become strings.
+// False when the body is none of those or does not parse.
+func (p Policy) Rewrite(contentType string, body []byte, with func(value string) string) ([]byte, bool) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case strings.Contains(mt, "json") || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')):
+		spans, _, ok := p.jsonSpans(body, false)
+		if !ok {
+			return nil, false
+		}
+		return rewriteSpans(body, spans, func(raw []byte) string {
+			var v string
+			if json.Unmarshal(raw, &v) != nil {
+				v = string(raw)
+			}
+			q, _ := json.Marshal(with(v))
+			return string(q)
+		}), true
+	case strings.Contains(mt, "xml") || (len(trimmed) > 0 && trimmed[0] == '<'):
+		spans, _, ok := p.xmlSpans(body, false)
+		if !ok {
+			return nil, false
+		}
+		return rewriteSpans(body, spans, func(raw []byte) string { return with(strings.TrimSpace(string(raw))) }), true
+	case mt == "application/x-www-form-urlencoded":
+		var b strings.Builder
+		for i, part := range strings.Split(string(body), "&") {
+			if i > 0 {
+				b.WriteByte('&')
+			}
+			k, v, hasValue := strings.Cut(part, "=")
+			name, _ := url.QueryUnescape(k)
+			if hasValue && p.secret(strings.TrimSuffix(name, "[]")) {
+				value, _ := url.QueryUnescape(v)
+				part = k + "=" + url.QueryEscape(with(value))
+			}
+			b.WriteString(part)
+		}
+		return []byte(b.String()), true
+	}
+	return nil, false
+}
+
+// rewriteSpans writes body with each span replaced by with(its bytes).
+func rewriteSpans(body []byte, spans []span, with func([]byte) string) []byte {
+	var b bytes.Buffer
+	last := 0
+	for _, s := range spans {
+		b.Write(body[last:s.start])
+		b.WriteString(with(body[s.start:s.end]))
+		last = s.end
+	}
+	b.Write(body[last:])
+	return b.Bytes()
+}
+
+// MaskJWTs masks what looks like a JSON Web Token anywhere in s.
+func MaskJWTs(s string) string { return finish(s) }
+
+// SecretValues returns the values a body holds in its secret fields (a
+// token in an answer, a password in a request), as sent: what a recording
+// must not keep. Form, JSON and XML bodies; others hold none it can find.
+func (p Policy) SecretValues(contentType string, body []byte) []string {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	trimmed := bytes.TrimSpace(body)
+	var out []string
+	switch {
+	case strings.Contains(mt, "json") || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')):
+		spans, _, _ := p.jsonSpans(body, false)
+		for _, s := range spans {
+			var v any
+			if json.Unmarshal(body[s.start:s.end], &v) != nil {
+				out = append(out, string(body[s.start:s.end]))
+				continue
+			}
+			out = appendLeaves(out, v) // a secret sent as an array or object: each value in it
+		}
+	case strings.Contains(mt, "xml") || (len(trimmed) > 0 && trimmed[0] == '<'):
+		spans, _, _ := p.xmlSpans(body, false)
+		for _, s := range spans {
+			out = append(out, strings.TrimSpace(string(body[s.start:s.end])))
+		}
+	case mt == "application/x-www-form-urlencoded" || bytes.IndexByte(body, '=') > 0:
+		q, _ := url.ParseQuery(string(body))
+		for k, vs := range q {
+			if p.secret(strings.TrimSuffix(k, "[]")) {
+				out = append(out, vs...)
+			}
+		}
+	}
+	return out
+}
+
+// appendLeaves appends the scalars of a decoded JSON value, as text.
+func appendLeaves(out []string, v any) []string {
+	switch t := v.(type) {
+	case string:
+		return append(out, t)
+	case []any:
+		for _, e := range t {
+			out = appendLeaves(out, e)
+		}
+	case map[string]any:
+		for _, e := range t {
+			out = appendLeaves(out, e)
+		}
+	case nil:
+	default:
+		out = append(out, fmt.Sprint(t))
+	}
+	return out
 }
 
 // attrValue finds an attribute's value in a raw tag (its group 1).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -80,6 +81,14 @@ func Coverage(t *testing.T, spec vendor.Spec) {
 					if strings.Contains(v, " response ") {
 						t.Errorf("%s %s: %s", e.Method, e.Path, v)
 					}
+				}
+				// The order a real service's answers are held to (proxy
+				// mode's drift) is the simulator's own.
+				req := httptest.NewRequest(e.Method, e.Path, strings.NewReader(e.RequestBody))
+				req.Header = e.RequestHeaders.Clone()
+				x, _ := v.Request(req, "", []byte(e.RequestBody))
+				for _, o := range x.ResponseOrder(e.Status, e.ResponseHeaders, []byte(e.ResponseBody)) {
+					t.Errorf("%s %s: %s", e.Method, e.Path, o)
 				}
 			}
 		})

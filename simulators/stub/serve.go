@@ -1,6 +1,7 @@
 package stub
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -15,6 +16,11 @@ type Call struct {
 	Login   vendor.Login
 	Refusal *vendor.Refusal // the vendor's check refused the credential
 	Checked bool            // the stub takes a credential and the check ran
+	// User is who the request is for: the check's login, or the login
+	// the request itself names (a login stub); Mint mints a token for a
+	// user (nil: the vendor mints none for stubs).
+	User string
+	Mint func(ctx context.Context, user string) (string, error)
 }
 
 // Authorize runs the vendor's check a stub names on a request whose body
@@ -57,6 +63,9 @@ func (c Call) Handler(vendorName string, body []byte, now func() time.Time) http
 			login["user"] = c.Login.User
 		}
 		data := NewData(vendorName, r, body, c.Params, login, now())
+		if c.Mint != nil {
+			data.mint = func() (string, error) { return c.Mint(r.Context(), c.User) }
+		}
 		if err := c.Stub.Pick(r.Header.Get("Accept")).Render(w, data); err != nil {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusInternalServerError)

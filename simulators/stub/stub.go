@@ -15,10 +15,14 @@ package stub
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -75,7 +79,8 @@ type Stub struct {
 }
 
 // Match narrows a stub to requests whose fields have these values
-// (exactly; "*" for any value, as long as the field is there).
+// (exactly; "*" for any value, as long as the field is there; HashPrefix
+// for a secret kept as its salted hash).
 type Match struct {
 	Query map[string]string `json:"query,omitempty"`
 	Form  map[string]string `json:"form,omitempty"`
@@ -175,11 +180,35 @@ func (m Match) matches(r *http.Request) bool {
 func fieldsMatch(want map[string]string, get func(string) (string, bool)) bool {
 	for k, v := range want {
 		got, ok := get(k)
-		if !ok || (v != "*" && got != v) {
+		if !ok || !valueMatches(v, got) {
 			return false
 		}
 	}
 	return true
+}
+
+// HashPrefix starts a match value that is a salted SHA-256 of the value
+// ("sha256:SALT:DIGEST", hex): a recording keeps a password that way, so
+// its replay tells a right password from a wrong one without the password
+// on disk.
+const HashPrefix = "sha256:"
+
+// Hash is the match value of a secret: SHA-256 over salt and value.
+func Hash(salt []byte, value string) string {
+	sum := sha256.Sum256(append(slices.Clip(salt), value...))
+	return HashPrefix + hex.EncodeToString(salt) + ":" + hex.EncodeToString(sum[:])
+}
+
+func valueMatches(want, got string) bool {
+	if want == "*" {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(want, HashPrefix); ok {
+		saltHex, _, _ := strings.Cut(rest, ":")
+		salt, err := hex.DecodeString(saltHex)
+		return err == nil && subtle.ConstantTimeCompare([]byte(Hash(salt, got)), []byte(want)) == 1
+	}
+	return got == want
 }
 
 func queryLookup(raw string) func(string) (string, bool) {
@@ -254,9 +283,17 @@ const maxXMLFields = 1024
 // xmlLookup reads the text of elements by their local names below the
 // root, dotted: "token", "Filter.Name". The first occurrence wins.
 func xmlLookup(body []byte) func(string) (string, bool) {
-	fields := map[string]string{}
+	fields, _ := xmlFields(body)
+	return func(k string) (string, bool) { v, ok := fields[k]; return v, ok }
+}
+
+// xmlFields reads the text of every element below the root by its dotted
+// path, and which of those paths are leaves (no child element).
+func xmlFields(body []byte) (fields map[string]string, leaves []string) {
+	fields = map[string]string{}
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	var stack []string
+	var parents []bool // whether the open element has a child element
 	var text strings.Builder
 	for len(fields) < maxXMLFields {
 		tok, err := dec.Token()
@@ -265,7 +302,10 @@ func xmlLookup(body []byte) func(string) (string, bool) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			stack = append(stack, t.Name.Local)
+			if len(parents) > 0 {
+				parents[len(parents)-1] = true
+			}
+			stack, parents = append(stack, t.Name.Local), append(parents, false)
 			text.Reset()
 		case xml.CharData:
 			if text.Len() < MaxBodyBytes {
@@ -276,15 +316,90 @@ func xmlLookup(body []byte) func(string) (string, bool) {
 				key := strings.Join(stack[1:], ".")
 				if _, seen := fields[key]; !seen {
 					fields[key] = text.String()
+					if !parents[len(parents)-1] {
+						leaves = append(leaves, key)
+					}
 				}
 			}
 			text.Reset()
 			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
+				stack, parents = stack[:len(stack)-1], parents[:len(parents)-1]
 			}
 		}
 	}
-	return func(k string) (string, bool) { v, ok := fields[k]; return v, ok }
+	return fields, leaves
+}
+
+// Fields lists what a stub can match of a request, as its lookups read
+// it: the query's fields, and the body's (a form's fields, a JSON body's
+// scalars by dotted path, an XML body's leaf elements by element path),
+// at most MaxMatches in all, in a stable order. A recording makes its
+// stubs' matches from them.
+func Fields(r *http.Request, body []byte) Match {
+	var m Match
+	n := 0
+	add := func(to *map[string]string, k, v string) {
+		if n >= MaxMatches {
+			return
+		}
+		if *to == nil {
+			*to = map[string]string{}
+		}
+		if _, ok := (*to)[k]; !ok {
+			(*to)[k] = v
+			n++
+		}
+	}
+	firstsOf := func(q url.Values, to *map[string]string) {
+		for _, k := range slices.Sorted(maps.Keys(q)) {
+			if len(q[k]) > 0 {
+				add(to, k, q[k][0])
+			}
+		}
+	}
+	q, _ := url.ParseQuery(r.URL.RawQuery)
+	firstsOf(q, &m.Query)
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case len(trimmed) == 0:
+	case mt == "application/x-www-form-urlencoded":
+		f, _ := url.ParseQuery(string(body))
+		firstsOf(f, &m.Form)
+	case trimmed[0] == '<':
+		fields, leaves := xmlFields(body)
+		for _, k := range leaves {
+			add(&m.XML, k, fields[k])
+		}
+	default:
+		var doc any
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if dec.Decode(&doc) == nil {
+			var walk func(prefix string, v any)
+			walk = func(prefix string, v any) {
+				switch o := v.(type) {
+				case map[string]any:
+					for _, k := range slices.Sorted(maps.Keys(o)) {
+						if strings.Contains(k, ".") {
+							continue // a dotted path cannot name it
+						}
+						walk(strings.TrimPrefix(prefix+"."+k, "."), o[k])
+					}
+				case []any:
+					for i, e := range o {
+						walk(strings.TrimPrefix(prefix+"."+strconv.Itoa(i), "."), e)
+					}
+				default:
+					if s, ok := scalar(v); ok && prefix != "" {
+						add(&m.JSON, prefix, s)
+					}
+				}
+			}
+			walk("", doc)
+		}
+	}
+	return m
 }
 
 // Pick chooses the response for a request's Accept header: the declared

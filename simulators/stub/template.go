@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -22,12 +23,16 @@ import (
 //	.Login.user, .Login.X    who the vendor's check found: user and the
 //	                         vendor's fields of the login (empty for auth: none)
 //	.Now                     the simulated clock's time
+//	.Host                    the host (and port) the request was sent to
 //	.Field "a.b"             a JSON body's dotted path, or an XML body's
 //	                         element path below its root
+//	.Token                   a fresh token of the vendor's kind for the
+//	                         request's login (recorded logins replay with it)
 //
 // Maps answer "" for a missing key.
 type Data struct {
 	Method string
+	Host   string
 	Vendor string
 	Path   map[string]string
 	Query  map[string]string
@@ -36,11 +41,22 @@ type Data struct {
 	Now    time.Time
 
 	field func(string) (string, bool)
+	mint  func() (string, error)
+}
+
+// Token mints a fresh token of the vendor's own kind for the request's
+// login, in the vendor's store: a recorded login's answer, replayed,
+// carries a token that the calls after it can use.
+func (d Data) Token() (string, error) {
+	if d.mint == nil {
+		return "", errors.New("this vendor mints no tokens for stubs")
+	}
+	return d.mint()
 }
 
 // NewData gathers a request's fields for a stub's template.
 func NewData(vendorName string, r *http.Request, body []byte, params, login map[string]string, now time.Time) Data {
-	d := Data{Method: r.Method, Vendor: vendorName, Path: params, Login: login, Now: now,
+	d := Data{Method: r.Method, Host: r.Host, Vendor: vendorName, Path: params, Login: login, Now: now,
 		Query: firsts(r.URL.Query()), Form: map[string]string{}}
 	if d.Path == nil {
 		d.Path = map[string]string{}
@@ -150,8 +166,9 @@ func compile(name, body string) (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	sample := Data{Method: http.MethodPost, Vendor: "sample", Path: map[string]string{}, Query: map[string]string{},
-		Form: map[string]string{}, Login: map[string]string{"user": "sample"}, Now: time.Unix(0, 0)}
+	sample := Data{Method: http.MethodPost, Host: "127.0.0.1:9301", Vendor: "sample", Path: map[string]string{}, Query: map[string]string{},
+		Form: map[string]string{}, Login: map[string]string{"user": "sample"}, Now: time.Unix(0, 0),
+		mint: func() (string, error) { return "sample-token", nil }}
 	if err := t.Execute(&limited{w: &bytes.Buffer{}, n: maxRendered}, sample); err != nil {
 		return nil, err
 	}

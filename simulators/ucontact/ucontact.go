@@ -229,6 +229,11 @@ func (s *Simulator) getUserTokenError() response {
 	return text(BodyQuotedZero)
 }
 
+// Mint implements vendor.Minter: a user's token, as getUserToken mints it.
+func (s *Simulator) Mint(ctx context.Context, user string) (string, error) {
+	return s.mint(ctx, user, kindUser, user), nil
+}
+
 // mint stores a fresh token, base64 of subject:uuid, as uContact makes them.
 func (s *Simulator) mint(ctx context.Context, subject, kind, login string) string {
 	expires := s.clock.Now().Add(s.fx.Settings.TokenLifetime)

@@ -84,6 +84,15 @@ type SessionEnder interface {
 	EndSessions(user string) int
 }
 
+// Minter is a simulator that mints, for a login a stub answers (a login
+// recorded from the real vendor and replayed), the token its own login
+// would give user: the vendor's shape, in its store, so the calls after
+// that login pass the vendor's check. ctx is the request's: the pipeline
+// learns of the token through it.
+type Minter interface {
+	Mint(ctx context.Context, user string) (string, error)
+}
+
 // TokenOracle is a simulator that can tell whether a token it handed out is
 // still good; conformance judges ask it about what a client handed back.
 type TokenOracle interface {

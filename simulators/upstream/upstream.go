@@ -1,0 +1,123 @@
+// Package upstream puts the stack in front of a real vendor (proxy mode):
+// a vendor's port forwards its requests to the real service, and what the
+// real service answers goes through the pipeline like a simulator's answer
+// (scenarios, journal, contract check). It also keeps the drift report (how
+// the real answers differ from the contract) and records real answers as
+// stubs a simulator can replay.
+//
+// It knows nothing of vendors: the pipeline tells it what a request was.
+package upstream
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// MaxAnswerBytes bounds an answer of the real service: the pipeline keeps
+// it whole to check and journal it; a larger one is answered 502.
+const MaxAnswerBytes = 8 << 20
+
+// Answer headers of the stack's own when the real service gave none.
+const (
+	MsgUnreachable = "mockauth: the upstream did not answer"
+	MsgTooLarge    = "mockauth: the upstream's answer is larger than 8 MiB"
+)
+
+// ParseTarget reads VENDOR=URL: an http or https URL with a host, and an
+// optional base path the vendor's documented paths are appended to.
+func ParseTarget(s string) (vendor string, u *url.URL, err error) {
+	name, raw, ok := strings.Cut(s, "=")
+	if !ok || name == "" || raw == "" {
+		return "", nil, fmt.Errorf("upstream %q: VENDOR=URL", s)
+	}
+	u, err = url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", nil, fmt.Errorf("upstream %s: %q is not an http or https URL with a host", name, raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", nil, fmt.Errorf("upstream %s: the URL is a scheme, a host and a base path (no credentials, query or fragment)", name)
+	}
+	return name, u, nil
+}
+
+// Transport is the client side of the proxy: the environment's HTTP proxy
+// settings, TLS verified against the system roots plus the PEM
+// certificates of caFile ("" for none).
+func Transport(caFile string) (*http.Transport, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = 2 * time.Minute
+	if caFile == "" {
+		return tr, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--upstream-ca: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--upstream-ca %s: no PEM certificate in it", caFile)
+	}
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return tr, nil
+}
+
+// HeaderOwn are request headers of the stack's own, never forwarded.
+var HeaderOwn = []string{"X-Mockauth-Scenario"}
+
+// NewProxy forwards every request to target (its path appended to the
+// target's base path), with the real service's Host, and answers what the
+// service answered: status, headers (hop-by-hop ones aside) and body byte
+// for byte. A service that cannot be reached, or answers more than
+// MaxAnswerBytes, is answered 502 with a plain line saying so.
+func NewProxy(target *url.URL, tr http.RoundTripper, log *slog.Logger) http.Handler {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			for _, h := range HeaderOwn {
+				pr.Out.Header.Del(h)
+			}
+		},
+		Transport: tr,
+		ModifyResponse: func(res *http.Response) error {
+			// Read whole (and bounded) here: the pipeline buffers the answer
+			// anyway, and a copy error later would abort the connection.
+			body, err := io.ReadAll(io.LimitReader(res.Body, MaxAnswerBytes+1))
+			res.Body.Close()
+			if err != nil {
+				return err
+			}
+			if len(body) > MaxAnswerBytes {
+				return errTooLarge
+			}
+			res.Body = io.NopCloser(bytes.NewReader(body))
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			msg := MsgUnreachable
+			if errors.Is(err, errTooLarge) {
+				msg = MsgTooLarge
+			}
+			log.Warn("upstream", slog.String("host", target.Host), slog.String("path", r.URL.Path), slog.Any("error", err))
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = io.WriteString(w, msg+"\n")
+		},
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+var errTooLarge = errors.New("answer larger than MaxAnswerBytes")

@@ -1,0 +1,169 @@
+package upstream_test
+
+import (
+	"context"
+	"encoding/pem"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockauth/mockauth/simulators/redact"
+	"github.com/mockauth/mockauth/simulators/stub"
+	"github.com/mockauth/mockauth/simulators/upstream"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestParseTarget(t *testing.T) {
+	for _, c := range []struct {
+		in, vendor, url string
+		ok              bool
+	}{
+		{"crmcom=https://tenant.example.com", "crmcom", "https://tenant.example.com", true},
+		{"ucontact=http://127.0.0.1:8080/base", "ucontact", "http://127.0.0.1:8080/base", true},
+		{"crmcom", "", "", false},
+		{"crmcom=", "", "", false},
+		{"=https://a.example.com", "", "", false},
+		{"crmcom=ftp://a.example.com", "", "", false},
+		{"crmcom=a.example.com", "", "", false},
+		{"crmcom=https://user:pw@a.example.com", "", "", false},
+		{"crmcom=https://a.example.com/?x=1", "", "", false},
+	} {
+		v, u, err := upstream.ParseTarget(c.in)
+		if (err == nil) != c.ok || (c.ok && (v != c.vendor || u.String() != c.url)) {
+			t.Errorf("ParseTarget(%q) = %q, %v, %v", c.in, v, u, err)
+		}
+	}
+}
+
+func proxyAnswer(t *testing.T, h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// The proxy joins the base path, names the upstream's Host, keeps the
+// stack's own headers to itself, and verifies TLS against --upstream-ca.
+func TestProxy_TLSAndForwarding(t *testing.T) {
+	var got *http.Request
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Clone(context.Background())
+		w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
+		_, _ = io.WriteString(w, `"0"`)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted handshake below fails on purpose
+	srv.StartTLS()
+	defer srv.Close()
+	target, _ := url.Parse(srv.URL + "/tenant1")
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := upstream.Transport(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:9301/Integra/resources/auth/getUserToken", strings.NewReader("user=a&password=b"))
+	req.Header.Set("X-Mockauth-Scenario", "ucontact-slow")
+	w := proxyAnswer(t, upstream.NewProxy(target, tr, quiet), req)
+	if w.Code != 200 || w.Body.String() != `"0"` || w.Header().Get("Content-Type") != "text/plain;charset=UTF-8" {
+		t.Fatalf("through the proxy: %d %q %v", w.Code, w.Body, w.Header())
+	}
+	if got.URL.Path != "/tenant1/Integra/resources/auth/getUserToken" || got.Host != target.Host || got.Header.Get("X-Mockauth-Scenario") != "" {
+		t.Errorf("the upstream got %s (Host %s), scenario header %q", got.URL.Path, got.Host, got.Header.Get("X-Mockauth-Scenario"))
+	}
+
+	// Without the CA the upstream's certificate is not trusted: 502.
+	plain, _ := upstream.Transport("")
+	w = proxyAnswer(t, upstream.NewProxy(target, plain, quiet), httptest.NewRequest(http.MethodGet, "/x", nil))
+	if w.Code != http.StatusBadGateway || w.Body.String() != upstream.MsgUnreachable+"\n" {
+		t.Errorf("untrusted upstream: %d %q", w.Code, w.Body)
+	}
+	if _, err := upstream.Transport(filepath.Join(t.TempDir(), "none.pem")); err == nil {
+		t.Error("a missing --upstream-ca was accepted")
+	}
+}
+
+// An answer past MaxAnswerBytes is not kept: 502, saying so.
+func TestProxy_AnswerTooLarge(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(make([]byte, upstream.MaxAnswerBytes+1))
+	}))
+	defer srv.Close()
+	target, _ := url.Parse(srv.URL)
+	tr, _ := upstream.Transport("")
+	w := proxyAnswer(t, upstream.NewProxy(target, tr, quiet), httptest.NewRequest(http.MethodGet, "/big", nil))
+	if w.Code != http.StatusBadGateway || w.Body.String() != upstream.MsgTooLarge+"\n" {
+		t.Errorf("too large an answer: %d %q", w.Code, w.Body.String()[:min(80, w.Body.Len())])
+	}
+}
+
+// A recorded answer becomes a template that replays it: its tokens minted
+// anew (the same token twice, the same new one), other secrets and JWTs
+// masked, the upstream's host as the replay's, its own braces kept as text;
+// none of its secrets on disk.
+func TestRecorder_AnswerReplaysAsTemplate(t *testing.T) {
+	dir := t.TempDir()
+	rc, err := upstream.NewRecorder(dir, false, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []byte("users:\n  demo: {password: demo}\n")
+	rc.Vendor("acme", base, nil, []string{"tenant.example.com:8443", "tenant.example.com"}, 0)
+	const (
+		access  = "AccessToken-1234567890abcdef"
+		refresh = "RefreshToken-abcdef1234567890"
+		jwt     = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLXZhbHVl"
+	)
+	answer := `{"access_token":"` + access + `","refresh_token":"` + refresh + `","again":"` + access + `","secret":"s3cr3t-v4lue","note":"{{not a template}}","link":"https://tenant.example.com:8443/x","raw":"` + jwt + `"}`
+	req := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(`{"username":"qa","password":"Pa55-word-x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	rc.Record(upstream.Exchange{
+		Vendor: "acme", Endpoint: "token", Auth: "none", Request: req, Body: []byte(`{"username":"qa","password":"Pa55-word-x"}`),
+		Status: 200, Header: http.Header{"Content-Type": {"application/json"}, "Set-Cookie": {"sid=" + access}, "X-Mockauth-Diagnosis": {"x"}},
+		Answer: []byte(answer), Tokens: []string{access, refresh}, Policy: redact.NewPolicy(),
+	})
+	if err := rc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile(filepath.Join(dir, "acme.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{access, refresh, jwt, "s3cr3t-v4lue", "Pa55-word-x", "tenant.example.com", "Mockauth-Diagnosis"} {
+		if strings.Contains(string(file), secret) {
+			t.Errorf("the recording holds %q:\n%s", secret, file)
+		}
+	}
+	stubs, err := stub.Parse("acme.yaml", file, stub.Rules{})
+	if err != nil || len(stubs) != 1 {
+		t.Fatalf("the recording does not parse as stubs: %v\n%s", err, file)
+	}
+	n := 0
+	call := stub.Call{Stub: stubs[0], Mint: func(context.Context, string) (string, error) {
+		n++
+		return "NEW" + strings.Repeat("x", n), nil
+	}}
+	w := httptest.NewRecorder()
+	replay := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:9301/oauth/token", nil)
+	call.Handler("acme", nil, time.Now).ServeHTTP(w, replay)
+	want := `{"access_token":"NEWxx","refresh_token":"NEWx","again":"NEWxx","secret":"[redacted]","note":"{{not a template}}","link":"https://127.0.0.1:9301/x","raw":"[redacted]"}`
+	if w.Code != 200 || w.Body.String() != want {
+		t.Errorf("replayed:\n got %d %s\nwant %s", w.Code, w.Body, want)
+	}
+	if w.Header().Get("Set-Cookie") != "" {
+		t.Errorf("a credential header was recorded: %v", w.Header())
+	}
+	if st := stubs[0]; st.Match.JSON["username"] != "qa" || !strings.HasPrefix(st.Match.JSON["password"], stub.HashPrefix) {
+		t.Errorf("match: %+v", st.Match)
+	}
+}
