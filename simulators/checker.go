@@ -88,12 +88,13 @@ func (c *checker) start() { go c.run() }
 func (c *checker) run() {
 	defer close(c.done)
 	for job := range c.jobs {
-		if job.size() > heavyBody {
+		heavy := job.size() > heavyBody
+		if heavy {
 			c.heavy.enter(context.Background(), nil)
-			c.finish(job, c.cachedCheck(job))
+		}
+		c.finish(job, c.cachedCheck(job))
+		if heavy {
 			c.heavy.leave()
-		} else {
-			c.finish(job, c.cachedCheck(job))
 		}
 		c.mu.Lock()
 		c.pending--

@@ -469,10 +469,9 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	e = p.journal.Add(e)
 	var drift *driftNote
 	if x.upstreamAnswer != nil {
-		drift = &driftNote{drift: p.upstream.drift, vendor: e.Vendor, endpoint: e.Endpoint, example: upstream.Example{
-			Entry: e.ID, Method: e.Method, Path: e.Path, Status: x.upstreamAnswer.status,
-			ContentType: x.upstreamAnswer.header.Get("Content-Type"),
-			Body:        journaled(p.respRedact, x.upstreamAnswer.header.Get("Content-Type"), x.upstreamAnswer.body.Bytes(), minted)}}
+		drift = &driftNote{drift: p.upstream.drift, vendor: e.Vendor, endpoint: e.Endpoint, answer: x.upstreamAnswer,
+			redact: p.respRedact, minted: minted, example: upstream.Example{Entry: e.ID, Method: e.Method, Path: e.Path,
+				Status: x.upstreamAnswer.status, ContentType: x.upstreamAnswer.header.Get("Content-Type")}}
 		p.upstream.record(p, x)
 		if x.check != nil {
 			drift.add(p.journal, x.violations, time.Now())

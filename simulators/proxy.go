@@ -124,11 +124,15 @@ func (u *proxied) schemeOf(x *exchange) string {
 }
 
 // driftNote is what the contract check of a real answer needs to report
-// drift: where to, and the answer's redacted example.
+// drift: where to, and the answer, redacted into an example only when it
+// drifts.
 type driftNote struct {
 	drift    *upstream.Drift
 	vendor   string
 	endpoint string
+	answer   *recorder
+	redact   redact.Policy
+	minted   []string
 	example  upstream.Example
 }
 
@@ -159,7 +163,9 @@ func (d *driftNote) add(j *journal.Journal, violations []string, now time.Time) 
 	if len(answers) == 0 {
 		return
 	}
-	d.drift.Add(d.vendor, d.endpoint, answers, d.example, now)
+	ex := d.example
+	ex.Body = journaled(d.redact, ex.ContentType, d.answer.body.Bytes(), d.minted)
+	d.drift.Add(d.vendor, d.endpoint, answers, ex, now)
 	j.MarkDrift(d.example.Entry)
 }
 

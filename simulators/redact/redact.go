@@ -107,10 +107,16 @@ func (p Policy) Headers(h http.Header) http.Header {
 // Query masks the values of secret keys in a raw query (or form) string,
 // keeping the order and spelling of everything else.
 func (p Policy) Query(raw string) string {
+	return p.rewritePairs(raw, func(k, _ string) string { return k + "=" + Mask })
+}
+
+// rewritePairs rewrites the pairs of a raw query (or form) whose key is
+// secret, with what with returns for the raw key and the decoded value;
+// pairs end at & or at ; (which some servers still take as one).
+func (p Policy) rewritePairs(raw string, with func(key, value string) string) string {
 	if raw == "" {
 		return raw
 	}
-	// Pairs end at & or at ; (which some servers still take as one).
 	var b strings.Builder
 	for raw != "" {
 		end := strings.IndexAny(raw, "&;")
@@ -120,13 +126,17 @@ func (p Policy) Query(raw string) string {
 		} else {
 			raw = ""
 		}
-		k, _, hasValue := strings.Cut(part, "=")
+		k, v, hasValue := strings.Cut(part, "=")
 		name, err := url.QueryUnescape(k)
 		if err != nil {
 			name = k
 		}
 		if hasValue && p.secret(strings.TrimSuffix(name, "[]")) {
-			part = k + "=" + Mask
+			value, err := url.QueryUnescape(v)
+			if err != nil {
+				value = v
+			}
+			part = with(k, value)
 		}
 		b.WriteString(part)
 		b.WriteString(sep)
@@ -162,31 +172,55 @@ func finish(out string) string {
 	return out
 }
 
+// Kinds of bodies redaction reads by structure.
+const (
+	kindOther = iota
+	kindMultipart
+	kindJSON
+	kindXML
+	kindForm
+)
+
+// kindOf reads a body as its content type says and, failing that, as its
+// first byte suggests.
+func kindOf(mt string, params map[string]string, body []byte) int {
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case strings.HasPrefix(mt, "multipart/") && params["boundary"] != "":
+		return kindMultipart
+	case strings.Contains(mt, "json") || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')):
+		return kindJSON
+	case strings.Contains(mt, "xml") || (len(trimmed) > 0 && trimmed[0] == '<'):
+		return kindXML
+	case mt == "application/x-www-form-urlencoded" || bytes.IndexByte(body, '=') > 0:
+		return kindForm
+	}
+	return kindOther
+}
+
 // body redacts by the content type; cut says body is a prefix, whose
 // unfinished last part is masked rather than read as broken.
 func (p Policy) body(contentType string, body []byte, cut bool) string {
 	mt, params, _ := mime.ParseMediaType(contentType)
-	trimmed := bytes.TrimSpace(body)
 	if bytes.Contains(body, []byte("<!")) {
 		// A DOCTYPE's entities can hold a secret that elements only name
 		// (&p;): the internal subset goes, whatever the rest is.
 		body = doctypeSubset.ReplaceAll(body, []byte("["+Mask+"]"))
-		trimmed = bytes.TrimSpace(body)
 	}
-	switch {
-	case strings.HasPrefix(mt, "multipart/") && params["boundary"] != "":
+	switch kindOf(mt, params, body) {
+	case kindMultipart:
 		if out, ok := p.multipart(body, params["boundary"], cut); ok {
 			return out
 		}
-	case strings.Contains(mt, "json") || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')):
+	case kindJSON:
 		if out, ok := p.json(body, cut); ok {
 			return string(out)
 		}
-	case strings.Contains(mt, "xml") || (len(trimmed) > 0 && trimmed[0] == '<'):
+	case kindXML:
 		if out, ok := p.xml(body, cut); ok {
 			return string(out)
 		}
-	case mt == "application/x-www-form-urlencoded" || bytes.IndexByte(body, '=') > 0:
+	case kindForm:
 		return p.Query(string(body))
 	}
 	if !p.mentionsSecret(body) {
@@ -419,10 +453,9 @@ func (p Policy) xmlSpans(body []byte, cut bool) (spans []span, tail int, ok bool
 // recording puts a template where a token was. JSON values become strings.
 // False when the body is none of those or does not parse.
 func (p Policy) Rewrite(contentType string, body []byte, with func(value string) string) ([]byte, bool) {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	trimmed := bytes.TrimSpace(body)
-	switch {
-	case strings.Contains(mt, "json") || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')):
+	mt, params, _ := mime.ParseMediaType(contentType)
+	switch kindOf(mt, params, body) {
+	case kindJSON:
 		spans, _, ok := p.jsonSpans(body, false)
 		if !ok {
 			return nil, false
@@ -435,27 +468,14 @@ func (p Policy) Rewrite(contentType string, body []byte, with func(value string)
 			q, _ := json.Marshal(with(v))
 			return string(q)
 		}), true
-	case strings.Contains(mt, "xml") || (len(trimmed) > 0 && trimmed[0] == '<'):
+	case kindXML:
 		spans, _, ok := p.xmlSpans(body, false)
 		if !ok {
 			return nil, false
 		}
 		return rewriteSpans(body, spans, func(raw []byte) string { return with(strings.TrimSpace(string(raw))) }), true
-	case mt == "application/x-www-form-urlencoded":
-		var b strings.Builder
-		for i, part := range strings.Split(string(body), "&") {
-			if i > 0 {
-				b.WriteByte('&')
-			}
-			k, v, hasValue := strings.Cut(part, "=")
-			name, _ := url.QueryUnescape(k)
-			if hasValue && p.secret(strings.TrimSuffix(name, "[]")) {
-				value, _ := url.QueryUnescape(v)
-				part = k + "=" + url.QueryEscape(with(value))
-			}
-			b.WriteString(part)
-		}
-		return []byte(b.String()), true
+	case kindForm:
+		return []byte(p.rewritePairs(string(body), func(k, v string) string { return k + "=" + url.QueryEscape(with(v)) })), true
 	}
 	return nil, false
 }
@@ -480,11 +500,10 @@ func MaskJWTs(s string) string { return finish(s) }
 // token in an answer, a password in a request), as sent: what a recording
 // must not keep. Form, JSON and XML bodies; others hold none it can find.
 func (p Policy) SecretValues(contentType string, body []byte) []string {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	trimmed := bytes.TrimSpace(body)
+	mt, params, _ := mime.ParseMediaType(contentType)
 	var out []string
-	switch {
-	case strings.Contains(mt, "json") || (len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')):
+	switch kindOf(mt, params, body) {
+	case kindJSON:
 		spans, _, _ := p.jsonSpans(body, false)
 		for _, s := range spans {
 			var v any
@@ -494,18 +513,13 @@ func (p Policy) SecretValues(contentType string, body []byte) []string {
 			}
 			out = appendLeaves(out, v) // a secret sent as an array or object: each value in it
 		}
-	case strings.Contains(mt, "xml") || (len(trimmed) > 0 && trimmed[0] == '<'):
+	case kindXML:
 		spans, _, _ := p.xmlSpans(body, false)
 		for _, s := range spans {
 			out = append(out, strings.TrimSpace(string(body[s.start:s.end])))
 		}
-	case mt == "application/x-www-form-urlencoded" || bytes.IndexByte(body, '=') > 0:
-		q, _ := url.ParseQuery(string(body))
-		for k, vs := range q {
-			if p.secret(strings.TrimSuffix(k, "[]")) {
-				out = append(out, vs...)
-			}
-		}
+	case kindForm:
+		p.rewritePairs(string(body), func(k, v string) string { out = append(out, v); return k })
 	}
 	return out
 }

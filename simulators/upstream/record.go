@@ -23,6 +23,7 @@ import (
 
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/stub"
+	"github.com/mockauth/mockauth/simulators/yamlfile"
 )
 
 // Exchange is one answer of the real service to record, as the pipeline
@@ -388,12 +389,12 @@ func (v *vendorRecording) file() ([]byte, error) {
 		return nil, errors.New("the fixture file is not a mapping")
 	}
 	top := doc.Content[0]
-	section := valueOf(top, "stubs")
+	section := yamlfile.Child(top, "stubs")
 	if section == nil {
 		section = &yaml.Node{Kind: yaml.MappingNode}
 		var defaults yaml.Node
 		if yaml.Unmarshal(v.defaults, &defaults) == nil && len(defaults.Content) > 0 {
-			if d := valueOf(defaults.Content[0], "stubs"); d != nil && d.Kind == yaml.MappingNode {
+			if d := yamlfile.Child(defaults.Content[0], "stubs"); d != nil && d.Kind == yaml.MappingNode {
 				section = d
 			}
 		}
@@ -465,15 +466,6 @@ func (st *recorded) node() (*yaml.Node, error) {
 		return nil, err
 	}
 	return &n, nil
-}
-
-func valueOf(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
 }
 
 func setValue(m *yaml.Node, key string, v *yaml.Node) {

@@ -82,7 +82,7 @@ func (d *Doc) Line(path ...string) int { return LineFrom(d.root, path...) }
 func LineFrom(n *yaml.Node, path ...string) int {
 	line := n.Line
 	for _, key := range path {
-		next := child(n, key)
+		next := Child(n, key)
 		if next == nil {
 			break
 		}
@@ -99,7 +99,7 @@ func (d *Doc) KeyLine(path ...string) int {
 	}
 	parent := d.root
 	for _, key := range path[:len(path)-1] {
-		if parent = child(parent, key); parent == nil {
+		if parent = Child(parent, key); parent == nil {
 			return d.Line(path...)
 		}
 	}
@@ -113,7 +113,12 @@ func (d *Doc) KeyLine(path ...string) int {
 	return d.Line(path...)
 }
 
-func child(n *yaml.Node, key string) *yaml.Node {
+// Child is a mapping's value for key, or a sequence's item at an index;
+// nil when there is none (or n is nil).
+func Child(n *yaml.Node, key string) *yaml.Node {
+	if n == nil {
+		return nil
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -172,7 +177,7 @@ func (d *Doc) Keys(path ...string) []string {
 func (d *Doc) Node(path ...string) *yaml.Node {
 	n := d.root
 	for _, key := range path {
-		if n = child(n, key); n == nil {
+		if n = Child(n, key); n == nil {
 			return nil
 		}
 	}
