@@ -331,4 +331,17 @@ func TestDashboard_DriftPanel(t *testing.T) {
 	if count != "2" || !strings.Contains(kind, `property "expires_in" is unsupported`) {
 		t.Errorf("drift row: count %q, kind %q", count, kind)
 	}
+	// The journal's rows say which answers drifted, and that the real service gave them.
+	var vendorCell, outcomeCell string
+	journalRow := `#journal tr[data-drift="true"]`
+	if err := chromedp.Run(ctx,
+		chromedp.WaitVisible(journalRow, chromedp.ByQuery),
+		chromedp.Text(journalRow+` td:nth-child(2)`, &vendorCell, chromedp.ByQuery),
+		chromedp.Text(journalRow+` td:nth-child(5)`, &outcomeCell, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("the journal's drift row: %v", err)
+	}
+	if vendorCell != "crmcom (real)" || !strings.HasSuffix(outcomeCell, "drift") {
+		t.Errorf("journal row: vendor %q, outcome %q", vendorCell, outcomeCell)
+	}
 }
