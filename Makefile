@@ -47,7 +47,8 @@ fuzz: ## each fuzz target for FUZZTIME (60s)
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-bench: ## benchmarks per layer, then mockauth serve against a bare handler under vegeta load
+bench: ## benchmarks per layer, then mockauth serve against a bare handler under wrk (installed here if missing) and vegeta load
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; } || echo "bench: could not install wrk (apt-get install wrk): the load comparison uses vegeta only"
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	$(GO) run ./internal/loadcmp -duration 5s -requests 1000000
 

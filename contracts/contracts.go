@@ -17,6 +17,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -88,7 +89,12 @@ type Validator struct {
 	doc    *openapi3.T
 	router routers.Router
 	opts   *openapi3filter.Options
-	orders map[*openapi3.Schema][]string // each object schema's properties in the document's order
+	// The documented member orders (order.go), read from the document's
+	// text when first needed: only a real service's answers are held to
+	// them, and reading them costs start-up 2–5 ms a contract.
+	data       []byte
+	ordersOnce sync.Once
+	orders     map[*openapi3.Schema][]string
 }
 
 // NewValidator loads a vendor's embedded contract and prepares its router
@@ -120,7 +126,7 @@ func NewValidatorFrom(vendor, name string, data []byte) (*Validator, error) {
 		vendor: vendor,
 		doc:    doc,
 		router: router,
-		orders: propertyOrders(data, doc),
+		data:   data,
 		opts: &openapi3filter.Options{
 			IncludeResponseStatus: true,
 			MultiError:            true,

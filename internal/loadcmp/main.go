@@ -223,6 +223,31 @@ func run(d time.Duration, workers uint64, soak int) error {
 	}
 	defer mock.stop()
 
+	if _, err := exec.LookPath("wrk"); err == nil {
+		strictBase, err := freeports.Base(5)
+		if err != nil {
+			return err
+		}
+		strictURL := "http://127.0.0.1:" + strconv.Itoa(strictBase+1)
+		strict, err := startProc(strictURL, bin, "serve", "--port-base", strconv.Itoa(strictBase), "--log-level", "error", "--strict")
+		if err != nil {
+			return err
+		}
+		// Warm all three up (mockauth's token stores fill to their bound).
+		for _, u := range []string{bareURL, mockURL, strictURL} {
+			if _, err := runWrk(dir, u, 50, 2*time.Second); err != nil {
+				return err
+			}
+		}
+		err = wrkCompare(dir, d, 3, bareURL, mockURL, strictURL)
+		strict.stop()
+		if err != nil {
+			return err
+		}
+	} else {
+		fmt.Println("wrk is not installed (apt-get install wrk): the load below is vegeta's only, which hides part of mockauth's cost")
+	}
+
 	fmt.Printf("load: vegeta, %d workers, keep-alive, %v per run, POST getUserToken, loopback, GOMAXPROCS of this machine\n", workers, d)
 	fmt.Printf("mockauth serve: journal on, contract checks on (off the hot path), no scenario active\n\n")
 	// Warm both up (mockauth's token stores fill to their bound), then
