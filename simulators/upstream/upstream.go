@@ -90,6 +90,9 @@ func NewProxy(target *url.URL, tr http.RoundTripper, log *slog.Logger) http.Hand
 			for _, h := range HeaderOwn {
 				pr.Out.Header.Del(h)
 			}
+			// The pipeline reads the answer (journal, contract, recording):
+			// the transport asks for gzip itself and hands it back decoded.
+			pr.Out.Header.Del("Accept-Encoding")
 		},
 		Transport: tr,
 		ModifyResponse: func(res *http.Response) error {

@@ -1,6 +1,7 @@
 package upstream_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/pem"
 	"io"
@@ -58,6 +59,13 @@ func TestProxy_TLSAndForwarding(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Clone(context.Background())
 		w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			w.Header().Set("Content-Encoding", "gzip") // as real services do when asked
+			zw := gzip.NewWriter(w)
+			_, _ = io.WriteString(zw, `"0"`)
+			_ = zw.Close()
+			return
+		}
 		_, _ = io.WriteString(w, `"0"`)
 	}))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted handshake below fails on purpose
@@ -74,9 +82,13 @@ func TestProxy_TLSAndForwarding(t *testing.T) {
 	}
 	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:9301/Integra/resources/auth/getUserToken", strings.NewReader("user=a&password=b"))
 	req.Header.Set("X-Mockauth-Scenario", "ucontact-slow")
+	req.Header.Set("Accept-Encoding", "gzip")
 	w := proxyAnswer(t, upstream.NewProxy(target, tr, quiet), req)
 	if w.Code != 200 || w.Body.String() != `"0"` || w.Header().Get("Content-Type") != "text/plain;charset=UTF-8" {
 		t.Fatalf("through the proxy: %d %q %v", w.Code, w.Body, w.Header())
+	}
+	if w.Header().Get("Content-Encoding") != "" {
+		t.Errorf("the answer reached the pipeline encoded: %v", w.Header())
 	}
 	if got.URL.Path != "/tenant1/Integra/resources/auth/getUserToken" || got.Host != target.Host || got.Header.Get("X-Mockauth-Scenario") != "" {
 		t.Errorf("the upstream got %s (Host %s), scenario header %q", got.URL.Path, got.Host, got.Header.Get("X-Mockauth-Scenario"))
