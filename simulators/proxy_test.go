@@ -273,3 +273,27 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// Under --strict the real answers are checked in line, and their drift is
+// reported the same way (member order included).
+func TestProxy_StrictReportsDriftInLine(t *testing.T) {
+	fake := newFakeCRM(t)
+	target, _ := url.Parse(fake.URL)
+	s, err := simulators.Start(simulators.Options{Vendors: []string{crmcom.Name}, Upstreams: map[string]*url.URL{crmcom.Name: target}, Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	r := send(t, s.Client(), http.MethodPost, s.URL(crmcom.Name)+crmcom.PathToken, "application/json",
+		`{"username":"qa.lead","password":"`+upstreamPassword+`","organisation":"TENANT1"}`)
+	if r.status != 200 || !strings.Contains(r.body, `"expires_in":3600`) {
+		t.Fatalf("login under --strict: %d %q", r.status, r.body)
+	}
+	rep := s.Drift()
+	if len(rep.Kinds) != 1 || rep.Kinds[0].Count != 1 || !strings.Contains(rep.Kinds[0].Kind, "expires_in") {
+		t.Fatalf("drift under --strict: %+v", rep)
+	}
+	if es := s.Requests(journal.Filter{}, 0); len(es) != 1 || !es[0].Drift || !es[0].Upstream {
+		t.Errorf("journal under --strict: %+v", es)
+	}
+}
