@@ -159,6 +159,7 @@ type exchange struct {
 	auth           string               // a stub's check: "ok" or why it refused
 	noContract     bool                 // a stub without a contract
 	upstreamAnswer *recorder            // proxy mode: what the real service answered
+	upstreamTokens []string             // and the tokens it handed out in it
 	heavy          bool                 // the body is larger than heavyBody
 	holds          bool                 // the exchange holds a place at the heavy gate
 }
@@ -436,7 +437,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		minted = x.tracker.Minted()
 	}
 	if x.upstreamAnswer != nil && x.tracker == nil {
-		minted = p.upstream.tokensIn(x.upstreamAnswer) // a request that went by no tracker (unmatched)
+		minted = x.upstreamTokens // a request that went by no tracker (unmatched)
 	}
 	dur := time.Since(x.start)
 	e := journal.Entry{

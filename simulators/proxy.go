@@ -36,8 +36,8 @@ func (p *pipeline) fromUpstream(x *exchange, r *http.Request, rec *recorder) {
 	if p.upstream == nil || x.stub != nil {
 		return
 	}
-	x.upstreamAnswer = rec
-	for _, t := range p.upstream.tokensIn(rec) {
+	x.upstreamAnswer, x.upstreamTokens = rec, p.upstream.tokensIn(rec)
+	for _, t := range x.upstreamTokens {
 		tokens.Note(r.Context(), t)
 	}
 }
@@ -74,7 +74,7 @@ func (u *proxied) record(p *pipeline, x *exchange) {
 	ex := upstream.Exchange{
 		Vendor: u.spec.Name, Request: x.r, Body: x.body, Policy: x.vs.reqRedact,
 		Status: x.upstreamAnswer.status, Header: x.upstreamAnswer.header, Answer: x.upstreamAnswer.body.Bytes(),
-		Tokens: u.tokensIn(x.upstreamAnswer), Auth: vendor.AuthNone,
+		Tokens: x.upstreamTokens, Auth: vendor.AuthNone,
 	}
 	if !x.unmatched {
 		ex.Endpoint = x.call.Endpoint

@@ -269,10 +269,12 @@ func (rc *Recorder) response(x Exchange) (recordedResponse, error) {
 		}
 	}
 	body = redact.MaskJWTs(body)
+	var hosts []string // the upstream's names, longest first; none when kept
 	if !rc.keepHosts {
-		for _, h := range hostsOf(rc.vendorHosts(x.Vendor)) {
-			body = strings.ReplaceAll(body, h, mark+"H")
-		}
+		hosts = hostsOf(rc.vendorHosts(x.Vendor))
+	}
+	for _, h := range hosts {
+		body = strings.ReplaceAll(body, h, mark+"H")
 	}
 	// Template text: braces of the answer's own are written as strings.
 	body = strings.ReplaceAll(body, "{{", `{{"{{"}}`)
@@ -299,10 +301,8 @@ func (rc *Recorder) response(x Exchange) (recordedResponse, error) {
 		if v == redact.Mask || strings.HasSuffix(v, " "+redact.Mask) {
 			continue // a credential: the replay has its own
 		}
-		if !rc.keepHosts {
-			for _, h := range hostsOf(rc.vendorHosts(x.Vendor)) {
-				v = strings.ReplaceAll(v, h, "{{.Host}}")
-			}
+		for _, h := range hosts {
+			v = strings.ReplaceAll(v, h, "{{.Host}}")
 		}
 		if strings.ContainsAny(v, "\r\n") || strings.Contains(v, "{{") || redact.MaskJWTs(v) != v ||
 			slices.ContainsFunc(append(others, tokens...), func(t string) bool { return len(t) >= 8 && strings.Contains(v, t) }) {
