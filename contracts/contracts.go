@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -95,6 +96,9 @@ type Validator struct {
 	data       []byte
 	ordersOnce sync.Once
 	orders     map[*openapi3.Schema][]string
+
+	matchMu sync.RWMutex // guards matched
+	matched map[routeKey]bool
 }
 
 // NewValidator loads a vendor's embedded contract and prepares its router
@@ -174,11 +178,45 @@ func routable(r *http.Request, path string) *http.Request {
 }
 
 // Matches reports whether a request matches a documented operation: the
-// router's part of a check alone, cheap enough for every request.
+// router's part of a check alone, for every request. The router reads the
+// method and the path only; its answers for short paths are remembered.
 func (v *Validator) Matches(r *http.Request, path string) bool {
+	// The router reads the escaped path (as routable leaves it).
+	escaped := r.URL.EscapedPath()
+	if path != "" && path != r.URL.Path {
+		escaped = (&url.URL{Path: path}).EscapedPath()
+	}
+	if len(escaped) > maxRememberedPath {
+		_, _, err := v.router.FindRoute(routable(r, path))
+		return err == nil
+	}
+	key := routeKey{r.Method, escaped}
+	v.matchMu.RLock()
+	ok, known := v.matched[key]
+	v.matchMu.RUnlock()
+	if known {
+		return ok
+	}
 	_, _, err := v.router.FindRoute(routable(r, path))
-	return err == nil
+	ok = err == nil
+	v.matchMu.Lock()
+	if v.matched == nil || len(v.matched) >= maxRememberedRoutes {
+		v.matched = map[routeKey]bool{} // a client that sends every path gets no more memory
+	}
+	v.matched[routeKey{strings.Clone(r.Method), strings.Clone(escaped)}] = ok
+	v.matchMu.Unlock()
+	return ok
 }
+
+// Bounds of what Matches remembers.
+const (
+	maxRememberedPath   = 256
+	maxRememberedRoutes = 1024
+)
+
+// routeKey is what the router reads of a request: its method and escaped
+// path.
+type routeKey struct{ method, path string }
 
 // Exchange is a request being checked; Response checks its answer later.
 type Exchange struct {

@@ -1,11 +1,11 @@
 package simulators
 
 import (
+	"bytes"
 	"context"
-	"crypto/sha256"
-	"fmt"
-	"io"
+	"hash/maphash"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +42,7 @@ type checkJob struct {
 	answers []answered
 	minted  []string   // tokens in the answers, masked in the verdict cache's key
 	drift   *driftNote // proxy mode: the answers are the real service's
+	key     verdictKey // what the verdict is remembered by
 }
 
 // verdictCacheSize bounds the checker's memory of verdicts.
@@ -64,9 +65,19 @@ type checker struct {
 
 	// verdicts remembers the check of an exchange by a hash of its bytes
 	// (minted tokens masked): repeated traffic, a load test's, is checked
-	// once, and the cache holds no request's bytes.
-	vmu      sync.Mutex // guards verdicts: the worker and reset use it
-	verdicts map[[sha256.Size]byte][]string
+	// once, and the cache holds no request's bytes. The request's own
+	// goroutine looks its verdict up (cached), so a repeated exchange
+	// never waits in the queue.
+	vmu      sync.RWMutex // guards verdicts: requests, the worker and reset use it
+	verdicts map[verdictKey][]string
+}
+
+// cached is the remembered verdict of the exchange with key k.
+func (c *checker) cached(k verdictKey) ([]string, bool) {
+	c.vmu.RLock()
+	v, ok := c.verdicts[k]
+	c.vmu.RUnlock()
+	return v, ok
 }
 
 // reset forgets the remembered verdicts.
@@ -117,48 +128,90 @@ func (c *checker) finish(job checkJob, violations []string) {
 
 // cachedCheck is check, remembered by the exchange's bytes.
 func (c *checker) cachedCheck(job checkJob) []string {
-	key := verdictKey(job)
-	c.vmu.Lock()
-	v, ok := c.verdicts[key]
-	c.vmu.Unlock()
-	if ok {
+	if v, ok := c.cached(job.key); ok {
 		return v
 	}
-	v = check(job)
+	v := check(job)
 	c.vmu.Lock()
 	if c.verdicts == nil || len(c.verdicts) >= verdictCacheSize {
-		c.verdicts = make(map[[sha256.Size]byte][]string)
+		c.verdicts = make(map[verdictKey][]string)
 	}
-	c.verdicts[key] = v
+	c.verdicts[job.key] = v
 	c.vmu.Unlock()
 	return v
 }
 
-// verdictKey is everything a check reads: method, path, query, the
-// headers that matter, the body, and each answer with its minted tokens
-// masked (the first token of a shape was checked whole).
-func verdictKey(job checkJob) [sha256.Size]byte {
-	b := sha256.New()
+// verdictKey is 128 bits of hash of what a check reads: two 64-bit
+// hashes under seeds of this process. A wrong verdict takes two
+// exchanges whose hashes agree in both.
+type verdictKey [2]uint64
+
+var verdictSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+// verdictHash writes the same bytes into both hashes.
+type verdictHash [2]maphash.Hash
+
+func (h *verdictHash) str(s string) {
+	for i := range h {
+		_, _ = h[i].WriteString(s)
+		_ = h[i].WriteByte(0)
+	}
+}
+
+func (h *verdictHash) bytes(b []byte) {
+	for i := range h {
+		_, _ = h[i].Write(b)
+	}
+}
+
+// keyOf is the verdict key of job: method, path, query, the headers that
+// matter, the body, and each answer with its minted tokens masked (the
+// first token of a shape was checked whole).
+func keyOf(job *checkJob) verdictKey {
+	var h verdictHash
+	for i := range h {
+		h[i].SetSeed(verdictSeeds[i])
+	}
 	r := job.r
 	auth, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	real := "simulated"
 	if job.drift != nil {
 		real = "upstream" // the order of its members is checked too
 	}
-	for _, part := range []string{real, job.v.Vendor(), r.Method, job.path, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), auth} {
-		_, _ = io.WriteString(b, part)
-		_, _ = b.Write([]byte{0})
+	for _, part := range [...]string{real, job.v.Vendor(), r.Method, job.path, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), auth} {
+		h.str(part)
 	}
-	_, _ = b.Write(job.body)
-	_, _ = b.Write([]byte{0})
+	h.bytes(job.body)
+	h.str("")
+	var num [20]byte
 	for _, a := range job.answers {
-		body := string(a.body)
-		for _, t := range job.minted {
-			body = strings.ReplaceAll(body, t, "\x01")
-		}
-		fmt.Fprintf(b, "%d\x00%s\x00%s\x00%s\x00", a.status, a.header.Get("Content-Type"), a.header.Get("Www-Authenticate"), body)
+		h.bytes(strconv.AppendInt(num[:0], int64(a.status), 10))
+		h.str("")
+		h.str(a.header.Get("Content-Type"))
+		h.str(a.header.Get("Www-Authenticate"))
+		maskedInto(&h, a.body, job.minted)
+		h.str("")
 	}
-	return [sha256.Size]byte(b.Sum(nil))
+	return verdictKey{h[0].Sum64(), h[1].Sum64()}
+}
+
+// maskedInto writes body with every minted token replaced by \x01.
+func maskedInto(h *verdictHash, body []byte, minted []string) {
+	for len(body) > 0 {
+		at, n := -1, 0
+		for _, t := range minted {
+			if i := bytes.Index(body, []byte(t)); i >= 0 && t != "" && (at < 0 || i < at) {
+				at, n = i, len(t)
+			}
+		}
+		if at < 0 {
+			h.bytes(body)
+			return
+		}
+		h.bytes(body[:at])
+		h.bytes([]byte{1})
+		body = body[at+n:]
+	}
 }
 
 // size is what a queued job holds: its bodies.

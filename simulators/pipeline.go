@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,7 @@ type pipeline struct {
 	stubs       *stubRegistry // the stubs added at run time
 	upstream    *proxied      // proxy mode: the real service answers; nil otherwise
 	bodyTimeout time.Duration // reading a body takes at most this long
+	lastDate    atomic.Pointer[dateText]
 }
 
 // vendorState is a simulator with what the pipeline derives from it; a
@@ -187,7 +189,7 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = rc.SetReadDeadline(x.start.Add(p.bodyTimeout)) // not supported in memory: no limit there
 	}
 	limited := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	body, err := io.ReadAll(io.LimitReader(limited, heavyBody+1))
+	body, err := readBody(limited, r.ContentLength)
 	if err == nil && len(body) > heavyBody {
 		// A large body: the rest is read, and the work done, with a place
 		// at the heavy gate (heavy.go).
@@ -213,7 +215,7 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// Date on the simulated clock: a client that reads expiry against Date
 	// sees one consistent time.
-	w.Header().Set("Date", p.clock.Now().UTC().Format(http.TimeFormat))
+	w.Header()["Date"] = []string{p.date()}
 	if x.vs.spelling != nil {
 		w = &vendorWriter{ResponseWriter: w, spelling: x.vs.spelling}
 	}
@@ -321,7 +323,49 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if dec.PassesAnswer() && fx.answer != nil {
 		x.outcome = x.vendorOutcome(fx.answer)
 	}
-	p.record(x, cw.status, cw.Header(), cw.body.Bytes())
+	p.record(x, cw.status, cw.Header(), cw.body.Bytes(), false)
+}
+
+// readBody reads up to heavyBody+1 bytes of a body, in one allocation
+// when the request says its length.
+func readBody(body io.Reader, length int64) ([]byte, error) {
+	if length <= 0 || length > heavyBody {
+		return io.ReadAll(io.LimitReader(body, heavyBody+1))
+	}
+	buf := make([]byte, 0, length+1) // +1: io.ReadAll's way of seeing the end without growing
+	for {
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			// Longer than it said (a server checks that; a test's request may not).
+			rest, err := io.ReadAll(io.LimitReader(body, heavyBody+1-int64(len(buf))))
+			return append(buf, rest...), err
+		}
+	}
+}
+
+// date is the Date header's value for the simulated clock's now,
+// formatted once a second.
+func (p *pipeline) date() string {
+	now := p.clock.Now()
+	if d := p.lastDate.Load(); d != nil && d.unix == now.Unix() {
+		return d.text
+	}
+	d := &dateText{unix: now.Unix(), text: now.UTC().Format(http.TimeFormat)}
+	p.lastDate.Store(d)
+	return d.text
+}
+
+// dateText is a Date header's value and the second it names.
+type dateText struct {
+	unix int64
+	text string
 }
 
 // enterHeavy takes a place at the heavy gate for x; false when the
@@ -422,11 +466,13 @@ func (p *pipeline) answer(w http.ResponseWriter, x *exchange, rec *recorder) {
 	}
 	w.WriteHeader(rec.status)
 	_, _ = w.Write(rec.body.Bytes())
-	p.record(x, rec.status, rec.header, rec.body.Bytes())
+	p.record(x, rec.status, rec.header, rec.body.Bytes(), true)
 }
 
-// record journals and logs one exchange; nothing secret leaves here in clear.
-func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respBody []byte) {
+// record journals and logs one exchange; nothing secret leaves here in
+// clear. owned: the pipeline owns respHeader and respBody (a buffered
+// answer), so the journal may keep them until the entry is read.
+func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respBody []byte, owned bool) {
 	r := x.r
 	path := r.URL.Path
 	if r.URL.RawQuery != "" {
@@ -439,27 +485,38 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	if x.upstreamAnswer != nil && x.tracker == nil {
 		minted = x.upstreamTokens // a request that went by no tracker (unmatched)
 	}
+	var job *checkJob
+	violations := x.violations
+	if x.checkable && x.check == nil {
+		var drift *driftNote
+		if x.upstreamAnswer != nil {
+			drift = &driftNote{} // filled below: the key only asks whether there is one
+		}
+		job = &checkJob{v: x.validator, r: r, path: x.call.Path, body: x.body, answers: x.answers, minted: minted, drift: drift}
+		job.key = keyOf(job)
+		if v, ok := p.checker.cached(job.key); ok && drift == nil {
+			// Checked before, byte for byte: the verdict goes in at once
+			// (a real answer's goes by the worker, which reports drift).
+			violations, job = append(slices.Clip(violations), v...), nil
+		}
+	}
 	dur := time.Since(x.start)
 	e := journal.Entry{
-		Time:            x.start,
-		Vendor:          x.vs.spec.Name,
-		Endpoint:        x.call.Endpoint,
-		User:            capped(x.call.User, maxJournaledName),
-		Method:          r.Method,
-		Path:            capped(path, maxJournaledPath),
-		RequestHeaders:  cappedHeaders(x.vs.reqRedact.Headers(r.Header)),
-		RequestBody:     journaled(x.vs.reqRedact, r.Header.Get("Content-Type"), x.body, minted),
-		Status:          status,
-		Outcome:         x.outcome,
-		ResponseHeaders: spelled(valuesMasked(p.respRedact.Headers(respHeader), minted), x.vs.spelling),
-		ResponseBody:    journaled(p.respRedact, respHeader.Get("Content-Type"), respBody, minted),
-		DurationMS:      float64(dur.Microseconds()) / 1000,
-		Unmatched:       x.unmatched,
-		Diagnosis:       x.diagnosis,
-		Violations:      x.violations,
-		Auth:            x.auth,
-		NoContract:      x.noContract,
-		Upstream:        x.upstreamAnswer != nil,
+		Time:       x.start,
+		Vendor:     x.vs.spec.Name,
+		Endpoint:   x.call.Endpoint,
+		User:       capped(x.call.User, maxJournaledName),
+		Method:     r.Method,
+		Path:       capped(path, maxJournaledPath),
+		Status:     status,
+		Outcome:    x.outcome,
+		DurationMS: float64(dur.Microseconds()) / 1000,
+		Unmatched:  x.unmatched,
+		Diagnosis:  x.diagnosis,
+		Violations: violations,
+		Auth:       x.auth,
+		NoContract: x.noContract,
+		Upstream:   x.upstreamAnswer != nil,
 	}
 	if x.stub != nil {
 		e.Stub = x.stub.Origin
@@ -467,7 +524,15 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	if d := x.decision; d != nil {
 		e.Scenario, e.Rule, e.Fault = d.Scenario, d.Rule, x.note
 	}
-	e = p.journal.Add(e)
+	parts := &journalParts{req: x.vs.reqRedact, resp: p.respRedact, reqHeader: r.Header, reqBody: x.body,
+		respHeader: respHeader, respBody: respBody, minted: minted, spelling: x.vs.spelling}
+	if owned && parts.small() && x.upstreamAnswer == nil {
+		// Redacted when first read: most entries of a load are never read.
+		e = p.journal.AddPending(e, parts)
+	} else {
+		parts.Complete(&e)
+		e = p.journal.Add(e)
+	}
 	var drift *driftNote
 	if x.upstreamAnswer != nil {
 		drift = &driftNote{drift: p.upstream.drift, vendor: e.Vendor, endpoint: e.Endpoint, answer: x.upstreamAnswer,
@@ -478,17 +543,19 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 			drift.add(p.journal, x.violations, time.Now())
 		}
 	}
-	if x.checkable && x.check == nil {
-		p.checker.submit(checkJob{v: x.validator, id: e.ID, r: r, path: x.call.Path, body: x.body, answers: x.answers, minted: minted, drift: drift})
+	if job != nil {
+		job.id, job.drift = e.ID, drift
+		p.checker.submit(*job)
 	}
 	if !p.log.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
-	attrs := []any{
+	var room [12]slog.Attr
+	attrs := append(room[:0],
 		slog.String("vendor", e.Vendor), slog.String("method", e.Method), slog.String("path", r.URL.Path),
 		slog.String("endpoint", e.Endpoint), slog.Int("status", status), slog.Duration("duration", dur),
 		slog.Int("violations", len(e.Violations)),
-	}
+	)
 	if e.Diagnosis != "" {
 		attrs = append(attrs, slog.String("diagnosis", e.Diagnosis))
 	}
@@ -498,7 +565,54 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	if e.Scenario != "" {
 		attrs = append(attrs, slog.String("scenario", e.Scenario), slog.Int("rule", e.Rule), slog.String("fault", e.Fault))
 	}
-	p.log.Info("request", attrs...)
+	p.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+}
+
+// journalParts are an exchange's headers and bodies as the pipeline holds
+// them; the journal gets them redacted (Complete) when it first hands the
+// entry out. The request's header map and the bodies are read only, never
+// changed, after the exchange is recorded.
+type journalParts struct {
+	req, resp             redact.Policy
+	reqHeader, respHeader http.Header
+	reqBody, respBody     []byte
+	minted                []string
+	spelling              map[string]string
+}
+
+// maxPendingHeaders bounds the request header bytes an entry keeps
+// unredacted: beyond, the entry is redacted at once (its values capped).
+const maxPendingHeaders = 8 << 10
+
+// small reports whether the parts may wait in the journal as they are: the
+// bodies within what the journal keeps of them, the headers small.
+func (j *journalParts) small() bool {
+	return len(j.reqBody) <= maxJournaledBody && len(j.respBody) <= maxJournaledBody && headerBytes(j.reqHeader) <= maxPendingHeaders
+}
+
+// Size implements journal.Pending.
+func (j *journalParts) Size() int {
+	return len(j.reqBody) + len(j.respBody) + headerBytes(j.reqHeader) + headerBytes(j.respHeader)
+}
+
+// Complete implements journal.Pending: the redacted headers and bodies.
+func (j *journalParts) Complete(e *journal.Entry) {
+	e.RequestHeaders = cappedHeaders(j.req.Headers(j.reqHeader))
+	e.RequestBody = journaled(j.req, j.reqHeader.Get("Content-Type"), j.reqBody, j.minted)
+	e.ResponseHeaders = spelled(valuesMasked(j.resp.Headers(j.respHeader), j.minted), j.spelling)
+	e.ResponseBody = journaled(j.resp, j.respHeader.Get("Content-Type"), j.respBody, j.minted)
+}
+
+// headerBytes is about the bytes h holds.
+func headerBytes(h http.Header) int {
+	n := 0
+	for k, vs := range h {
+		n += len(k)
+		for _, v := range vs {
+			n += len(v)
+		}
+	}
+	return n
 }
 
 // valuesMasked masks, in place, the minted tokens in h's values (a copy the

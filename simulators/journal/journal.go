@@ -1,6 +1,9 @@
 // Package journal records the requests the simulators answered, in a bounded
-// ring so a long run keeps constant memory. Entries are stored already
-// redacted: the journal never sees a password or a token in clear.
+// ring so a long run keeps constant memory. Nothing leaves it with a
+// password or a token in clear: an entry is given redacted, or with a
+// Pending part that redacts its headers and bodies when the entry is first
+// read (most entries of a load test are never read: they cost no
+// redaction), and only the redacted form is ever handed out.
 package journal
 
 import (
@@ -112,10 +115,20 @@ func pathOnly(p string) string {
 // beyond the rest. Past it, the oldest entries go first.
 const MaxBytes = 16 << 20
 
+// Pending is the part of an entry worked out when the entry is first
+// read: it fills the entry's headers and bodies, redacted. Complete runs
+// outside the journal's lock, at most once per entry kept.
+type Pending interface {
+	Complete(e *Entry)
+	// Size is about what the pending part holds, counted like sizeOf.
+	Size() int
+}
+
 // Journal is a bounded ring of entries, safe for concurrent use.
 type Journal struct {
-	mu     sync.Mutex // guards ring, next, count, lastID, bytes
+	mu     sync.Mutex // guards ring, pend, next, count, lastID, bytes
 	ring   []Entry
+	pend   []Pending // pend[i]: ring[i]'s part still to work out, or nil
 	next   int // index the next entry goes to: always lastID % len(ring)
 	count  int // entries kept
 	lastID uint64
@@ -144,12 +157,19 @@ func New(size int) *Journal {
 	if size <= 0 {
 		size = DefaultSize
 	}
-	return &Journal{ring: make([]Entry, size)}
+	return &Journal{ring: make([]Entry, size), pend: make([]Pending, size)}
 }
 
 // Add stores e, giving it the next ID, and returns the stored entry.
-func (j *Journal) Add(e Entry) Entry {
+func (j *Journal) Add(e Entry) Entry { return j.AddPending(e, nil) }
+
+// AddPending is Add for an entry whose headers and bodies p works out
+// when the entry is first read (p nil: e is whole).
+func (j *Journal) AddPending(e Entry, p Pending) Entry {
 	size := sizeOf(&e)
+	if p != nil {
+		size += p.Size()
+	}
 	j.mu.Lock()
 	j.lastID++
 	e.ID = j.lastID
@@ -160,6 +180,7 @@ func (j *Journal) Add(e Entry) Entry {
 		j.dropOldestLocked()
 	}
 	j.ring[j.next] = e
+	j.pend[j.next] = p
 	j.bytes += size
 	j.next = (j.next + 1) % len(j.ring)
 	j.count++
@@ -170,8 +191,8 @@ func (j *Journal) Add(e Entry) Entry {
 // dropOldestLocked forgets the oldest kept entry.
 func (j *Journal) dropOldestLocked() {
 	i := (j.next - j.count + len(j.ring)) % len(j.ring)
-	j.bytes -= sizeOf(&j.ring[i])
-	j.ring[i] = Entry{}
+	j.bytes -= j.sizeAt(i)
+	j.ring[i], j.pend[i] = Entry{}, nil
 	j.count--
 }
 
@@ -206,6 +227,15 @@ func (j *Journal) MarkDrift(id uint64) {
 	}
 }
 
+// sizeAt is what the kept entry at index i holds, its pending part included.
+func (j *Journal) sizeAt(i int) int {
+	n := sizeOf(&j.ring[i])
+	if p := j.pend[i]; p != nil {
+		n += p.Size()
+	}
+	return n
+}
+
 // List returns up to limit matching entries, newest first (all when limit <= 0).
 func (j *Journal) List(f Filter, limit int) []Entry {
 	out, _ := j.Page(f, limit, math.MaxInt)
@@ -217,25 +247,57 @@ func (j *Journal) List(f Filter, limit int) []Entry {
 // older matching entries were left out (ask again with Before set to the
 // last ID given).
 func (j *Journal) Page(f Filter, limit, maxBytes int) (entries []Entry, more bool) {
+	type due struct {
+		at int // index into entries
+		p  Pending
+	}
+	var dues []due
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	entries = []Entry{}
 	size := 0
-	j.eachNewestFirst(func(e *Entry) bool {
+	j.eachNewestFirst(func(i int) bool {
+		e := &j.ring[i]
 		if e.ID <= f.After {
 			return false // the rest are older still
 		}
 		if !f.match(e) {
 			return true
 		}
-		if limit > 0 && len(entries) == limit || len(entries) > 0 && size+sizeOf(e) > maxBytes {
+		n := j.sizeAt(i)
+		if limit > 0 && len(entries) == limit || len(entries) > 0 && size+n > maxBytes {
 			more = true
 			return false
 		}
-		size += sizeOf(e)
+		size += n
+		if p := j.pend[i]; p != nil {
+			dues = append(dues, due{len(entries), p})
+		}
 		entries = append(entries, clone(*e))
 		return true
 	})
+	j.mu.Unlock()
+	if len(dues) == 0 {
+		return entries, more
+	}
+	// Redaction is work in proportion to the bodies: done outside the
+	// lock, then kept so the next reader finds the entry whole.
+	for _, d := range dues {
+		d.p.Complete(&entries[d.at])
+	}
+	j.mu.Lock()
+	for _, d := range dues {
+		done := &entries[d.at]
+		i := int((done.ID - 1) % uint64(len(j.ring)))
+		if e := &j.ring[i]; e.ID == done.ID && j.pend[i] == d.p {
+			j.bytes -= j.sizeAt(i)
+			e.RequestHeaders, e.RequestBody = done.RequestHeaders, done.RequestBody
+			e.ResponseHeaders, e.ResponseBody = done.ResponseHeaders, done.ResponseBody
+			j.pend[i] = nil
+			j.bytes += sizeOf(e)
+			*done = clone(*done) // the caller's own headers
+		}
+	}
+	j.mu.Unlock()
 	return entries, more
 }
 
@@ -244,8 +306,8 @@ func (j *Journal) Count(f Filter) int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := 0
-	j.eachNewestFirst(func(e *Entry) bool {
-		if f.match(e) {
+	j.eachNewestFirst(func(i int) bool {
+		if f.match(&j.ring[i]) {
 			n++
 		}
 		return true
@@ -265,13 +327,14 @@ func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	clear(j.ring)
+	clear(j.pend)
 	j.count, j.bytes = 0, 0
 }
 
-func (j *Journal) eachNewestFirst(f func(*Entry) bool) {
+func (j *Journal) eachNewestFirst(f func(i int) bool) {
 	for k := 1; k <= j.count; k++ {
 		i := (j.next - k + len(j.ring)) % len(j.ring)
-		if !f(&j.ring[i]) {
+		if !f(i) {
 			return
 		}
 	}

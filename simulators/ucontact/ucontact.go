@@ -1,8 +1,10 @@
 package ucontact
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"io"
 	"maps"
 	"mime"
 	"net/http"
@@ -111,7 +113,18 @@ func (s *Simulator) routes() *mux.Router {
 	return r
 }
 
-func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A matched route's handler is called directly: its paths have no
+	// variables and no handler reads the route, which mux would otherwise
+	// store with two copies of the request. The rest (404, 405) goes the
+	// router's way.
+	var m mux.RouteMatch
+	if s.router.Match(r, &m) && m.MatchErr == nil && m.Handler != nil {
+		m.Handler.ServeHTTP(w, r)
+		return
+	}
+	s.router.ServeHTTP(w, r)
+}
 
 // Demo implements vendor.Simulator: the user and the agent the fixtures
 // mark demo: true.
@@ -147,14 +160,45 @@ func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
 			c.Endpoint, c.Path = e.Name, e.Path
 		}
 	}
-	form := formOf(r, body)
+	form := formOf
+	if f := parsedOnce(r, body); f != nil {
+		// The handler gets this parse back (vendor.WithDecoded): the body
+		// is parsed once a request.
+		c.Decoded, form = f, func(*http.Request, []byte) url.Values { return f.form }
+	}
 	switch c.Endpoint {
 	case AgentLogin, AgentLogoff:
-		c.User = form.Get("agent")
+		c.User = form(r, body).Get("agent")
 	default:
-		c.User = form.Get("user")
+		c.User = form(r, body).Get("user")
 	}
 	return c
+}
+
+// parsedForm is net/http's ParseForm of a request, done by Describe.
+type parsedForm struct{ form, post url.Values }
+
+// parsedOnce is ParseForm of r with body (on a copy of r), when it parses
+// without error; nil otherwise (the handler's own ParseForm then reports
+// the error as it always did).
+func parsedOnce(r *http.Request, body []byte) *parsedForm {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
+		return nil
+	}
+	c := *r
+	c.Body, c.Form, c.PostForm, c.MultipartForm = io.NopCloser(bytes.NewReader(body)), nil, nil, nil
+	if err := c.ParseForm(); err != nil {
+		return nil
+	}
+	return &parsedForm{form: c.Form, post: c.PostForm}
+}
+
+// useParsed gives r the form Describe parsed of its body, so its
+// ParseForm reads nothing again. The values are shared: read only.
+func useParsed(r *http.Request) {
+	if f, ok := vendor.DecodedFrom(r.Context()).(*parsedForm); ok && r.Form == nil && r.PostForm == nil {
+		r.Form, r.PostForm = f.form, f.post
+	}
 }
 
 // formOf reads a form from body (when it is form-encoded) and the query,
@@ -219,7 +263,10 @@ func (res response) write(w http.ResponseWriter) {
 }
 
 func (s *Simulator) adapt(f func(*http.Request) response) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f(r).write(w) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		useParsed(r)
+		f(r).write(w)
+	})
 }
 
 func (s *Simulator) getUserTokenError() response {
