@@ -129,8 +129,8 @@ type Journal struct {
 	mu     sync.Mutex // guards ring, pend, next, count, lastID, bytes
 	ring   []Entry
 	pend   []Pending // pend[i]: ring[i]'s part still to work out, or nil
-	next   int // index the next entry goes to: always lastID % len(ring)
-	count  int // entries kept
+	next   int       // index the next entry goes to: always lastID % len(ring)
+	count  int       // entries kept
 	lastID uint64
 	bytes  int // sizeOf the kept entries
 }
