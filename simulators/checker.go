@@ -5,6 +5,7 @@ import (
 	"context"
 	"hash/maphash"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,23 +69,25 @@ type checker struct {
 	// once, and the cache holds no request's bytes. The request's own
 	// goroutine looks its verdict up (cached), so a repeated exchange
 	// never waits in the queue.
-	vmu      sync.RWMutex // guards verdicts: requests, the worker and reset use it
-	verdicts map[verdictKey][]string
+	// A sync.Map: requests read it from every core, and a read-write
+	// lock's reader count would bounce between them.
+	verdicts sync.Map     // verdictKey -> []string
+	nVerdict atomic.Int64 // about how many verdicts it holds
 }
 
 // cached is the remembered verdict of the exchange with key k.
 func (c *checker) cached(k verdictKey) ([]string, bool) {
-	c.vmu.RLock()
-	v, ok := c.verdicts[k]
-	c.vmu.RUnlock()
-	return v, ok
+	v, ok := c.verdicts.Load(k)
+	if !ok {
+		return nil, false
+	}
+	return v.([]string), true
 }
 
 // reset forgets the remembered verdicts.
 func (c *checker) reset() {
-	c.vmu.Lock()
-	c.verdicts = nil
-	c.vmu.Unlock()
+	c.verdicts.Clear()
+	c.nVerdict.Store(0)
 }
 
 func newChecker(j *journal.Journal, heavy heavyGate) *checker {
@@ -132,45 +135,30 @@ func (c *checker) cachedCheck(job checkJob) []string {
 		return v
 	}
 	v := check(job)
-	c.vmu.Lock()
-	if c.verdicts == nil || len(c.verdicts) >= verdictCacheSize {
-		c.verdicts = make(map[verdictKey][]string)
+	if c.nVerdict.Add(1) > verdictCacheSize {
+		c.verdicts.Clear() // only the worker adds: no verdict is lost but the old ones
+		c.nVerdict.Store(1)
 	}
-	c.verdicts[job.key] = v
-	c.vmu.Unlock()
+	c.verdicts.Store(job.key, slices.Clip(v))
 	return v
 }
 
-// verdictKey is 128 bits of hash of what a check reads: two 64-bit
-// hashes under seeds of this process. A wrong verdict takes two
-// exchanges whose hashes agree in both.
-type verdictKey [2]uint64
+// verdictKey is a 64-bit hash of what a check reads, under a seed of
+// this process. Two exchanges that differ share a key with odds of about
+// one in 2^64 / verdictCacheSize, about 4·10^15, per exchange.
+type verdictKey uint64
 
-var verdictSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-
-// verdictHash writes the same bytes into both hashes.
-type verdictHash [2]maphash.Hash
-
-func (h *verdictHash) str(s string) {
-	for i := range h {
-		_, _ = h[i].WriteString(s)
-		_ = h[i].WriteByte(0)
-	}
-}
-
-func (h *verdictHash) bytes(b []byte) {
-	for i := range h {
-		_, _ = h[i].Write(b)
-	}
-}
+var verdictSeed = maphash.MakeSeed()
 
 // keyOf is the verdict key of job: method, path, query, the headers that
 // matter, the body, and each answer with its minted tokens masked (the
 // first token of a shape was checked whole).
 func keyOf(job *checkJob) verdictKey {
-	var h verdictHash
-	for i := range h {
-		h[i].SetSeed(verdictSeeds[i])
+	var h maphash.Hash
+	h.SetSeed(verdictSeed)
+	str := func(s string) {
+		_, _ = h.WriteString(s)
+		_ = h.WriteByte(0)
 	}
 	r := job.r
 	auth, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -179,24 +167,24 @@ func keyOf(job *checkJob) verdictKey {
 		real = "upstream" // the order of its members is checked too
 	}
 	for _, part := range [...]string{real, job.v.Vendor(), r.Method, job.path, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), auth} {
-		h.str(part)
+		str(part)
 	}
-	h.bytes(job.body)
-	h.str("")
+	_, _ = h.Write(job.body)
+	str("")
 	var num [20]byte
 	for _, a := range job.answers {
-		h.bytes(strconv.AppendInt(num[:0], int64(a.status), 10))
-		h.str("")
-		h.str(a.header.Get("Content-Type"))
-		h.str(a.header.Get("Www-Authenticate"))
+		_, _ = h.Write(strconv.AppendInt(num[:0], int64(a.status), 10))
+		str("")
+		str(a.header.Get("Content-Type"))
+		str(a.header.Get("Www-Authenticate"))
 		maskedInto(&h, a.body, job.minted)
-		h.str("")
+		str("")
 	}
-	return verdictKey{h[0].Sum64(), h[1].Sum64()}
+	return verdictKey(h.Sum64())
 }
 
 // maskedInto writes body with every minted token replaced by \x01.
-func maskedInto(h *verdictHash, body []byte, minted []string) {
+func maskedInto(h *maphash.Hash, body []byte, minted []string) {
 	for len(body) > 0 {
 		at, n := -1, 0
 		for _, t := range minted {
@@ -205,11 +193,11 @@ func maskedInto(h *verdictHash, body []byte, minted []string) {
 			}
 		}
 		if at < 0 {
-			h.bytes(body)
+			_, _ = h.Write(body)
 			return
 		}
-		h.bytes(body[:at])
-		h.bytes([]byte{1})
+		_, _ = h.Write(body[:at])
+		_ = h.WriteByte(1)
 		body = body[at+n:]
 	}
 }

@@ -68,6 +68,7 @@ type pipeline struct {
 	upstream    *proxied      // proxy mode: the real service answers; nil otherwise
 	bodyTimeout time.Duration // reading a body takes at most this long
 	lastDate    atomic.Pointer[dateText]
+	lines       *lineSampler // stack-wide
 }
 
 // vendorState is a simulator with what the pipeline derives from it; a
@@ -547,7 +548,12 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		job.id, job.drift = e.ID, drift
 		p.checker.submit(*job)
 	}
-	if !p.log.Enabled(r.Context(), slog.LevelInfo) {
+	ctx := r.Context()
+	if !p.log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	plain := e.Diagnosis == "" && e.Scenario == "" && len(e.Violations) == 0 && (e.Auth == "" || e.Auth == "ok") && status < 500
+	if plain && !p.lines.allow(ctx, p.log, time.Now()) {
 		return
 	}
 	var room [12]slog.Attr
@@ -565,7 +571,11 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	if e.Scenario != "" {
 		attrs = append(attrs, slog.String("scenario", e.Scenario), slog.Int("rule", e.Rule), slog.String("fault", e.Fault))
 	}
-	p.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	// A record made here, not by Logger.Info: that one also walks the
+	// stack for a source position no handler of ours prints.
+	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	rec.AddAttrs(attrs...)
+	_ = p.log.Handler().Handle(ctx, rec)
 }
 
 // journalParts are an exchange's headers and bodies as the pipeline holds

@@ -167,6 +167,7 @@ func isLoopback(bind string) bool {
 type Stack struct {
 	opts    Options
 	log     *slog.Logger
+	lines   lineSampler // the request lines of every vendor
 	clock   *clock.Simulated
 	journal *journal.Journal
 	certs   *certs // nil without TLS
@@ -423,6 +424,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		checker:     s.checker,
 		heavy:       s.heavy,
 		log:         s.opts.Logger,
+		lines:       &s.lines,
 		bodyTimeout: s.opts.BodyTimeout,
 	}
 	vs := newVendorState(spec, sim, fixtureStubs, table)
@@ -795,6 +797,7 @@ func (s *Stack) Close() error {
 		for _, sv := range all {
 			sv.serving.Store(false)
 		}
+		s.lines.report(context.Background(), s.log, s.lines.second.Load())
 		s.clientOnce.Do(func() {}) // no client is made after this
 		if s.client != nil {
 			s.client.CloseIdleConnections()

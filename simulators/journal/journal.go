@@ -129,6 +129,7 @@ type Journal struct {
 	mu     sync.Mutex // guards ring, pend, next, count, lastID, bytes
 	ring   []Entry
 	pend   []Pending // pend[i]: ring[i]'s part still to work out, or nil
+	sizes  []int     // sizes[i]: what ring[i] holds, pending part included
 	next   int       // index the next entry goes to: always lastID % len(ring)
 	count  int       // entries kept
 	lastID uint64
@@ -157,7 +158,7 @@ func New(size int) *Journal {
 	if size <= 0 {
 		size = DefaultSize
 	}
-	return &Journal{ring: make([]Entry, size), pend: make([]Pending, size)}
+	return &Journal{ring: make([]Entry, size), pend: make([]Pending, size), sizes: make([]int, size)}
 }
 
 // Add stores e, giving it the next ID, and returns the stored entry.
@@ -179,8 +180,7 @@ func (j *Journal) AddPending(e Entry, p Pending) Entry {
 	for j.count > 0 && j.bytes+size > MaxBytes {
 		j.dropOldestLocked()
 	}
-	j.ring[j.next] = e
-	j.pend[j.next] = p
+	j.ring[j.next], j.pend[j.next], j.sizes[j.next] = e, p, size
 	j.bytes += size
 	j.next = (j.next + 1) % len(j.ring)
 	j.count++
@@ -191,8 +191,8 @@ func (j *Journal) AddPending(e Entry, p Pending) Entry {
 // dropOldestLocked forgets the oldest kept entry.
 func (j *Journal) dropOldestLocked() {
 	i := (j.next - j.count + len(j.ring)) % len(j.ring)
-	j.bytes -= j.sizeAt(i)
-	j.ring[i], j.pend[i] = Entry{}, nil
+	j.bytes -= j.sizes[i]
+	j.ring[i], j.pend[i], j.sizes[i] = Entry{}, nil, 0
 	j.count--
 }
 
@@ -204,13 +204,15 @@ func (j *Journal) Annotate(id uint64, violations []string, unchecked bool) {
 	if id == 0 || id > j.lastID {
 		return
 	}
-	e := &j.ring[(id-1)%uint64(len(j.ring))]
+	i := (id - 1) % uint64(len(j.ring))
+	e := &j.ring[i]
 	if e.ID != id {
 		return // overwritten since
 	}
 	e.Violations = append(e.Violations, violations...)
 	for _, v := range violations {
-		j.bytes += len(v) // as sizeOf counts them when the entry goes
+		j.bytes += len(v) // as sizeOf counts them
+		j.sizes[i] += len(v)
 	}
 	e.Unchecked = e.Unchecked || unchecked
 }
@@ -225,15 +227,6 @@ func (j *Journal) MarkDrift(id uint64) {
 	if e := &j.ring[(id-1)%uint64(len(j.ring))]; e.ID == id {
 		e.Drift = true
 	}
-}
-
-// sizeAt is what the kept entry at index i holds, its pending part included.
-func (j *Journal) sizeAt(i int) int {
-	n := sizeOf(&j.ring[i])
-	if p := j.pend[i]; p != nil {
-		n += p.Size()
-	}
-	return n
 }
 
 // List returns up to limit matching entries, newest first (all when limit <= 0).
@@ -263,7 +256,7 @@ func (j *Journal) Page(f Filter, limit, maxBytes int) (entries []Entry, more boo
 		if !f.match(e) {
 			return true
 		}
-		n := j.sizeAt(i)
+		n := j.sizes[i]
 		if limit > 0 && len(entries) == limit || len(entries) > 0 && size+n > maxBytes {
 			more = true
 			return false
@@ -289,11 +282,12 @@ func (j *Journal) Page(f Filter, limit, maxBytes int) (entries []Entry, more boo
 		done := &entries[d.at]
 		i := int((done.ID - 1) % uint64(len(j.ring)))
 		if e := &j.ring[i]; e.ID == done.ID && j.pend[i] == d.p {
-			j.bytes -= j.sizeAt(i)
 			e.RequestHeaders, e.RequestBody = done.RequestHeaders, done.RequestBody
 			e.ResponseHeaders, e.ResponseBody = done.ResponseHeaders, done.ResponseBody
 			j.pend[i] = nil
-			j.bytes += sizeOf(e)
+			n := sizeOf(e)
+			j.bytes += n - j.sizes[i]
+			j.sizes[i] = n
 			*done = clone(*done) // the caller's own headers
 		}
 	}
@@ -328,6 +322,7 @@ func (j *Journal) Clear() {
 	defer j.mu.Unlock()
 	clear(j.ring)
 	clear(j.pend)
+	clear(j.sizes)
 	j.count, j.bytes = 0, 0
 }
 

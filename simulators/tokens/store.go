@@ -169,10 +169,11 @@ func (s *Store) Add(ctx context.Context, t Token) Token {
 		delete(s.tokens, s.order[0])
 		s.order = s.order[1:]
 	}
-	if _, dup := s.tokens[t.Value]; !dup {
+	n := len(s.tokens)
+	s.tokens[t.Value] = st
+	if len(s.tokens) > n { // a new value (one map operation, not two)
 		s.order = append(s.order, t.Value)
 	}
-	s.tokens[t.Value] = st
 	s.compactLocked()
 	return t
 }

@@ -185,6 +185,15 @@ func parsedOnce(r *http.Request, body []byte) *parsedForm {
 	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
 		return nil
 	}
+	if r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" && r.URL.RawQuery == "" {
+		// What ParseForm does for the usual login, without its copies:
+		// PostForm from the body, and Form the same values (read only).
+		post, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil
+		}
+		return &parsedForm{form: post, post: post}
+	}
 	c := *r
 	c.Body, c.Form, c.PostForm, c.MultipartForm = io.NopCloser(bytes.NewReader(body)), nil, nil, nil
 	if err := c.ParseForm(); err != nil {
