@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -86,6 +87,7 @@ func Parse(name string, data []byte) (*openapi3.T, error) {
 
 // Validator checks requests and answers against one vendor's contract.
 type Validator struct {
+	id     uint64 // unique in the process
 	vendor string
 	doc    *openapi3.T
 	router routers.Router
@@ -127,6 +129,7 @@ func NewValidatorFrom(vendor, name string, data []byte) (*Validator, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &Validator{
+		id:     validatorIDs.Add(1),
 		vendor: vendor,
 		doc:    doc,
 		router: router,
@@ -287,6 +290,13 @@ func (v *Validator) describe(op, what string, err error) []string {
 	}
 	return out
 }
+
+// validatorIDs numbers the validators of the process.
+var validatorIDs atomic.Uint64
+
+// ID tells this validator from every other of the process: a verdict is
+// remembered under the contract that gave it.
+func (v *Validator) ID() uint64 { return v.id }
 
 // Vendor is the vendor whose contract this is.
 func (v *Validator) Vendor() string { return v.vendor }

@@ -135,12 +135,19 @@ func (c *checker) cachedCheck(job checkJob) []string {
 		return v
 	}
 	v := check(job)
+	c.remember(job.key, v)
+	return v
+}
+
+// remember keeps the verdict v of the exchange (or request) with key k.
+// Past verdictCacheSize the old ones are forgotten: a verdict forgotten
+// is checked again, never wrong.
+func (c *checker) remember(k verdictKey, v []string) {
 	if c.nVerdict.Add(1) > verdictCacheSize {
-		c.verdicts.Clear() // only the worker adds: no verdict is lost but the old ones
+		c.verdicts.Clear()
 		c.nVerdict.Store(1)
 	}
-	c.verdicts.Store(job.key, slices.Clip(v))
-	return v
+	c.verdicts.Store(k, slices.Clip(v))
 }
 
 // verdictKey is a 64-bit hash of what a check reads, under a seed of
@@ -154,6 +161,19 @@ var verdictSeed = maphash.MakeSeed()
 // matter, the body, and each answer with its minted tokens masked (the
 // first token of a shape was checked whole).
 func keyOf(job *checkJob) verdictKey {
+	real := "simulated"
+	if job.drift != nil {
+		real = "upstream" // the order of its members is checked too
+	}
+	return hashOf(job, real)
+}
+
+// requestKeyOf is the verdict key of job's request alone: --strict's
+// check before answering.
+func requestKeyOf(job *checkJob) verdictKey { return hashOf(job, "request") }
+
+// hashOf is keyOf for a kind of check.
+func hashOf(job *checkJob, kind string) verdictKey {
 	var h maphash.Hash
 	h.SetSeed(verdictSeed)
 	str := func(s string) {
@@ -161,12 +181,13 @@ func keyOf(job *checkJob) verdictKey {
 		_ = h.WriteByte(0)
 	}
 	r := job.r
-	auth, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	real := "simulated"
-	if job.drift != nil {
-		real = "upstream" // the order of its members is checked too
+	// What the check reads of credentials: the scheme, and whether any follow.
+	auth, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if cred != "" {
+		auth += " +"
 	}
-	for _, part := range [...]string{real, job.v.Vendor(), r.Method, job.path, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), auth} {
+	var id [20]byte
+	for _, part := range [...]string{kind, string(strconv.AppendUint(id[:0], job.v.ID(), 10)), r.Method, job.path, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Accept"), auth} {
 		str(part)
 	}
 	_, _ = h.Write(job.body)

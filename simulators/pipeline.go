@@ -276,13 +276,25 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.strict && x.checkable {
 		// Only --strict checks before answering; otherwise the check runs
 		// off the hot path (checker.go) and its violations reach the journal.
-		check, violations := x.validator.Request(r, x.call.Path, body)
+		// A request checked before, byte for byte, has its verdict
+		// remembered; its answers then take the default's way (their
+		// verdicts remembered too, or checked off the hot path). A real
+		// service's answers are checked in line always: drift is
+		// reported at once.
+		job := checkJob{v: x.validator, r: r, path: x.call.Path, body: body}
+		key := requestKeyOf(&job)
+		violations, known := p.checker.cached(key)
+		if !known || p.upstream != nil {
+			var check *contracts.Exchange
+			check, violations = x.validator.Request(r, x.call.Path, body)
+			p.checker.remember(key, violations)
+			x.check = check
+		}
 		if len(violations) > 0 {
-			x.violations, x.checkable, x.outcome = violations, false, journal.OutcomeRefused
+			x.violations, x.checkable, x.outcome, x.check = violations, false, journal.OutcomeRefused, nil
 			p.answer(w, x, plain(http.StatusBadRequest, MsgStrictPrefix+"- "+strings.Join(violations, "\n- ")+"\n"))
 			return
 		}
-		x.check = check
 	}
 
 	dec, err := p.engine.Decide(scenario.Query{
