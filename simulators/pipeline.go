@@ -211,7 +211,12 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The rest of the body is not read: the connection closes after
 		// the answer (the server would otherwise wait to discard it).
 		w.Header().Set("Connection", "close")
-	} else if p.bodyTimeout > 0 {
+	} else if p.bodyTimeout > 0 && p.upstream != nil {
+		// The real service may take long: the body's deadline must not
+		// cut the connection (and cancel the request) meanwhile. A
+		// simulated answer takes microseconds, long before it; a fault
+		// that waits lifts it (below); the server sets the next one
+		// before reading the next request.
 		_ = rc.SetReadDeadline(time.Time{})
 	}
 	// Date on the simulated clock: a client that reads expiry against Date
@@ -327,6 +332,9 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x.outcome = journal.OutcomeFault
+	if p.bodyTimeout > 0 && p.upstream == nil {
+		_ = rc.SetReadDeadline(time.Time{}) // a fault may wait past the body's deadline
+	}
 	if dec.After {
 		fx.vendorAnswer() // the vendor acts; the fault then loses or mangles its answer
 	}
