@@ -9,6 +9,8 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"hash/maphash"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -39,9 +41,72 @@ type Token struct {
 	Data      any // vendor data; treated as immutable once stored
 }
 
+// stored is a token as the store holds it. A load test fills a store to
+// its bound, so it is kept small and within the map's own memory: the
+// value is not kept (the map's key is its hash), the login and kind are
+// shared by the tokens of one login (owner), and nothing else points
+// out; the collector then has one block of buckets to scan, not tens of
+// thousands of tokens.
 type stored struct {
-	Token
+	owner         *owner
+	issuedAt      int64 // Unix nanoseconds on the simulated clock; 0: none
+	expiresAt     int64
+	lastUsed      int64
+	idleFor       time.Duration
 	expiredAtMint bool // minted under a token-expired fault
+}
+
+// token is st as a Token of the given value.
+func (st *stored) token(value string) Token {
+	return Token{Value: value, Subject: st.owner.subject, Kind: st.owner.kind, IssuedAt: fromNanos(st.issuedAt),
+		ExpiresAt: fromNanos(st.expiresAt), IdleFor: st.idleFor, LastUsed: fromNanos(st.lastUsed), Data: st.owner.data}
+}
+
+// nanos is t in Unix nanoseconds, 0 for the zero time; times past what
+// an int64 holds (years before 1678 or after 2262) are held at its ends.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	if n := t.UnixNano(); n != 0 {
+		return n
+	}
+	return 1 // the epoch itself is not "none"
+}
+
+var minTime, maxTime = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// owner is who a token was minted for, and the vendor's data on it.
+type owner struct {
+	subject, kind string
+	data          any
+}
+
+// maxOwners bounds the shared owners a store keeps: beyond, the table
+// starts again (the tokens keep theirs).
+const maxOwners = 4096
+
+// key is a token's value as the store indexes it: 128 bits of hash under
+// seeds of this process, which no client knows, so none can make two
+// values meet.
+type key [2]uint64
+
+var keySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func keyOf(value string) key {
+	return key{maphash.String(keySeeds[0], value), maphash.String(keySeeds[1], value)}
 }
 
 // Store holds the minted tokens of one simulator.
@@ -49,18 +114,39 @@ type Store struct {
 	clock clock.Clock
 	max   int
 
-	mu     sync.Mutex         // guards tokens, order and revoked
-	tokens map[string]*stored // by Value
-	order  []string           // insertion order, for eviction; may hold ended values
+	mu     sync.Mutex // guards everything below
+	tokens map[key]stored
+	order  []key // insertion order, for eviction; may hold ended keys
+	owners map[owner]*owner
+	ids    map[key][16]byte // a shared store's tokens: their signed ids
 
-	sharing *Sharing        // nil: tokens live only in this store
-	revoked map[string]bool // ended here, so no longer honoured by signature (a replica's, a JWT)
-	revOrd  []string        // revoked's insertion order, for its bound
+	sharing *Sharing         // nil: tokens live only in this store
+	revoked map[key]struct{} // ended here, so no longer honoured by signature (a replica's, a JWT)
+	revOrd  []key            // revoked's insertion order, for its bound
 	// revokedIDs are the signed ids of the ended tokens: a token re-spelt
 	// (upper-case, braced, without dashes, another user prefix) decodes to
 	// the same id, and stays ended.
 	revokedIDs map[[16]byte]bool
 	revIDOrd   [][16]byte
+}
+
+// ownerLocked is the shared owner of subject and kind; a token with
+// vendor data has an owner of its own.
+func (s *Store) ownerLocked(subject, kind string, data any) *owner {
+	// Copies: a login name read from a request may share the whole body's
+	// memory, which the store would otherwise keep alive.
+	if data != nil {
+		return &owner{strings.Clone(subject), strings.Clone(kind), data}
+	}
+	if o, ok := s.owners[owner{subject: subject, kind: kind}]; ok {
+		return o
+	}
+	if len(s.owners) >= maxOwners {
+		s.owners = map[owner]*owner{}
+	}
+	o := &owner{subject: strings.Clone(subject), kind: strings.Clone(kind)}
+	s.owners[*o] = o
+	return o
 }
 
 // Share makes the store's ids signed, and honours signed tokens minted by
@@ -111,7 +197,7 @@ func (s *Store) newID(ctx context.Context, login string, expires time.Time, v4 b
 // remote checks a token this store did not mint, by its signature.
 func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
 	sh := s.sharing
-	if sh == nil || sh.Signer == nil || sh.Decode == nil || s.revoked[value] {
+	if sh == nil || sh.Signer == nil || sh.Decode == nil || s.isRevokedLocked(value) {
 		return Token{}, ErrUnknown
 	}
 	id, ok := sh.Decode(value)
@@ -131,7 +217,7 @@ func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
 
 // NewStore returns an empty store on the given clock.
 func NewStore(c clock.Clock) *Store {
-	return &Store{clock: c, max: DefaultMaxTokens, tokens: make(map[string]*stored), revoked: map[string]bool{}}
+	return &Store{clock: c, max: DefaultMaxTokens, tokens: map[key]stored{}, owners: map[owner]*owner{}, revoked: map[key]struct{}{}}
 }
 
 // Limit bounds the store to n tokens (n > 0), forgetting the oldest first.
@@ -149,9 +235,6 @@ func (s *Store) Limit(n int) *Store {
 // token is stored already expired while the caller still sees its intended
 // expiry: the vendor answers the login as usual and the token then fails.
 func (s *Store) Add(ctx context.Context, t Token) Token {
-	// Copies: a login name read from a request may share the whole body's
-	// memory, which the store would otherwise keep alive.
-	t.Value, t.Subject, t.Kind = strings.Clone(t.Value), strings.Clone(t.Subject), strings.Clone(t.Kind)
 	now := s.clock.Now()
 	if t.IssuedAt.IsZero() {
 		t.IssuedAt = now
@@ -159,20 +242,31 @@ func (s *Store) Add(ctx context.Context, t Token) Token {
 	if t.LastUsed.IsZero() {
 		t.LastUsed = t.IssuedAt
 	}
-	st := &stored{Token: t}
+	st := stored{issuedAt: nanos(t.IssuedAt), expiresAt: nanos(t.ExpiresAt), lastUsed: nanos(t.LastUsed), idleFor: t.IdleFor}
 	if tr := trackerFrom(ctx); tr != nil {
 		st.expiredAtMint = tr.record(t.Value)
 	}
+	k := keyOf(t.Value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	st.owner = s.ownerLocked(t.Subject, t.Kind, t.Data)
 	for len(s.tokens) >= s.max && len(s.order) > 0 {
 		delete(s.tokens, s.order[0])
+		delete(s.ids, s.order[0])
 		s.order = s.order[1:]
 	}
+	if sh := s.sharing; sh != nil && sh.Decode != nil {
+		if id, ok := sh.Decode(t.Value); ok {
+			if s.ids == nil {
+				s.ids = map[key][16]byte{}
+			}
+			s.ids[k] = id
+		}
+	}
 	n := len(s.tokens)
-	s.tokens[t.Value] = st
+	s.tokens[k] = st
 	if len(s.tokens) > n { // a new value (one map operation, not two)
-		s.order = append(s.order, t.Value)
+		s.order = append(s.order, k)
 	}
 	s.compactLocked()
 	return t
@@ -184,10 +278,10 @@ func (s *Store) compactLocked() {
 	if len(s.order) <= 2*len(s.tokens)+1024 {
 		return
 	}
-	live := make([]string, 0, len(s.tokens))
-	for _, v := range s.order {
-		if _, ok := s.tokens[v]; ok {
-			live = append(live, v)
+	live := make([]key, 0, len(s.tokens))
+	for _, k := range s.order {
+		if _, ok := s.tokens[k]; ok {
+			live = append(live, k)
 		}
 	}
 	s.order = live
@@ -197,51 +291,59 @@ func (s *Store) compactLocked() {
 // marks it used (which moves an idle expiry forward).
 func (s *Store) Check(value string) (Token, error) {
 	now := s.clock.Now()
+	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.tokens[value]
+	st, ok := s.tokens[k]
 	if !ok {
 		return s.remoteLocked(value, now)
 	}
-	if st.expiredAtMint || expired(st.Token, now) {
-		return st.Token, ErrExpired
+	if st.expiredAtMint || st.expired(now) {
+		return st.token(value), ErrExpired
 	}
-	st.LastUsed = now
-	return st.Token, nil
+	st.lastUsed = nanos(now)
+	s.tokens[k] = st
+	return st.token(value), nil
 }
 
-func expired(t Token, now time.Time) bool {
-	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
+// expired reports whether st has expired by now: its lifetime, or its
+// idle time since its last use.
+func (st *stored) expired(now time.Time) bool {
+	n := nanos(now)
+	if st.expiresAt != 0 && n >= st.expiresAt {
 		return true
 	}
-	return t.IdleFor > 0 && !now.Before(t.LastUsed.Add(t.IdleFor))
+	return st.idleFor > 0 && n >= st.lastUsed+int64(st.idleFor)
 }
 
 // Valid reports whether a token is known, not ended and not expired,
 // without marking it used.
 func (s *Store) Valid(value string) bool {
 	now := s.clock.Now()
+	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.tokens[value]
+	st, ok := s.tokens[k]
 	if !ok {
 		_, err := s.remoteLocked(value, now)
 		return err == nil
 	}
-	return !st.expiredAtMint && !expired(st.Token, now)
+	return !st.expiredAtMint && !st.expired(now)
 }
 
 // Revoke ends a token; it reports ErrUnknown when there was none.
 func (s *Store) Revoke(value string) error {
+	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, local := s.tokens[value]
+	_, local := s.tokens[k]
 	if !local {
 		if _, err := s.remoteLocked(value, s.clock.Now()); err != nil {
 			return ErrUnknown
 		}
 	}
-	delete(s.tokens, value)
+	delete(s.tokens, k)
+	delete(s.ids, k)
 	s.forbidLocked(value)
 	return nil
 }
@@ -253,10 +355,14 @@ func (s *Store) EndSubject(subject string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for value, st := range s.tokens {
-		if st.Subject == subject {
-			delete(s.tokens, value)
-			s.forbidLocked(value)
+	for k, st := range s.tokens {
+		if st.owner.subject == subject {
+			delete(s.tokens, k)
+			if id, ok := s.ids[k]; ok {
+				s.revokeIDLocked(id)
+				delete(s.ids, k)
+			}
+			s.revokeKeyLocked(k)
 			n++
 		}
 	}
@@ -274,27 +380,45 @@ func (s *Store) Forbid(value string) {
 
 func (s *Store) forbidLocked(value string) {
 	if sh := s.sharing; sh != nil && sh.Decode != nil {
-		if id, ok := sh.Decode(value); ok && !s.revokedIDs[id] {
-			if s.revokedIDs == nil {
-				s.revokedIDs = map[[16]byte]bool{}
-			}
-			s.revokedIDs[id] = true
-			s.revIDOrd = append(s.revIDOrd, id)
-			for len(s.revIDOrd) > s.max {
-				delete(s.revokedIDs, s.revIDOrd[0])
-				s.revIDOrd = s.revIDOrd[1:]
-			}
+		if id, ok := sh.Decode(value); ok {
+			s.revokeIDLocked(id)
 		}
 	}
-	if s.revoked[value] {
+	s.revokeKeyLocked(keyOf(value))
+}
+
+// revokeIDLocked records a signed id as ended here.
+func (s *Store) revokeIDLocked(id [16]byte) {
+	if s.revokedIDs[id] {
 		return
 	}
-	s.revoked[value] = true
-	s.revOrd = append(s.revOrd, value)
+	if s.revokedIDs == nil {
+		s.revokedIDs = map[[16]byte]bool{}
+	}
+	s.revokedIDs[id] = true
+	s.revIDOrd = append(s.revIDOrd, id)
+	for len(s.revIDOrd) > s.max {
+		delete(s.revokedIDs, s.revIDOrd[0])
+		s.revIDOrd = s.revIDOrd[1:]
+	}
+}
+
+// revokeKeyLocked records a value, by its key, as ended here.
+func (s *Store) revokeKeyLocked(k key) {
+	if _, ok := s.revoked[k]; ok {
+		return
+	}
+	s.revoked[k] = struct{}{}
+	s.revOrd = append(s.revOrd, k)
 	for len(s.revOrd) > s.max {
 		delete(s.revoked, s.revOrd[0])
 		s.revOrd = s.revOrd[1:]
 	}
+}
+
+func (s *Store) isRevokedLocked(value string) bool {
+	_, ok := s.revoked[keyOf(value)]
+	return ok
 }
 
 // Ended reports whether this store ended a token (Revoke, Forbid), in
@@ -302,7 +426,7 @@ func (s *Store) forbidLocked(value string) {
 func (s *Store) Ended(value string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.revoked[value] {
+	if s.isRevokedLocked(value) {
 		return true
 	}
 	if sh := s.sharing; sh != nil && sh.Decode != nil {
@@ -324,11 +448,10 @@ func (s *Store) Len() int {
 func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens = make(map[string]*stored)
+	s.tokens = map[key]stored{}
 	s.order = nil
-	if s.revoked != nil {
-		s.revoked, s.revOrd = map[string]bool{}, nil
-	}
+	s.owners, s.ids = map[owner]*owner{}, nil
+	s.revoked, s.revOrd = map[key]struct{}{}, nil
 	s.revokedIDs, s.revIDOrd = nil, nil
 }
 
