@@ -87,6 +87,7 @@ type Simulator struct {
 	clock  clock.Clock
 	tokens *tokens.Store
 	router *mux.Router
+	static map[staticRoute]http.Handler // the routes by method and exact path
 }
 
 var _ vendor.Simulator = (*Simulator)(nil)
@@ -99,28 +100,35 @@ func New(opts Options) *Simulator {
 	return s
 }
 
+// staticRoute is a method and an exact path.
+type staticRoute struct{ method, path string }
+
 // routes is every route of the vendor, in one place.
 func (s *Simulator) routes() *mux.Router {
 	// SkipClean: a vendor does not redirect /a/../b; such a path matches nothing.
 	r := mux.NewRouter().SkipClean(true)
-	r.Handle(PathGetUserToken, s.adapt(s.getUserToken)).Methods(http.MethodPost)
-	r.Handle(PathAgentLogin, s.adapt(s.agentLogin)).Methods(http.MethodPost)
-	r.Handle(PathUserLogin, s.adapt(s.userLogin)).Methods(http.MethodPost)
-	r.Handle(PathEndSession, s.adapt(s.endSession)).Methods(http.MethodPost)
-	r.Handle(PathAgentLogoff, s.adapt(s.agentLogoff)).Methods(http.MethodPost)
+	s.static = map[staticRoute]http.Handler{}
+	for path, f := range map[string]func(*http.Request) response{
+		PathGetUserToken: s.getUserToken, PathAgentLogin: s.agentLogin, PathUserLogin: s.userLogin,
+		PathEndSession: s.endSession, PathAgentLogoff: s.agentLogoff,
+	} {
+		h := s.adapt(f)
+		r.Handle(path, h).Methods(http.MethodPost)
+		s.static[staticRoute{http.MethodPost, path}] = h
+	}
 	noRoute := s.fx.Settings.ErrorPages.JAXRS(AppRoot, endpoints)
 	r.NotFoundHandler, r.MethodNotAllowedHandler = noRoute, noRoute
 	return r
 }
 
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// A matched route's handler is called directly: its paths have no
-	// variables and no handler reads the route, which mux would otherwise
-	// store with two copies of the request. The rest (404, 405) goes the
-	// router's way.
-	var m mux.RouteMatch
-	if s.router.Match(r, &m) && m.MatchErr == nil && m.Handler != nil {
-		m.Handler.ServeHTTP(w, r)
+	// Every route is one method on one fixed path: the exact pair finds
+	// its handler in a map, as the router would (its pattern is the whole
+	// path), without the router's regular expressions, or the two copies
+	// of the request it makes to store a route no handler reads. The
+	// rest (404, 405) goes the router's way.
+	if h, ok := s.static[staticRoute{r.Method, r.URL.Path}]; ok {
+		h.ServeHTTP(w, r)
 		return
 	}
 	s.router.ServeHTTP(w, r)
