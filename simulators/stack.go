@@ -325,6 +325,12 @@ func build(opts Options) (*Stack, error) {
 	if opts.TokenSecret != "" && len(opts.TokenSecret) < MinTokenSecret {
 		return nil, fmt.Errorf("simulators: %w: a token secret of %d bytes: at least %d, from a random source (e.g. openssl rand -hex 32); a short one is guessed offline from a single token", ErrWeakSecret, len(opts.TokenSecret), MinTokenSecret)
 	}
+	// Every contract starts loading now, side by side: loading one is most
+	// of a start, and the scenarios' vocabulary (the stubs' names) and the
+	// vendors below wait for theirs.
+	for _, spec := range Specs() {
+		go func() { _, _ = validatorFor(spec) }()
+	}
 	cat, err := loadCatalogue(opts)
 	if err != nil {
 		return nil, err
@@ -348,12 +354,21 @@ func build(opts Options) (*Stack, error) {
 			return nil, err
 		}
 	}
-	for _, spec := range specs {
-		sv, err := s.buildVendor(spec, cat)
-		if err != nil {
-			return nil, err
+	// Each vendor is built on its own goroutine: loading a contract is
+	// most of a start (kin-openapi reads and checks the document), and
+	// the four load side by side. The first vendor's error, in vendor
+	// order, is the one reported, as when they were built in turn.
+	built, errs := make([]*served, len(specs)), make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Go(func() { built[i], errs[i] = s.buildVendor(spec, cat) })
+	}
+	wg.Wait()
+	for i := range specs {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		s.vendors = append(s.vendors, sv)
+		s.vendors = append(s.vendors, built[i])
 	}
 	for _, name := range opts.Activate {
 		if _, err := s.engine.Activate(name, 0); err != nil {
