@@ -11,6 +11,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -114,9 +115,13 @@ type Store struct {
 	clock clock.Clock
 	max   int
 
-	mu     sync.Mutex // guards everything below
-	tokens map[key]stored
-	order  []key // insertion order, for eviction; may hold ended keys
+	mu sync.Mutex // guards everything below
+	// ring holds the last max tokens minted, in order: the next one takes
+	// the place of the oldest (next), which is forgotten. It grows to max
+	// as tokens come, so an idle store holds nothing.
+	ring   []slot
+	next   int
+	tokens map[key]int32 // a held token's place in ring
 	owners map[owner]*owner
 	// lastOwner is the owner last found or made (no vendor data).
 	lastOwner *owner
@@ -130,6 +135,12 @@ type Store struct {
 	// the same id, and stays ended.
 	revokedIDs map[[16]byte]bool
 	revIDOrd   [][16]byte
+}
+
+// slot is a place in the ring: a token, or none (owner nil) once ended.
+type slot struct {
+	key key
+	stored
 }
 
 // ownerLocked is the shared owner of subject and kind; a token with
@@ -224,7 +235,7 @@ func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
 
 // NewStore returns an empty store on the given clock.
 func NewStore(c clock.Clock) *Store {
-	return &Store{clock: c, max: DefaultMaxTokens, tokens: map[key]stored{}, owners: map[owner]*owner{}, revoked: map[key]struct{}{}}
+	return &Store{clock: c, max: DefaultMaxTokens, tokens: map[key]int32{}, owners: map[owner]*owner{}, revoked: map[key]struct{}{}}
 }
 
 // Limit bounds the store to n tokens (n > 0), forgetting the oldest first.
@@ -257,10 +268,10 @@ func (s *Store) Add(ctx context.Context, t Token) Token {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.owner = s.ownerLocked(t.Subject, t.Kind, t.Data)
-	for len(s.tokens) >= s.max && len(s.order) > 0 {
-		delete(s.tokens, s.order[0])
-		delete(s.ids, s.order[0])
-		s.order = s.order[1:]
+	if i, ok := s.tokens[k]; ok {
+		s.ring[i].stored = st // the same value again: its place is kept
+	} else {
+		s.putLocked(k, st)
 	}
 	if sh := s.sharing; sh != nil && sh.Decode != nil {
 		if id, ok := sh.Decode(t.Value); ok {
@@ -270,28 +281,54 @@ func (s *Store) Add(ctx context.Context, t Token) Token {
 			s.ids[k] = id
 		}
 	}
-	n := len(s.tokens)
-	s.tokens[k] = st
-	if len(s.tokens) > n { // a new value (one map operation, not two)
-		s.order = append(s.order, k)
-	}
-	s.compactLocked()
 	return t
 }
 
-// compactLocked drops ended values from the eviction order once they
-// outnumber the live ones, so add-and-end cycles cannot grow it.
-func (s *Store) compactLocked() {
-	if len(s.order) <= 2*len(s.tokens)+1024 {
-		return
-	}
-	live := make([]key, 0, len(s.tokens))
-	for _, k := range s.order {
-		if _, ok := s.tokens[k]; ok {
-			live = append(live, k)
+// putLocked gives a new token the next place in the ring, forgetting the
+// token there (the oldest).
+func (s *Store) putLocked(k key, st stored) {
+	if len(s.ring) < s.max {
+		if len(s.ring) == cap(s.ring) { // grow as append does, but never past the bound
+			s.ring = slices.Grow(s.ring, min(max(len(s.ring), 64), s.max-len(s.ring)))
 		}
+		s.ring = append(s.ring, slot{})
+		s.next = len(s.ring) - 1
 	}
-	s.order = live
+	if s.next >= len(s.ring) {
+		s.next = 0 // the bound was lowered: wrap at the ring's end
+	}
+	old := &s.ring[s.next]
+	if old.owner != nil {
+		delete(s.tokens, old.key)
+		delete(s.ids, old.key)
+	}
+	*old = slot{key: k, stored: st}
+	s.tokens[k] = int32(s.next)
+	s.next++
+	if len(s.ring) < s.max {
+		s.next = len(s.ring) // still growing: the next token appends
+	} else if s.next == len(s.ring) {
+		s.next = 0
+	}
+}
+
+// heldLocked is the held token of key k, and whether there is one.
+func (s *Store) heldLocked(k key) (*stored, bool) {
+	i, ok := s.tokens[k]
+	if !ok {
+		return nil, false
+	}
+	return &s.ring[i].stored, true
+}
+
+// dropLocked forgets the held token of key k; its place stays empty
+// until the ring comes round.
+func (s *Store) dropLocked(k key) {
+	if i, ok := s.tokens[k]; ok {
+		s.ring[i].stored = stored{}
+		delete(s.tokens, k)
+		delete(s.ids, k)
+	}
 }
 
 // Check returns the token if it is known, not ended and not expired, and
@@ -301,7 +338,7 @@ func (s *Store) Check(value string) (Token, error) {
 	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.tokens[k]
+	st, ok := s.heldLocked(k)
 	if !ok {
 		return s.remoteLocked(value, now)
 	}
@@ -309,7 +346,6 @@ func (s *Store) Check(value string) (Token, error) {
 		return st.token(value), ErrExpired
 	}
 	st.lastUsed = nanos(now)
-	s.tokens[k] = st
 	return st.token(value), nil
 }
 
@@ -330,7 +366,7 @@ func (s *Store) Valid(value string) bool {
 	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.tokens[k]
+	st, ok := s.heldLocked(k)
 	if !ok {
 		_, err := s.remoteLocked(value, now)
 		return err == nil
@@ -349,8 +385,7 @@ func (s *Store) Revoke(value string) error {
 			return ErrUnknown
 		}
 	}
-	delete(s.tokens, k)
-	delete(s.ids, k)
+	s.dropLocked(k)
 	s.forbidLocked(value)
 	return nil
 }
@@ -362,14 +397,14 @@ func (s *Store) EndSubject(subject string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for k, st := range s.tokens {
-		if st.owner.subject == subject {
-			delete(s.tokens, k)
-			if id, ok := s.ids[k]; ok {
+	for i := range s.ring {
+		sl := &s.ring[i]
+		if sl.owner != nil && sl.owner.subject == subject {
+			if id, ok := s.ids[sl.key]; ok {
 				s.revokeIDLocked(id)
-				delete(s.ids, k)
 			}
-			s.revokeKeyLocked(k)
+			s.revokeKeyLocked(sl.key)
+			s.dropLocked(sl.key)
 			n++
 		}
 	}
@@ -455,8 +490,7 @@ func (s *Store) Len() int {
 func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens = map[key]stored{}
-	s.order = nil
+	s.tokens, s.ring, s.next = map[key]int32{}, nil, 0
 	s.owners, s.ids, s.lastOwner = map[owner]*owner{}, nil, nil
 	s.revoked, s.revOrd = map[key]struct{}{}, nil
 	s.revokedIDs, s.revIDOrd = nil, nil
