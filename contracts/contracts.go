@@ -89,9 +89,15 @@ func Parse(name string, data []byte) (*openapi3.T, error) {
 type Validator struct {
 	id     uint64 // unique in the process
 	vendor string
-	doc    *openapi3.T
-	router routers.Router
+	name   string // the contract's file name, for errors
+	routes []Route
 	opts   *openapi3filter.Options
+
+	loadOnce sync.Once // Load; doc, router and loadErr are set once it ran
+	doc      *openapi3.T
+	router   routers.Router
+	loadErr  error
+
 	// The documented member orders (order.go), read from the document's
 	// text when first needed: only a real service's answers are held to
 	// them, and reading them costs start-up 2–5 ms a contract.
@@ -116,24 +122,38 @@ func NewValidator(vendor string) (*Validator, error) {
 // NewValidatorFrom is NewValidator for a contract given as a file's name
 // and content.
 func NewValidatorFrom(vendor, name string, data []byte) (*Validator, error) {
-	doc, err := Parse(name, data)
+	v := newValidator(vendor, name, data, nil)
+	if err := v.Load(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// NewEmbeddedValidator is NewValidator for an embedded contract, loaded
+// when first needed (Load, or a check): loading the four contracts is
+// most of what a start would take, and a request is routed without them
+// by the contract's operations, indexed at build time (routes_gen.go).
+// The index and the document are the same file's, which the contracts'
+// tests load and hold to each other, so the load cannot fail here.
+func NewEmbeddedValidator(vendor string) (*Validator, error) {
+	name, data, err := Default(vendor)
 	if err != nil {
 		return nil, err
 	}
-	// Route on paths alone: the servers name the vendor's hosts, and the
-	// simulator is reached on loopback.
-	routed := *doc
-	routed.Servers = nil
-	router, err := gorillamux.NewRouter(&routed)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	routes, ok := embeddedRoutes[vendor]
+	if !ok {
+		return nil, fmt.Errorf("contracts: no route index for %q: run go generate ./contracts", vendor)
 	}
+	return newValidator(vendor, name, data, routes), nil
+}
+
+func newValidator(vendor, name string, data []byte, routes []Route) *Validator {
 	return &Validator{
 		id:     validatorIDs.Add(1),
 		vendor: vendor,
-		doc:    doc,
-		router: router,
+		name:   name,
 		data:   data,
+		routes: routes,
 		opts: &openapi3filter.Options{
 			IncludeResponseStatus: true,
 			MultiError:            true,
@@ -141,11 +161,38 @@ func NewValidatorFrom(vendor, name string, data []byte) (*Validator, error) {
 			// Error texts must not quote the values checked: they may be secrets.
 			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
 		},
-	}, nil
+	}
 }
 
-// Doc returns the loaded document. Callers must not change it.
-func (v *Validator) Doc() *openapi3.T { return v.doc }
+// Load reads and checks the document and prepares its router, once; it
+// reports why it could not.
+func (v *Validator) Load() error {
+	v.loadOnce.Do(func() {
+		doc, err := Parse(v.name, v.data)
+		if err != nil {
+			v.loadErr = err
+			return
+		}
+		// Route on paths alone: the servers name the vendor's hosts, and the
+		// simulator is reached on loopback.
+		routed := *doc
+		routed.Servers = nil
+		router, err := gorillamux.NewRouter(&routed)
+		if err != nil {
+			v.loadErr = fmt.Errorf("%s: %w", v.name, err)
+			return
+		}
+		v.doc, v.router = doc, router
+	})
+	return v.loadErr
+}
+
+// Doc returns the loaded document (loading it first; nil if it could not
+// be). Callers must not change it.
+func (v *Validator) Doc() *openapi3.T {
+	_ = v.Load()
+	return v.doc
+}
 
 // checkCredentialsPresent accepts a request that carries credentials of the
 // scheme's kind; whether they are good is the simulator's business.
@@ -188,6 +235,12 @@ func (v *Validator) Matches(r *http.Request, path string) bool {
 	escaped := r.URL.EscapedPath()
 	if path != "" && path != r.URL.Path {
 		escaped = (&url.URL{Path: path}).EscapedPath()
+	}
+	if v.routes != nil {
+		return matchRoutes(v.routes, r.Method, escaped)
+	}
+	if v.Load() != nil {
+		return false
 	}
 	if len(escaped) > maxRememberedPath {
 		_, _, err := v.router.FindRoute(routable(r, path))
@@ -235,6 +288,9 @@ func (v *Validator) Request(r *http.Request, path string, body []byte) (*Exchang
 	req := routable(r, path)
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	x := &Exchange{v: v, op: r.Method + " " + req.URL.Path}
+	if err := v.Load(); err != nil {
+		return x, []string{fmt.Sprintf("%s.yaml: the contract could not be loaded: %v", v.vendor, err)}
+	}
 	route, params, err := v.router.FindRoute(req)
 	if err != nil {
 		return x, []string{fmt.Sprintf("%s.yaml: no operation matches %s: %v", v.vendor, x.op, err)}

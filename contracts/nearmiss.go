@@ -41,6 +41,9 @@ type Operation struct {
 
 func (v *Validator) nearMisses(method, path string, also []Operation) []NearMiss {
 	ops := slices.Clone(also)
+	if v.Load() != nil {
+		return nil
+	}
 	for p, item := range v.doc.Paths.Map() {
 		for m, op := range item.Operations() {
 			ops = append(ops, Operation{Method: m, Path: p, OperationID: op.OperationID})
@@ -162,6 +165,9 @@ func segments(path string) []string {
 // ForServer returns a copy of the document whose servers point at baseURL,
 // for users to load into their own tools.
 func (v *Validator) ForServer(baseURL string) ([]byte, error) {
+	if err := v.Load(); err != nil {
+		return nil, err
+	}
 	doc := *v.doc
 	doc.Servers = nil
 	doc.AddServer(&openapi3.Server{URL: baseURL, Description: "mockauth simulator"})

@@ -246,7 +246,7 @@ func (o *orderCheck) alternative(ref *openapi3.SchemaRef, names []string) *opena
 
 // compare reports an object whose documented members come out of order.
 func (o *orderCheck) compare(s *openapi3.Schema, names []string, path string) {
-	o.v.ordersOnce.Do(func() { o.v.orders = propertyOrders(o.v.data, o.v.doc) })
+	o.v.ordersOnce.Do(func() { o.v.orders = propertyOrders(o.v.data, o.v.Doc()) })
 	declared := o.v.orders[s]
 	if len(declared) == 0 {
 		return

@@ -1,6 +1,7 @@
 package simulators
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
@@ -190,7 +191,15 @@ type validatorOnce struct {
 func validatorFor(spec vendor.Spec) (*contracts.Validator, error) {
 	vo, _ := validators.LoadOrStore(spec.Name, &validatorOnce{})
 	o := vo.(*validatorOnce)
-	o.once.Do(func() { o.v, o.err = contracts.NewValidatorFrom(spec.Name, spec.Contract.Name, spec.Contract.Data) })
+	o.once.Do(func() {
+		if name, data, err := contracts.Default(spec.Name); err == nil && name == spec.Contract.Name && bytes.Equal(data, spec.Contract.Data) {
+			// The embedded contract: loaded when first needed (a check),
+			// routed meanwhile by its index (contracts.NewEmbeddedValidator).
+			o.v, o.err = contracts.NewEmbeddedValidator(spec.Name)
+			return
+		}
+		o.v, o.err = contracts.NewValidatorFrom(spec.Name, spec.Contract.Name, spec.Contract.Data)
+	})
 	return o.v, o.err
 }
 

@@ -325,12 +325,6 @@ func build(opts Options) (*Stack, error) {
 	if opts.TokenSecret != "" && len(opts.TokenSecret) < MinTokenSecret {
 		return nil, fmt.Errorf("simulators: %w: a token secret of %d bytes: at least %d, from a random source (e.g. openssl rand -hex 32); a short one is guessed offline from a single token", ErrWeakSecret, len(opts.TokenSecret), MinTokenSecret)
 	}
-	// Every contract starts loading now, side by side: loading one is most
-	// of a start, and the scenarios' vocabulary (the stubs' names) and the
-	// vendors below wait for theirs.
-	for _, spec := range Specs() {
-		go func() { _, _ = validatorFor(spec) }()
-	}
 	cat, err := loadCatalogue(opts)
 	if err != nil {
 		return nil, err
@@ -474,10 +468,23 @@ func (s *Stack) listenAll() error {
 	return nil
 }
 
+// loadContracts loads the vendors' contracts in turn, once the stack
+// serves: requests are routed by the contracts' indexes meanwhile, and the
+// checks (off the hot path, or --strict's first) wait for theirs. One
+// goroutine, so a request has a core of its own on a small machine.
+func (s *Stack) loadContracts() {
+	for _, sv := range s.vendors {
+		if err := sv.pipe.validator.Load(); err != nil {
+			s.log.Error("contract did not load: its checks report it", slog.String("vendor", sv.name), slog.String("error", err.Error()))
+		}
+	}
+}
+
 // serveAll starts the contract checker and serves every listener.
 func (s *Stack) serveAll() {
 	s.checker.start()
 	go s.flushRecording()
+	go s.loadContracts()
 	for _, sv := range s.all() {
 		sv.done = make(chan struct{})
 		sv.serving.Store(true)

@@ -39,14 +39,7 @@ func operationPath(v *contracts.Validator, id string) (method, path string, ok b
 	if v == nil {
 		return "", "", false
 	}
-	for p, item := range v.Doc().Paths.Map() {
-		for m, op := range item.Operations() {
-			if op.OperationID == id {
-				return m, p, true
-			}
-		}
-	}
-	return "", "", false
+	return v.Operation(id)
 }
 
 // stubCheck is how a stub's exchanges are checked: against which contract,
