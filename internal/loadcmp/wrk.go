@@ -19,6 +19,7 @@ import (
 type wrkResult struct {
 	rps      float64
 	p50, p99 time.Duration
+	requests int
 	errors   int // socket errors and non-2xx answers
 }
 
@@ -30,6 +31,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 
 var (
 	wrkRPS      = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkCount    = regexp.MustCompile(`(\d+) requests in`)
 	wrkPct      = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
 	wrkNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
 	wrkSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
@@ -58,6 +60,9 @@ func parseWrk(out string) (wrkResult, error) {
 		return r, fmt.Errorf("wrk printed no Requests/sec:\n%s", out)
 	}
 	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	if m := wrkCount.FindStringSubmatch(out); m != nil {
+		r.requests, _ = strconv.Atoi(m[1])
+	}
 	for _, p := range wrkPct.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(p[2], 64)
 		d := time.Duration(v * float64(wrkDuration[p[3]]))
@@ -104,12 +109,6 @@ func wrkCompare(dir string, d time.Duration, runs int, bareURL, mockURL, strictU
 			}
 		}
 	}
-	verdict := func(ok bool) string {
-		if ok {
-			return "met"
-		}
-		return "NOT met"
-	}
 	for _, conns := range []int{50, 1} {
 		bare := targets[0].best[conns]
 		for _, t := range targets {
@@ -129,4 +128,25 @@ func wrkCompare(dir string, d time.Duration, runs int, bareURL, mockURL, strictU
 	fmt.Println("targets (issue 23): " + strings.Join(lines, "; "))
 	fmt.Println()
 	return nil
+}
+
+// soakRequests sends at least n logins to url with wrk (50 connections,
+// in runs of 10 s), or with fallback when wrk is missing; it returns how
+// many were sent.
+func soakRequests(dir, url string, n int, fallback func(int) (int, error)) (int, error) {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return fallback(n)
+	}
+	sent := 0
+	for sent < n {
+		r, err := runWrk(dir, url, 50, 10*time.Second)
+		if err != nil {
+			return sent, err
+		}
+		if r.requests == 0 {
+			return sent, fmt.Errorf("wrk sent no request to %s", url)
+		}
+		sent += r.requests
+	}
+	return sent, nil
 }

@@ -28,7 +28,7 @@ func TestParseWrk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := wrkResult{rps: 23814.46, p50: 109 * time.Microsecond, p99: 5260 * time.Microsecond, errors: 7}
+	want := wrkResult{rps: 23814.46, p50: 109 * time.Microsecond, p99: 5260 * time.Microsecond, requests: 26202, errors: 7}
 	if r != want {
 		t.Errorf("parseWrk = %+v, want %+v", r, want)
 	}
