@@ -521,7 +521,8 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 			violations, job = append(slices.Clip(violations), v...), nil
 		}
 	}
-	dur := time.Since(x.start)
+	end := time.Now()
+	dur := end.Sub(x.start)
 	e := journal.Entry{
 		Time:       x.start,
 		Vendor:     x.vs.spec.Name,
@@ -573,7 +574,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		return
 	}
 	plain := e.Diagnosis == "" && e.Scenario == "" && len(e.Violations) == 0 && (e.Auth == "" || e.Auth == "ok") && status < 500
-	if plain && !p.lines.allow(ctx, p.log, time.Now()) {
+	if plain && !p.lines.allow(ctx, p.log, end) {
 		return
 	}
 	var room [12]slog.Attr
@@ -593,7 +594,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	}
 	// A record made here, not by Logger.Info: that one also walks the
 	// stack for a source position no handler of ours prints.
-	rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+	rec := slog.NewRecord(end, slog.LevelInfo, "request", 0)
 	rec.AddAttrs(attrs...)
 	_ = p.log.Handler().Handle(ctx, rec)
 }

@@ -6,7 +6,7 @@ package clock
 import (
 	"errors"
 	"math"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,9 +20,9 @@ type Clock interface {
 var ErrNegativeAdvance = errors.New("clock: advance must not be negative")
 
 // Simulated is real time shifted by an offset that only grows until Reset.
+// The offset is atomic: every request reads the clock, from every core.
 type Simulated struct {
-	mu     sync.Mutex    // guards offset
-	offset time.Duration // how far the simulated time is ahead of real time
+	offset atomic.Int64 // how far the simulated time is ahead of real time
 	now    func() time.Time
 }
 
@@ -31,10 +31,7 @@ func NewSimulated() *Simulated { return &Simulated{now: time.Now} }
 
 // Now returns real time plus the offset.
 func (c *Simulated) Now() time.Time {
-	c.mu.Lock()
-	off := c.offset
-	c.mu.Unlock()
-	return c.now().Add(off)
+	return c.now().Add(time.Duration(c.offset.Load()))
 }
 
 // maxOffset is as far ahead as the clock goes: advances saturate there
@@ -46,26 +43,20 @@ func (c *Simulated) Advance(d time.Duration) error {
 	if d < 0 {
 		return ErrNegativeAdvance
 	}
-	c.mu.Lock()
-	if d > maxOffset-c.offset {
-		c.offset = maxOffset
-	} else {
-		c.offset += d
+	for {
+		cur := c.offset.Load()
+		next := int64(maxOffset)
+		if d <= maxOffset-time.Duration(cur) {
+			next = cur + int64(d)
+		}
+		if c.offset.CompareAndSwap(cur, next) {
+			return nil
+		}
 	}
-	c.mu.Unlock()
-	return nil
 }
 
 // Offset reports how far the clock is ahead of real time.
-func (c *Simulated) Offset() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.offset
-}
+func (c *Simulated) Offset() time.Duration { return time.Duration(c.offset.Load()) }
 
 // Reset puts the clock back to real time.
-func (c *Simulated) Reset() {
-	c.mu.Lock()
-	c.offset = 0
-	c.mu.Unlock()
-}
+func (c *Simulated) Reset() { c.offset.Store(0) }

@@ -253,9 +253,8 @@ func (s *Store) Limit(n int) *Store {
 // token is stored already expired while the caller still sees its intended
 // expiry: the vendor answers the login as usual and the token then fails.
 func (s *Store) Add(ctx context.Context, t Token) Token {
-	now := s.clock.Now()
 	if t.IssuedAt.IsZero() {
-		t.IssuedAt = now
+		t.IssuedAt = s.clock.Now()
 	}
 	if t.LastUsed.IsZero() {
 		t.LastUsed = t.IssuedAt

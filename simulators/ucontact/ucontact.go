@@ -300,10 +300,11 @@ func (s *Simulator) Mint(ctx context.Context, user string) (string, error) {
 
 // mint stores a fresh token, base64 of subject:uuid, as uContact makes them.
 func (s *Simulator) mint(ctx context.Context, subject, kind, login string) string {
-	expires := s.clock.Now().Add(s.fx.Settings.TokenLifetime)
+	now := s.clock.Now()
+	expires := now.Add(s.fx.Settings.TokenLifetime)
 	id := uuid.UUID(s.tokens.NewUUID(ctx, login, expires))
 	value := base64.StdEncoding.EncodeToString([]byte(subject + ":" + id.String()))
-	s.tokens.Add(ctx, tokens.Token{Value: value, Subject: login, Kind: kind, ExpiresAt: expires})
+	s.tokens.Add(ctx, tokens.Token{Value: value, Subject: login, Kind: kind, IssuedAt: now, ExpiresAt: expires})
 	return value
 }
 
