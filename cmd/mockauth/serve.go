@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -206,13 +207,46 @@ func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 // tuneGC trades a little memory for fewer collections: a fake vendor
 // answers small requests at a high rate, and its live heap is small and
 // bounded (journal ring, token stores). A soft limit keeps the resident
-// size flat; GOGC and GOMEMLIMIT in the environment win.
-func tuneGC() {
+// size under 40 MiB while the live heap is a load test's (7-8 MiB: a
+// token store full, the journal, the contracts); when it grows (large
+// bodies in the journal, every vendor's store full), the limit follows it
+// (followLiveHeap), so a larger heap costs memory, not collections one
+// after another. GOGC and GOMEMLIMIT in the environment win.
+func tuneGC(ctx context.Context) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(40 << 20)
+		debug.SetMemoryLimit(memoryFloor)
+		go followLiveHeap(ctx, time.Second)
+	}
+}
+
+// memoryFloor is the soft memory limit while the live heap is small.
+const memoryFloor = 26 << 20
+
+// limitFor is the soft memory limit for a live heap: the floor, or room
+// for the live heap to double and the runtime's own.
+func limitFor(live uint64) int64 {
+	return max(memoryFloor, int64(2*live)+12<<20)
+}
+
+// followLiveHeap sets the soft memory limit from the live heap, every
+// period, until ctx ends.
+func followLiveHeap(ctx context.Context, period time.Duration) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			metrics.Read(sample)
+			if sample[0].Value.Kind() == metrics.KindUint64 {
+				debug.SetMemoryLimit(limitFor(sample[0].Value.Uint64()))
+			}
+		}
 	}
 }
 
@@ -221,7 +255,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tuneGC()
+	tuneGC(ctx)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel}))
 	opts, err := c.options(log)
 	if err != nil {
