@@ -468,23 +468,10 @@ func (s *Stack) listenAll() error {
 	return nil
 }
 
-// loadContracts loads the vendors' contracts in turn, once the stack
-// serves: requests are routed by the contracts' indexes meanwhile, and the
-// checks (off the hot path, or --strict's first) wait for theirs. One
-// goroutine, so a request has a core of its own on a small machine.
-func (s *Stack) loadContracts() {
-	for _, sv := range s.vendors {
-		if err := sv.pipe.validator.Load(); err != nil {
-			s.log.Error("contract did not load: its checks report it", slog.String("vendor", sv.name), slog.String("error", err.Error()))
-		}
-	}
-}
-
 // serveAll starts the contract checker and serves every listener.
 func (s *Stack) serveAll() {
 	s.checker.start()
 	go s.flushRecording()
-	go s.loadContracts()
 	for _, sv := range s.all() {
 		sv.done = make(chan struct{})
 		sv.serving.Store(true)

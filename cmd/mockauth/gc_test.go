@@ -11,9 +11,9 @@ func TestLimitFor(t *testing.T) {
 		want int64
 	}{
 		{0, memoryFloor},
-		{7 * MiB, memoryFloor},
-		{8 * MiB, 28 * MiB},
-		{30 * MiB, 72 * MiB},
+		{8 * MiB, memoryFloor},
+		{9 * MiB, 26 * MiB},
+		{30 * MiB, 68 * MiB},
 	} {
 		if got := limitFor(tc.live); got != tc.want {
 			t.Errorf("limitFor(%d MiB) = %d MiB, want %d MiB", tc.live/MiB, got/MiB, tc.want/MiB)
