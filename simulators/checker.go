@@ -53,7 +53,7 @@ const verdictCacheSize = 4096
 // violations into the journal entries; Sync waits for them.
 type checker struct {
 	journal *journal.Journal
-	heavy   heavyGate // a check of a large body takes a place like a request
+	heavy   heavyGate      // a check of a large body takes a place like a request
 	jobs    chan *checkJob // pointers: 4,096 waiting places cost 32 KiB, not half a MiB
 	shed    atomic.Int64
 
