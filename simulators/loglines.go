@@ -19,6 +19,7 @@ const requestLinesPerSecond = 100
 // lineSampler lets through the first requestLinesPerSecond plain request
 // lines of each second, stack-wide.
 type lineSampler struct {
+	limit   atomic.Int64 // lines a second; the stack sets requestLinesPerSecond
 	second  atomic.Int64 // the Unix second being counted
 	written atomic.Int64 // lines let through in it
 	skipped atomic.Int64 // lines left out in it
@@ -35,7 +36,7 @@ func (s *lineSampler) allow(ctx context.Context, log *slog.Logger, now time.Time
 		s.written.Store(0)
 		s.report(ctx, log, cur)
 	}
-	if s.written.Add(1) <= requestLinesPerSecond {
+	if s.written.Add(1) <= s.limit.Load() {
 		return true
 	}
 	s.skipped.Add(1)
@@ -47,7 +48,7 @@ func (s *lineSampler) allow(ctx context.Context, log *slog.Logger, now time.Time
 func (s *lineSampler) report(ctx context.Context, log *slog.Logger, second int64) {
 	if n := s.skipped.Swap(0); n > 0 {
 		log.LogAttrs(ctx, slog.LevelInfo, "request lines left out", slog.Int64("lines", n),
-			slog.Time("second", time.Unix(second, 0)), slog.Int("kept", requestLinesPerSecond),
+			slog.Time("second", time.Unix(second, 0)), slog.Int64("kept", s.limit.Load()),
 			slog.String("why", "more requests a second than the log shows at info; the journal has each (GET /__admin/requests), --log-level debug logs each"))
 	}
 }

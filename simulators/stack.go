@@ -337,6 +337,7 @@ func build(opts Options) (*Stack, error) {
 		engine:  scenario.NewEngine(cat),
 		done:    make(chan struct{}),
 	}
+	s.lines.limit.Store(requestLinesPerSecond)
 	s.heavy = newHeavyGate()
 	s.checker = newChecker(s.journal, s.heavy)
 	s.drift = upstream.NewDrift(s.log)

@@ -299,3 +299,37 @@ func ExampleStart() {
 	fmt.Println(res.StatusCode, string(body))
 	// Output: 200 "0"
 }
+
+// Under --strict a request checked before is answered from its remembered
+// verdict, the same bytes as the first time, and the verdict is the
+// request's own: credentials after the scheme word, or none, are two
+// requests (issue 23).
+func TestPipeline_StrictRemembersVerdicts(t *testing.T) {
+	t.Parallel()
+	s := start(t, simulators.Options{Strict: true})
+	url := s.URL(ucontact.Name)
+	bad := send(t, s.Client(), http.MethodPost, url+ucontact.PathGetUserToken, formCT, "user=demo")
+	for range 3 {
+		if again := send(t, s.Client(), http.MethodPost, url+ucontact.PathGetUserToken, formCT, "user=demo"); again.body != bad.body || again.status != 400 {
+			t.Fatalf("the same refused request again: %+v, first %+v", again, bad)
+		}
+		if good := login(t, s, "demo", "demo"); good.status != 200 || good.body == `"0"` {
+			t.Fatalf("a good login after a refused one: %d %q", good.status, good.body)
+		}
+	}
+	logoff := func(auth string) reply {
+		t.Helper()
+		return send(t, s.Client(), http.MethodPost, url+ucontact.PathAgentLogoff, formCT, "agent=1001", "Authorization", auth)
+	}
+	withToken := logoff("Basic c29tZS10b2tlbg==")
+	without := logoff("Basic ")
+	if withToken.status == 400 || without.status != 400 || !strings.Contains(without.body, "Authorization") {
+		t.Fatalf("credentials then none, same scheme: %d %q, then %d %q", withToken.status, withToken.body, without.status, without.body)
+	}
+	s.Sync()
+	for _, e := range s.Requests(journal.Filter{Path: ucontact.PathGetUserToken}, 0) {
+		if e.Status == 400 && (len(e.Violations) != 1 || !strings.Contains(e.Violations[0], `"password" is missing`)) {
+			t.Fatalf("a refused request's journal entry: %q", e.Violations)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -154,5 +155,59 @@ func TestJournal_Page(t *testing.T) {
 	}
 	if lim, more := j.Page(Filter{}, 5, 100<<20); len(lim) != 5 || !more {
 		t.Fatalf("limit 5: %d, more %v", len(lim), more)
+	}
+}
+
+// countingPending completes an entry with a fixed redacted body and counts
+// its calls.
+type countingPending struct {
+	calls atomic.Int32
+	size  int
+}
+
+func (p *countingPending) Complete(e *Entry) {
+	p.calls.Add(1)
+	e.RequestBody, e.RequestHeaders = "[redacted]", http.Header{"A": {"1"}}
+}
+
+func (p *countingPending) Size() int { return p.size }
+
+// An entry's pending part is worked out when the entry is first read, once,
+// and never reaches a reader unfinished; entries nobody reads are never
+// worked out; the byte bound counts the pending part.
+func TestJournal_PendingCompletedOnFirstRead(t *testing.T) {
+	j := New(10)
+	read := &countingPending{size: 100}
+	e := j.AddPending(Entry{Vendor: "v", Path: "/p"}, read)
+	if e.RequestBody != "" || read.calls.Load() != 0 {
+		t.Fatalf("completed when added: %+v, %d calls", e, read.calls.Load())
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			got := j.List(Filter{}, 0)
+			if len(got) != 1 || got[0].RequestBody != "[redacted]" {
+				t.Errorf("a reader saw %+v", got)
+			}
+			got[0].RequestHeaders.Set("A", "changed by a reader")
+		})
+	}
+	wg.Wait()
+	if n := read.calls.Load(); n < 1 || n > 4 {
+		t.Fatalf("Complete ran %d times for 4 concurrent readers", n)
+	}
+	before := read.calls.Load()
+	if got := j.List(Filter{}, 0); got[0].RequestHeaders.Get("A") != "1" || read.calls.Load() != before {
+		t.Fatalf("the kept entry: %+v, completed again: %t", got[0], read.calls.Load() != before)
+	}
+	never := &countingPending{size: MaxBytes / 2}
+	for range 20 {
+		j.AddPending(Entry{Vendor: "v"}, never)
+	}
+	if never.calls.Load() != 0 {
+		t.Fatal("entries nobody read were completed")
+	}
+	if j.Len() > 2 {
+		t.Fatalf("kept %d entries whose pending parts are half of MaxBytes each", j.Len())
 	}
 }

@@ -217,3 +217,46 @@ func TestRender_Bounded(t *testing.T) {
 		t.Errorf("%d %q", w.Code, w.Body.String()[:min(80, w.Body.Len())])
 	}
 }
+
+// A request no stub's method and path could match is told so before the
+// router runs; one that could is the router's to decide, as before.
+func TestSet_LookupPrefilter(t *testing.T) {
+	t.Parallel()
+	stubs, err := stub.Parse("f.yaml", []byte(`stubs:
+  item:
+    method: POST
+    path: /api/{id}/items
+    auth: none
+    response: {body: item}
+  plain:
+    method: GET
+    path: /status
+    auth: none
+    response: {body: up}
+`), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := stub.NewSet(stubs)
+	for _, tc := range []struct {
+		method, path, want string
+	}{
+		{"POST", "/api/7/items", "item"},
+		{"GET", "/api/7/items", ""},
+		{"POST", "/api/7/other", ""},
+		{"POST", "/apix/7/items", ""},
+		{"GET", "/status", "plain"},
+		{"get", "/status", ""}, // the router's method match is exact, and so is the filter
+		{"GET", "/Status", ""},
+		{"POST", "/elsewhere", ""},
+	} {
+		st, _ := set.Lookup(httptest.NewRequest(tc.method, tc.path, nil), nil)
+		got := ""
+		if st != nil {
+			got = st.Name
+		}
+		if got != tc.want {
+			t.Errorf("%s %s: stub %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+	}
+}

@@ -244,3 +244,38 @@ func TestStore_SignedIDsDoNotRepeat(t *testing.T) {
 		}
 	}
 }
+
+// The store holds the last tokens minted, up to its bound: a new one takes
+// the oldest's place, an ended one leaves its place empty, and a token is
+// found by its value only (no prefix, no other spelling).
+func TestStore_HoldsTheLastMinted(t *testing.T) {
+	t.Parallel()
+	c := clock.NewSimulated()
+	s := NewStore(c).Limit(3)
+	add := func(v string) { s.Add(context.Background(), Token{Value: v, Subject: "u-" + v, Kind: "k"}) }
+	for _, v := range []string{"a", "b", "c"} {
+		add(v)
+	}
+	if err := s.Revoke("b"); err != nil {
+		t.Fatal(err)
+	}
+	add("d") // takes a's place: the oldest minted
+	for v, want := range map[string]error{"a": ErrUnknown, "b": ErrUnknown, "c": nil, "d": nil, "D": ErrUnknown, "": ErrUnknown} {
+		if _, err := s.Check(v); !errors.Is(err, want) && err != want {
+			t.Errorf("Check(%q) = %v, want %v", v, err, want)
+		}
+	}
+	tok, err := s.Check("d")
+	if err != nil || tok.Value != "d" || tok.Subject != "u-d" || tok.Kind != "k" || !tok.IssuedAt.Equal(tok.LastUsed) && tok.LastUsed.Before(tok.IssuedAt) {
+		t.Fatalf("the token as held: %+v %v", tok, err)
+	}
+	if s.Len() != 2 {
+		t.Fatalf("Len = %d, want 2 (c, d)", s.Len())
+	}
+	add("c") // the same value again keeps its place
+	add("e")
+	add("f")
+	if _, err := s.Check("c"); !errors.Is(err, ErrUnknown) {
+		t.Errorf("c outlived the ring: %v", err)
+	}
+}
