@@ -22,7 +22,8 @@
 //	                                 service answers instead, through simulators/upstream
 //	     a fault:   (phase: after: the vendor answers first) the fault answers, delays,
 //	                                 mangles the vendor's answer or breaks the connection
-//	  -> journal and log             redacted request and answer, outcome, scenario
+//	  -> journal and log             request and answer (redacted when the entry is first read),
+//	                                 outcome, scenario; the log line sampled at 100 a second
 //	  -> contract check              of the vendor's answers, off the hot path (checker.go);
 //	                                 its violations annotate the journal entry; a real
 //	                                 service's are drift (GET /__admin/drift), and its answers
