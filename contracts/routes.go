@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -24,7 +25,7 @@ func RoutesOf(doc *openapi3.T) []Route {
 	for _, p := range doc.Paths.InMatchingOrder() {
 		item := doc.Paths.Value(p)
 		ops := item.Operations()
-		for _, m := range sortedKeys(ops) {
+		for _, m := range slices.Sorted(maps.Keys(ops)) {
 			out = append(out, Route{Method: m, Path: p, OperationID: ops[m].OperationID})
 		}
 	}
@@ -99,16 +100,6 @@ func (v *Validator) Operation(id string) (method, path string, ok bool) {
 		}
 	}
 	return "", "", false
-}
-
-// sortedKeys are m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // CheckTemplate reports a path template the index cannot match as the

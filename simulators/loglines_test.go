@@ -1,42 +1,23 @@
 package simulators
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/mockauth/mockauth/internal/lockedbuf"
 	"github.com/mockauth/mockauth/simulators/journal"
 )
-
-// syncBuffer is a log sink safe for the stack's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // The sampler lets the first lines of each second through and counts the
 // rest, reported when the next second starts; at debug level, all pass.
 func TestLineSampler(t *testing.T) {
-	var out syncBuffer
+	var out lockedbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&out, nil))
 	var s lineSampler
 	s.limit.Store(3)
@@ -68,7 +49,7 @@ func TestLineSampler(t *testing.T) {
 // went otherwise (here: matching no documented operation) is always
 // logged, and the lines left out are counted at Close, to the line.
 func TestRequestLines_SampledButNeverTheUnusual(t *testing.T) {
-	var out syncBuffer
+	var out lockedbuf.Buffer
 	s, err := Start(Options{Vendors: []string{"ucontact"}, Logger: slog.New(slog.NewTextHandler(&out, nil))})
 	if err != nil {
 		t.Fatal(err)

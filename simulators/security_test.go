@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mockauth/mockauth/internal/lockedbuf"
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/journal"
 )
@@ -81,7 +82,7 @@ func TestAdmin_Token(t *testing.T) {
 func TestJournal_NoPlantedSecretInJournalOrLog(t *testing.T) {
 	t.Parallel()
 	const secret = "Planted-Secret-7Qz9"
-	var logs syncBuffer
+	var logs lockedbuf.Buffer
 	s := start(t, simulators.Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	for _, tc := range []struct {
 		vendor, path, contentType, body string

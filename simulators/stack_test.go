@@ -13,32 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/mockauth/mockauth/internal/lockedbuf"
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 )
-
-// syncBuffer is a log sink safe for the servers' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // start runs a stack for one test and, when the test ends, checks that
 // every answer the simulators gave kept to its contract.
@@ -155,7 +137,7 @@ func TestFixturesDir_Overrides(t *testing.T) {
 
 func TestJournal_NeverHoldsSecrets(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &lockedbuf.Buffer{}
 	s := start(t, simulators.Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	const password = "unique-Pa55word-4f2e9"
 	// A wrong login with the unique password, a good one, and a token sent back.

@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mockauth/mockauth/internal/freeports"
+	"github.com/mockauth/mockauth/internal/lockedbuf"
 	"github.com/mockauth/mockauth/simulators"
 )
 
@@ -37,30 +37,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// lockedBuffer collects a process's output for concurrent reading.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // server is a running mockauth serve process.
 type server struct {
 	cmd      *exec.Cmd
 	portBase int
-	stdout   *lockedBuffer
-	stderr   *lockedBuffer
+	stdout   *lockedbuf.Buffer
+	stderr   *lockedbuf.Buffer
 	exited   chan error
 }
 
@@ -82,7 +64,7 @@ func freeBase(t *testing.T) int {
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	for attempt := 0; ; attempt++ {
-		s := &server{portBase: freeBase(t), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+		s := &server{portBase: freeBase(t), stdout: &lockedbuf.Buffer{}, stderr: &lockedbuf.Buffer{}, exited: make(chan error, 1)}
 		s.cmd = exec.Command(binPath, append([]string{"serve", "--port-base", fmt.Sprint(s.portBase)}, args...)...)
 		s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
 		if err := s.cmd.Start(); err != nil {
@@ -299,7 +281,7 @@ func TestMakeRun_CtrlCExitsZero(t *testing.T) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "script", "-qfec",
 			fmt.Sprintf("make -s -C ../.. run BIN=%s ARGS='--port-base %d'", bin, base), "/dev/null")
-		out := &lockedBuffer{}
+		out := &lockedbuf.Buffer{}
 		cmd.Stdout, cmd.Stderr = out, out
 		keys, err := cmd.StdinPipe()
 		if err != nil {
