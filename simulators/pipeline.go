@@ -609,6 +609,7 @@ type journalParts struct {
 	reqBody, respBody     []byte
 	minted                []string
 	spelling              map[string]string
+	reqHeaderBytes        int // headerBytes(reqHeader), measured once
 }
 
 // maxPendingHeaders bounds the request header bytes an entry keeps
@@ -618,12 +619,16 @@ const maxPendingHeaders = 8 << 10
 // small reports whether the parts may wait in the journal as they are: the
 // bodies within what the journal keeps of them, the headers small.
 func (j *journalParts) small() bool {
-	return len(j.reqBody) <= maxJournaledBody && len(j.respBody) <= maxJournaledBody && headerBytes(j.reqHeader) <= maxPendingHeaders
+	if len(j.reqBody) > maxJournaledBody || len(j.respBody) > maxJournaledBody {
+		return false
+	}
+	j.reqHeaderBytes = headerBytes(j.reqHeader)
+	return j.reqHeaderBytes <= maxPendingHeaders
 }
 
-// Size implements journal.Pending.
+// Size implements journal.Pending (for parts that were small).
 func (j *journalParts) Size() int {
-	return len(j.reqBody) + len(j.respBody) + headerBytes(j.reqHeader) + headerBytes(j.respHeader)
+	return len(j.reqBody) + len(j.respBody) + j.reqHeaderBytes + headerBytes(j.respHeader)
 }
 
 // Complete implements journal.Pending: the redacted headers and bodies.
