@@ -46,8 +46,9 @@ func TestLineSampler(t *testing.T) {
 }
 
 // Through a stack: lines of plain exchanges are sampled, an exchange that
-// went otherwise (here: matching no documented operation) is always
-// logged, and the lines left out are counted at Close, to the line.
+// went otherwise (here: matching no documented operation, and refused as
+// too large) is always logged, and the lines left out are counted at
+// Close, to the line.
 func TestRequestLines_SampledButNeverTheUnusual(t *testing.T) {
 	var out lockedbuf.Buffer
 	s, err := Start(Options{Vendors: []string{"ucontact"}, Logger: slog.New(slog.NewTextHandler(&out, nil))})
@@ -63,12 +64,15 @@ func TestRequestLines_SampledButNeverTheUnusual(t *testing.T) {
 		h.ServeHTTP(httptest.NewRecorder(), r)
 	}
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/Integra/resources/nowhere", nil))
+	big := httptest.NewRequest("POST", "/Integra/resources/auth/getUserToken", strings.NewReader(strings.Repeat("x", MaxBodyBytes+1)))
+	big.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	h.ServeHTTP(httptest.NewRecorder(), big) // refused: 413
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	log := out.String()
-	if strings.Count(log, "msg=request ") != 1 || !strings.Contains(log, "diagnosis=") {
-		t.Fatalf("want the one unmatched request's line, got:\n%s", log)
+	if strings.Count(log, "msg=request ") != 2 || !strings.Contains(log, "diagnosis=") || !strings.Contains(log, "status=413") {
+		t.Fatalf("want the lines of the unmatched request and of the refused one, got:\n%s", log)
 	}
 	left := 0
 	for _, m := range regexp.MustCompile(`msg="request lines left out" lines=(\d+)`).FindAllStringSubmatch(log, -1) {
@@ -78,7 +82,7 @@ func TestRequestLines_SampledButNeverTheUnusual(t *testing.T) {
 	if left != plain {
 		t.Fatalf("lines left out: %d reported, want %d:\n%s", left, plain, log)
 	}
-	if n := len(s.Requests(journal.Filter{}, 0)); n != plain+1 {
-		t.Fatalf("the journal kept %d exchanges, want every one (%d)", n, plain+1)
+	if n := len(s.Requests(journal.Filter{}, 0)); n != plain+2 {
+		t.Fatalf("the journal kept %d exchanges, want every one (%d)", n, plain+2)
 	}
 }

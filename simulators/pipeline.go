@@ -573,7 +573,10 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	if !p.log.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
-	plain := e.Diagnosis == "" && e.Scenario == "" && len(e.Violations) == 0 && (e.Auth == "" || e.Auth == "ok") && status < 500
+	// A plain exchange: documented, answered by the vendor or a stub as
+	// asked, nothing refused, broken or faulted. Only those are sampled.
+	plain := e.Diagnosis == "" && e.Scenario == "" && len(e.Violations) == 0 && (e.Auth == "" || e.Auth == "ok") &&
+		e.Outcome != journal.OutcomeRefused && status < 500
 	if plain && !p.lines.allow(ctx, p.log, end) {
 		return
 	}
