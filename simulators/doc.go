@@ -31,5 +31,8 @@
 //
 // Start gives a Go test the whole stack on OS-chosen ports; mockauth serve
 // runs the same stack on the fixed ports of the design. Close first drains
-// keep-alive connections (Options.DrainWindow), then shuts down.
+// keep-alive connections (Options.DrainWindow), then shuts down. An
+// embedded contract loads when its vendor's traffic is first checked;
+// until then requests are routed by the contract's operations, indexed at
+// build time (contracts/routes_gen.go).
 package simulators

@@ -179,7 +179,8 @@ func vendorEnv(name string, s *Stack) vendor.Env {
 }
 
 // validators are built once per process: a contract is read-only once
-// loaded, and loading one takes longer than starting a whole stack.
+// loaded, and loading one takes longer than starting a whole stack (an
+// embedded one loads on first use, so a stack starts without waiting).
 var validators sync.Map // vendor name -> *validatorOnce
 
 type validatorOnce struct {
