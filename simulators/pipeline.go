@@ -155,16 +155,17 @@ type exchange struct {
 	check      *contracts.Exchange // --strict: the request's check, for its answers
 	answers    []answered          // the vendor's answers, for the contract check
 
-	handler        http.Handler // who answers: the simulator, or a stub
-	vendorErr      func(http.ResponseWriter, *http.Request)
-	validator      *contracts.Validator // the contract the exchange is checked against; nil: none
-	stub           *stub.Stub           // the stub the request is for, if any
-	auth           string               // a stub's check: "ok" or why it refused
-	noContract     bool                 // a stub without a contract
-	upstreamAnswer *recorder            // proxy mode: what the real service answered
-	upstreamTokens []string             // and the tokens it handed out in it
-	heavy          bool                 // the body is larger than heavyBody
-	holds          bool                 // the exchange holds a place at the heavy gate
+	handler        http.Handler                             // who answers: the simulator, or a stub
+	vendorErr      func(http.ResponseWriter, *http.Request) // a stub's refusal; nil: the vendor's error for the endpoint
+	validator      *contracts.Validator                     // the contract the exchange is checked against; nil: none
+	stub           *stub.Stub                               // the stub the request is for, if any
+	auth           string                                   // a stub's check: "ok" or why it refused
+	noContract     bool                                     // a stub without a contract
+	upstreamAnswer *recorder                                // proxy mode: what the real service answered
+	upstreamTokens []string                                 // and the tokens it handed out in it
+	fx             faultExchange                            // the vendor's answers as faults (and the pipeline) ask for them
+	heavy          bool                                     // the body is larger than heavyBody
+	holds          bool                                     // the exchange holds a place at the heavy gate
 }
 
 // vendorAnswered notes an answer of the vendor for the contract check:
@@ -189,7 +190,12 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.bodyTimeout > 0 {
 		_ = rc.SetReadDeadline(x.start.Add(p.bodyTimeout)) // not supported in memory: no limit there
 	}
-	limited := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	// A body that says its length within the cap is held to that length by
+	// the server already; only one of unknown or larger length needs the cap.
+	limited := r.Body
+	if r.ContentLength < 0 || r.ContentLength > MaxBodyBytes {
+		limited = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	}
 	body, err := readBody(limited, r.ContentLength)
 	if err == nil && len(body) > heavyBody {
 		// A large body: the rest is read, and the work done, with a place
@@ -231,7 +237,6 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.upstream != nil {
 		x.handler = p.upstream.handler
 	}
-	x.vendorErr = func(w http.ResponseWriter, r *http.Request) { x.vs.sim.VendorError(w, r, x.call.Endpoint) }
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		x.outcome = journal.OutcomeRefused
@@ -324,7 +329,8 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = vendor.WithDecoded(ctx, x.call.Decoded)
 	}
 	vr := r.WithContext(ctx)
-	fx := &faultExchange{p: p, x: x, r: vr}
+	x.fx = faultExchange{p: p, x: x, r: vr}
+	fx := &x.fx // within x: no allocation of its own
 	if dec == nil {
 		rec := fx.vendorAnswer()
 		x.outcome = x.vendorOutcome(rec)
@@ -455,7 +461,11 @@ func (f *faultExchange) Answer() scenario.Answer { return f.vendorAnswer().answe
 
 func (f *faultExchange) VendorError() scenario.Answer {
 	rec := newRecorder()
-	f.x.vendorErr(rec, f.r)
+	if f.x.vendorErr != nil {
+		f.x.vendorErr(rec, f.r)
+	} else {
+		f.x.vs.sim.VendorError(rec, f.r, f.x.call.Endpoint)
+	}
 	f.x.vendorAnswered(rec)
 	return rec.answer()
 }
