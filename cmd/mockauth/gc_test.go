@@ -12,8 +12,8 @@ func TestLimitFor(t *testing.T) {
 	}{
 		{0, memoryFloor},
 		{8 * MiB, memoryFloor},
-		{9 * MiB, 26 * MiB},
-		{30 * MiB, 68 * MiB},
+		{9 * MiB, 24 * MiB},
+		{30 * MiB, 66 * MiB},
 	} {
 		if got := limitFor(tc.live); got != tc.want {
 			t.Errorf("limitFor(%d MiB) = %d MiB, want %d MiB", tc.live/MiB, got/MiB, tc.want/MiB)

@@ -223,12 +223,12 @@ func tuneGC(ctx context.Context) {
 }
 
 // memoryFloor is the soft memory limit while the live heap is small.
-const memoryFloor = 24 << 20
+const memoryFloor = 22 << 20
 
 // limitFor is the soft memory limit for a live heap: the floor, or room
 // for the live heap to double and the runtime's own.
 func limitFor(live uint64) int64 {
-	return max(memoryFloor, int64(2*live)+8<<20)
+	return max(memoryFloor, int64(2*live)+6<<20)
 }
 
 // followLiveHeap sets the soft memory limit from the live heap, every
