@@ -134,7 +134,8 @@ func NewValidatorFrom(vendor, name string, data []byte) (*Validator, error) {
 // most of what a start would take, and a request is routed without them
 // by the contract's operations, indexed at build time (routes_gen.go).
 // The index and the document are the same file's, which the contracts'
-// tests load and hold to each other, so the load cannot fail here.
+// tests load and hold to each other: a tested build does not fail to
+// load one, and if one did, each of its checks would say so.
 func NewEmbeddedValidator(vendor string) (*Validator, error) {
 	name, data, err := Default(vendor)
 	if err != nil {
