@@ -235,6 +235,16 @@ func limitFor(live uint64) int64 {
 // period, until ctx ends.
 func followLiveHeap(ctx context.Context, period time.Duration) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	every(ctx, period, func() {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() == metrics.KindUint64 {
+			debug.SetMemoryLimit(limitFor(sample[0].Value.Uint64()))
+		}
+	})
+}
+
+// every calls f once a period until ctx ends.
+func every(ctx context.Context, period time.Duration, f func()) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
@@ -242,10 +252,7 @@ func followLiveHeap(ctx context.Context, period time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			metrics.Read(sample)
-			if sample[0].Value.Kind() == metrics.KindUint64 {
-				debug.SetMemoryLimit(limitFor(sample[0].Value.Uint64()))
-			}
+			f()
 		}
 	}
 }
@@ -371,7 +378,7 @@ func demoLine(demo map[string]string) string {
 // modification time (appears or goes, too), polling every interval: a
 // Kubernetes ConfigMap update swaps a symlink, which inotify-style watches
 // can miss. A failed reload is logged with its reason and changes nothing.
-func watch(ctx context.Context, paths []string, every time.Duration, log *slog.Logger, what string, reload func() error) {
+func watch(ctx context.Context, paths []string, interval time.Duration, log *slog.Logger, what string, reload func() error) {
 	stamp := func() string {
 		var b strings.Builder
 		for _, p := range paths {
@@ -382,23 +389,16 @@ func watch(ctx context.Context, paths []string, every time.Duration, log *slog.L
 		return b.String()
 	}
 	last := stamp()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, interval, func() {
 		now := stamp()
 		if now == last {
-			continue
+			return
 		}
 		last = now
 		if err := reload(); err != nil {
 			log.Warn(what+" not reloaded; what is loaded stays", slog.String("error", err.Error()))
 		}
-	}
+	})
 }
 
 // maxSecretFile bounds a secret file: a secret is a line.
