@@ -42,7 +42,8 @@ type checkJob struct {
 	body    []byte
 	answers []answered
 	minted  []string   // tokens in the answers, masked in the verdict cache's key
-	drift   *driftNote // proxy mode: the answers are the real service's
+	drift   *driftNote // proxy mode: where the answers' drift is reported
+	real    bool       // proxy mode: the answers are the real service's
 	key     verdictKey // what the verdict is remembered by
 }
 
@@ -162,7 +163,7 @@ var verdictSeed = maphash.MakeSeed()
 // first token of a shape was checked whole).
 func keyOf(job *checkJob) verdictKey {
 	real := "simulated"
-	if job.drift != nil {
+	if job.real {
 		real = "upstream" // the order of its members is checked too
 	}
 	return hashOf(job, real)
@@ -241,7 +242,7 @@ func check(job checkJob) []string {
 	x, violations := job.v.Request(job.r, job.path, job.body)
 	for _, a := range job.answers {
 		violations = append(violations, x.Response(a.status, a.header, a.body)...)
-		if job.drift != nil {
+		if job.real {
 			// A real service's answer: its members' order too (contracts/order.go).
 			violations = append(violations, x.ResponseOrder(a.status, a.header, a.body)...)
 		}

@@ -47,7 +47,7 @@ func TestVerdictKey(t *testing.T) {
 		"challenge":        func(_ *http.Request, j *checkJob) { j.answers[0].header.Set("WWW-Authenticate", "Basic") },
 		"answer":           func(_ *http.Request, j *checkJob) { j.answers[0].body = append(j.answers[0].body, ' ') },
 		"no answer":        func(_ *http.Request, j *checkJob) { j.answers = nil },
-		"a real service's": func(_ *http.Request, j *checkJob) { j.drift = &driftNote{} },
+		"a real service's": func(_ *http.Request, j *checkJob) { j.real = true },
 		"token unmasked":   func(_ *http.Request, j *checkJob) { j.minted = nil },
 	} {
 		if job(change) == base {

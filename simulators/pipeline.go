@@ -519,13 +519,9 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	var job *checkJob
 	violations := x.violations
 	if x.checkable && x.check == nil {
-		var drift *driftNote
-		if x.upstreamAnswer != nil {
-			drift = &driftNote{} // filled below: the key only asks whether there is one
-		}
-		job = &checkJob{v: x.validator, r: r, path: x.call.Path, body: x.body, answers: x.answers, minted: minted, drift: drift}
+		job = &checkJob{v: x.validator, r: r, path: x.call.Path, body: x.body, answers: x.answers, minted: minted, real: x.upstreamAnswer != nil}
 		job.key = keyOf(job)
-		if v, ok := p.checker.cached(job.key); ok && drift == nil {
+		if v, ok := p.checker.cached(job.key); ok && !job.real {
 			// Checked before, byte for byte: the verdict goes in at once
 			// (a real answer's goes by the worker, which reports drift).
 			violations, job = append(slices.Clip(violations), v...), nil
