@@ -86,7 +86,11 @@ func isVariable(seg string) bool {
 }
 
 // Operation finds an operation by its operationId: its method and path.
+// A nil validator (no contract) has none.
 func (v *Validator) Operation(id string) (method, path string, ok bool) {
+	if v == nil {
+		return "", "", false
+	}
 	routes := v.routes
 	if routes == nil {
 		if v.Load() != nil {

@@ -78,7 +78,7 @@ func (u *proxied) record(p *pipeline, x *exchange) {
 	}
 	if !x.unmatched {
 		ex.Endpoint = x.call.Endpoint
-		if _, _, ok := operationPath(p.validator, x.call.Endpoint); ok {
+		if _, _, ok := p.validator.Operation(x.call.Endpoint); ok {
 			ex.Contract = x.call.Endpoint
 		}
 	}

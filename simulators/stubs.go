@@ -29,17 +29,9 @@ func stubRules(spec vendor.Spec, v *contracts.Validator) stub.Rules {
 		names[i] = a.Name
 	}
 	return stub.Rules{Auth: names, Operation: func(id string) bool {
-		_, _, ok := operationPath(v, id)
+		_, _, ok := v.Operation(id)
 		return ok
 	}}
-}
-
-// operationPath finds an operation of a contract by its operationId.
-func operationPath(v *contracts.Validator, id string) (method, path string, ok bool) {
-	if v == nil {
-		return "", "", false
-	}
-	return v.Operation(id)
 }
 
 // stubCheck is how a stub's exchanges are checked: against which contract,
@@ -98,7 +90,7 @@ func newStubTable(vendorName string, v *contracts.Validator, fixture, runtime []
 			}
 			t.checks[st] = stubCheck{v: cv, path: ""}
 		default:
-			_, path, ok := operationPath(v, st.Contract)
+			_, path, ok := v.Operation(st.Contract)
 			if !ok {
 				return nil, fmt.Errorf("%s: stub %s: contract %q: no such operationId", st.Source, st.Name, st.Contract)
 			}
