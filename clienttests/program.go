@@ -5,11 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
 // Program runs any executable as the client: the case's base URL and
@@ -33,10 +37,13 @@ func Environ(env Env) []string {
 	if env.Calls > 0 {
 		vars = append(vars, "MOCKAUTH_CALLS="+strconv.Itoa(env.Calls))
 	}
-	for _, k := range []string{"user", "password", "organisation", "unit", "code", "format", "bearer"} {
-		if v, ok := env.Creds[k]; ok {
-			vars = append(vars, "MOCKAUTH_"+strings.ToUpper(k)+"="+v)
-		}
+	// Every login field the case gives, under two names: MOCKAUTH_<FIELD>
+	// and, as mockauth env names it, MOCKAUTH_<VENDOR>_<FIELD>
+	// (accountSid: MOCKAUTH_ACCOUNT_SID and MOCKAUTH_EXOTEL_ACCOUNT_SID).
+	prefix := "MOCKAUTH_" + vendor.EnvName(env.Vendor) + "_"
+	for _, k := range slices.Sorted(maps.Keys(env.Creds)) {
+		name := vendor.EnvName(k)
+		vars = append(vars, "MOCKAUTH_"+name+"="+env.Creds[k], prefix+name+"="+env.Creds[k])
 	}
 	return vars
 }

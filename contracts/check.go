@@ -164,7 +164,8 @@ func Check(ctx context.Context, client *http.Client, spec vendor.Spec, baseURL s
 			}
 			res.Status, res.ContentType = resp.StatusCode, resp.Header.Get("Content-Type")
 			res.Body = redact.Values(redact.NewPolicy().Body(res.ContentType, answer), secrets)
-			res.Drift = append(res.Drift, x.Response(resp.StatusCode, resp.Header, answer)...)
+			violations := append(x.Response(resp.StatusCode, resp.Header, answer), x.ResponseOrder(resp.StatusCode, resp.Header, answer)...)
+			res.Drift = append(res.Drift, DriftKinds(violations)...)
 			if d := p.Expect(resp.StatusCode, answer); d != "" {
 				res.Drift = append(res.Drift, d)
 			}

@@ -3,6 +3,7 @@ package contracts_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
@@ -123,6 +125,62 @@ func TestCheck_ReportsEachDifference(t *testing.T) {
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestCheck_ReindentedAndReorderedCRMCOM: a server that writes CRM.COM's
+// envelope indented and with its members in another order (a real
+// tenant's serializer, a proxy's) is read by what it says: member order is
+// reported as drift of its own, never as "the vendor's error", and the
+// token it hands out is kept, so the probes after it do not cascade.
+func TestCheck_ReindentedAndReorderedCRMCOM(t *testing.T) {
+	stack, err := simulators.Start(simulators.Options{NoListener: true, Vendors: []string{crmcom.Name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	sim := stack.Handler(crmcom.Name)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		sim.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		var v any
+		if json.Unmarshal(body, &v) == nil {
+			// Members sorted by name (data before status; code,
+			// description, message), two spaces of indent.
+			body, _ = json.MarshalIndent(v, "", "  ")
+		}
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	vendors, err := stack.Vendors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := contracts.Check(context.Background(), srv.Client(), crmcom.Spec, srv.URL, vendors[0].Demo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep.Write(&out)
+	report := out.String()
+	if strings.Contains(report, "the vendor's error") || strings.Contains(report, "no token in the answer") || strings.Contains(report, "not sent") {
+		t.Errorf("a re-indented, re-ordered success read as a failure:\n%s", report)
+	}
+	if !strings.Contains(report, `member order: crmcom.yaml token response 200: members of "/" in the order data, status; documented: status, data`) {
+		t.Errorf("member order not reported as its own drift:\n%s", report)
+	}
+	for _, res := range rep.Results {
+		for _, d := range res.Drift {
+			if !strings.HasPrefix(d, "member order: ") {
+				t.Errorf("%s: drift other than member order: %s", res.Probe, d)
+			}
 		}
 	}
 }

@@ -172,6 +172,10 @@ func decodeOrdered(dec *json.Decoder, depth int) (any, error) {
 	return nil, fmt.Errorf("unexpected %v", d)
 }
 
+// OrderDrift starts every line of ResponseOrder: the order of an answer's
+// members is a kind of drift of its own, reported beside the schema's.
+const OrderDrift = "member order: "
+
 // maxOrderItems bounds how many items of an array are looked into.
 const maxOrderItems = 16
 
@@ -267,7 +271,7 @@ func (o *orderCheck) compare(s *openapi3.Schema, names []string, path string) {
 		if path == "" {
 			path = "/"
 		}
-		o.out = append(o.out, fmt.Sprintf("%s: members of %q in the order %s; documented: %s", o.where, path, strings.Join(got, ", "), strings.Join(want, ", ")))
+		o.out = append(o.out, fmt.Sprintf(OrderDrift+"%s: members of %q in the order %s; documented: %s", o.where, path, strings.Join(got, ", "), strings.Join(want, ", ")))
 	}
 }
 

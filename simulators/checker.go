@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/journal"
@@ -42,7 +41,6 @@ type checkJob struct {
 	body    []byte
 	answers []answered
 	minted  []string   // tokens in the answers, masked in the verdict cache's key
-	drift   *driftNote // proxy mode: where the answers' drift is reported
 	real    bool       // proxy mode: the answers are the real service's
 	key     verdictKey // what the verdict is remembered by
 }
@@ -121,13 +119,10 @@ func (c *checker) run() {
 	}
 }
 
-// finish writes a check's violations into the journal (and, for a real
-// answer, into the drift report).
+// finish writes a check's violations into the journal. (A real service's
+// answers are checked in line, where their drift is reported.)
 func (c *checker) finish(job checkJob, violations []string) {
 	c.journal.Annotate(job.id, violations, false)
-	if job.drift != nil {
-		job.drift.add(c.journal, violations, time.Now())
-	}
 }
 
 // cachedCheck is check, remembered by the exchange's bytes.

@@ -521,9 +521,14 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	if x.checkable && x.check == nil {
 		job = &checkJob{v: x.validator, r: r, path: x.call.Path, body: x.body, answers: x.answers, minted: minted, real: x.upstreamAnswer != nil}
 		job.key = keyOf(job)
-		if v, ok := p.checker.cached(job.key); ok && !job.real {
-			// Checked before, byte for byte: the verdict goes in at once
-			// (a real answer's goes by the worker, which reports drift).
+		if job.real {
+			// A real service's answer is checked here, before its journal
+			// entry and log line, which count its drift: proxy mode waits
+			// on the network anyway, and nothing of it is shed.
+			// Its violations are counted as the drift report counts them.
+			violations, job = contracts.DriftKinds(append(slices.Clip(violations), p.checker.cachedCheck(*job)...)), nil
+		} else if v, ok := p.checker.cached(job.key); ok {
+			// Checked before, byte for byte: the verdict goes in at once.
 			violations, job = append(slices.Clip(violations), v...), nil
 		}
 	}
@@ -561,18 +566,15 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		parts.Complete(&e)
 		e = p.journal.Add(e)
 	}
-	var drift *driftNote
 	if x.upstreamAnswer != nil {
-		drift = &driftNote{drift: p.upstream.drift, vendor: e.Vendor, endpoint: e.Endpoint, answer: x.upstreamAnswer,
+		drift := &driftNote{drift: p.upstream.drift, vendor: e.Vendor, endpoint: e.Endpoint, answer: x.upstreamAnswer,
 			redact: p.respRedact, minted: minted, example: upstream.Example{Entry: e.ID, Method: e.Method, Path: e.Path,
 				Status: x.upstreamAnswer.status, ContentType: x.upstreamAnswer.header.Get("Content-Type")}}
 		p.upstream.record(p, x)
-		if x.check != nil {
-			drift.add(p.journal, x.violations, time.Now())
-		}
+		drift.add(p.journal, violations, time.Now())
 	}
 	if job != nil {
-		job.id, job.drift = e.ID, drift
+		job.id = e.ID
 		p.checker.submit(*job)
 	}
 	ctx := r.Context()

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/tokens"
@@ -137,29 +138,16 @@ type driftNote struct {
 }
 
 // add reports the violations of the real answers (those of the request
-// are the client's, not drift) and marks the journal entry. An answer that
-// fits none of the shapes a oneOf documents gets a line for each shape:
-// it is reported against the one it comes closest to (fewest errors).
+// are the client's, not drift), one kind per rule (contracts.DriftKinds),
+// and marks the journal entry.
 func (d *driftNote) add(j *journal.Journal, violations []string, now time.Time) {
-	closest := map[string]string{} // "vendor.yaml op response N:" -> its line with the fewest errors
-	var order []string
-	for _, v := range violations {
-		if !strings.Contains(v, " response ") {
-			continue
-		}
-		head, _, _ := strings.Cut(v, ": ")
-		cur, ok := closest[head]
-		if !ok {
-			order = append(order, head)
-		}
-		if !ok || strings.Count(v, " | ") < strings.Count(cur, " | ") {
-			closest[head] = v
-		}
-	}
 	var answers []string
-	for _, head := range order {
-		answers = append(answers, closest[head])
+	for _, v := range violations {
+		if strings.Contains(v, " response ") {
+			answers = append(answers, v)
+		}
 	}
+	answers = contracts.DriftKinds(answers)
 	if len(answers) == 0 {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -295,5 +296,47 @@ func TestProxy_StrictReportsDriftInLine(t *testing.T) {
 	}
 	if es := s.Requests(journal.Filter{}, 0); len(es) != 1 || !es[0].Drift || !es[0].Upstream {
 		t.Errorf("journal under --strict: %+v", es)
+	}
+}
+
+// TestProxy_EveryDriftKindCountedAndLogged: a real answer that breaks two
+// rules (an undocumented member, and members out of the documented order)
+// is two kinds in the drift report, and its request line counts both
+// (issue 30: the log said violations=0 for a proxied answer that drifted).
+func TestProxy_EveryDriftKindCountedAndLogged(t *testing.T) {
+	t.Parallel()
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		_, _ = io.WriteString(w, `{"data":{"token":"0123456789ABCDEF0123456789ABCDEF","expires_in":3600},"status":{"code":"OK","message":null,"description":null}}`)
+	}))
+	t.Cleanup(fake.Close)
+	target, _ := url.Parse(fake.URL)
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	s, err := simulators.Start(simulators.Options{Vendors: []string{crmcom.Name}, Upstreams: map[string]*url.URL{crmcom.Name: target},
+		Logger: slog.New(slog.NewTextHandler(lockedWriter{&logs, &logMu}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	r := send(t, s.Client(), http.MethodPost, s.URL(crmcom.Name)+crmcom.PathToken, "application/json",
+		`{"username":"qa.lead","password":"`+upstreamPassword+`","organisation":"TENANT1"}`)
+	if r.status != 200 {
+		t.Fatalf("login through the proxy: %d %q", r.status, r.body)
+	}
+	s.Sync()
+	var kinds []string
+	for _, k := range s.Drift().Kinds {
+		kinds = append(kinds, k.Kind)
+	}
+	if len(kinds) != 2 || !strings.Contains(strings.Join(kinds, "\n"), `property "expires_in" is unsupported`) ||
+		!strings.Contains(strings.Join(kinds, "\n"), `member order: crmcom.yaml token response 200: members of "/" in the order data, status`) {
+		t.Errorf("drift kinds: %q, want the extra member and the member order, one each", kinds)
+	}
+	logMu.Lock()
+	logged := logs.String()
+	logMu.Unlock()
+	if !regexp.MustCompile(`msg=request .*endpoint=token status=200 .*violations=2`).MatchString(logged) {
+		t.Errorf("the request line does not count the drift:\n%s", logged)
 	}
 }

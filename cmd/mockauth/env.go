@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
 // env prints the running stack's base URLs and demo logins as shell export
@@ -42,21 +43,8 @@ func env(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// envName turns a vendor or field name into an environment variable part:
-// "agentPassword" -> "AGENT_PASSWORD".
-func envName(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if unicode.IsUpper(r) && i > 0 {
-			b.WriteByte('_')
-		}
-		if r == '-' || r == '.' {
-			r = '_'
-		}
-		b.WriteRune(unicode.ToUpper(r))
-	}
-	return b.String()
-}
+// envName is vendor.EnvName.
+func envName(s string) string { return vendor.EnvName(s) }
 
 // shellQuote quotes a value for POSIX shells when it needs it.
 func shellQuote(s string) string {

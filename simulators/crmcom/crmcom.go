@@ -203,24 +203,41 @@ func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
 	return c
 }
 
-// VendorError implements vendor.Simulator: invalid credentials for the
+// VendorError implements vendor.Simulator: each endpoint's own refusal:
+// invalid credentials for the login, an invalid web API key for the key
 // login, an invalid token for the rest.
 func (s *Simulator) VendorError(w http.ResponseWriter, r *http.Request, endpoint string) {
-	if endpoint == Token {
+	switch endpoint {
+	case Token:
 		s.renamed(fail(CodeInvalidCredentials, "CRMDEMO")).write(w)
-		return
+	case WebAPIKey:
+		s.renamed(fail(CodeInvalidWebAPIKey)).write(w)
+	default:
+		s.renamed(fail(CodeInvalidToken)).write(w)
 	}
-	s.renamed(fail(CodeInvalidToken)).write(w)
 }
 
-// okPrefix starts every success answer: the envelope is written compact,
-// status first.
+// okPrefix starts every success answer this simulator writes: the
+// envelope compact, status first.
 var okPrefix = []byte(`{"status":{"code":"` + CodeOK + `"`)
 
 // isError is the Spec's InBandError: errors come in the envelope, mostly
-// with HTTP 200.
+// with HTTP 200. The envelope is decoded, never matched by its bytes: a
+// real tenant (or a proxy) may indent it or write data before status.
+// The simulator's own compact answers are known by their first bytes.
 func isError(_ string, status int, body []byte) bool {
-	return status >= 400 || !bytes.HasPrefix(body, okPrefix)
+	if status >= 400 {
+		return true
+	}
+	if bytes.HasPrefix(body, okPrefix) {
+		return false
+	}
+	var env struct {
+		Status struct {
+			Code string `json:"code"`
+		} `json:"status"`
+	}
+	return json.Unmarshal(body, &env) != nil || env.Status.Code != CodeOK
 }
 
 // envelope is every answer's shape.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -413,5 +414,54 @@ func TestRelease_EndsAJWT(t *testing.T) {
 	}
 	if _, env, raw := h.post(crmcom.PathRelease, "application/json", `{"token":"`+tok+`"}`); env.Status.Code != crmcom.CodeInvalidToken {
 		t.Errorf("a second release: %s", raw)
+	}
+}
+
+// TestSpec_IsErrorDecodesTheEnvelope: a success is read from the decoded
+// envelope, whatever its spacing and member order (a real tenant's, a
+// proxy's), never by its first bytes (issue 30).
+func TestSpec_IsErrorDecodesTheEnvelope(t *testing.T) {
+	t.Parallel()
+	testCases := []struct {
+		name   string
+		status int
+		body   string
+		want   bool
+	}{
+		{"compact", 200, `{"status":{"code":"OK","message":null,"description":null},"data":{}}`, false},
+		{"indented", 200, "{\n  \"status\" : {\n    \"code\" : \"OK\"\n  },\n  \"data\" : {}\n}", false},
+		{"data first", 200, `{"data":{"token":"x"},"status":{"message":"","description":"","code":"OK"}}`, false},
+		{"in-band error", 200, `{"status":{"code":"INVALID_TOKEN"},"data":null}`, true},
+		{"error, data first", 200, `{"data":null,"status":{"code":"TOKEN_EXPIRED"}}`, true},
+		{"not JSON", 200, `<html>OK</html>`, true},
+		{"no status", 200, `{"data":{}}`, true},
+		{"HTTP error", 500, `{"status":{"code":"OK"}}`, true},
+	}
+	for _, tc := range testCases {
+		if got := crmcom.Spec.IsError(crmcom.Token, tc.status, []byte(tc.body)); got != tc.want {
+			t.Errorf("%s: IsError = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestVendorError_EachEndpointsOwnCode: the vendor-error fault answers
+// each endpoint with its own refusal; the web API key login's is
+// INVALID_WEB_API_KEY, not a token's (issue 30).
+func TestVendorError_EachEndpointsOwnCode(t *testing.T) {
+	t.Parallel()
+	fx := crmcom.DefaultFixtures()
+	sim := crmcom.New(crmcom.Options{Fixtures: &fx, Clock: clock.NewSimulated()})
+	for endpoint, want := range map[string]string{
+		crmcom.Token:     crmcom.CodeInvalidCredentials,
+		crmcom.WebAPIKey: crmcom.CodeInvalidWebAPIKey,
+		crmcom.Release:   crmcom.CodeInvalidToken,
+		crmcom.Show:      crmcom.CodeInvalidToken,
+	} {
+		rec := httptest.NewRecorder()
+		sim.VendorError(rec, httptest.NewRequest(http.MethodPost, "/", nil), endpoint)
+		var env answer
+		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || env.Status.Code != want {
+			t.Errorf("%s: %q, want the envelope's %s", endpoint, rec.Body.String(), want)
+		}
 	}
 }

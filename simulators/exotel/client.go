@@ -19,15 +19,15 @@ var conformance = vendor.Conformance{
 			Skip:  []string{"wrong password", "unknown user"},
 			Cases: []vendor.Case{{Name: "bad bearer", Creds: map[string]string{"bearer": "not-a-jwt"}, WantError: true}}},
 		{Name: CCMToken, Flow: vendor.Flow{Login: ccmLogin}, Cases: []vendor.Case{
-			{Name: "an account not authorized for CCM (403)", Creds: map[string]string{"account": "noccmaccount", "user": "noccm-api-key", "password": "noccm-api-token"}, WantError: true},
+			{Name: "an account not authorized for CCM (403)", Creds: map[string]string{"accountSid": "noccmaccount", "user": "noccm-api-key", "password": "noccm-api-token"}, WantError: true},
 		}},
 	},
 	// basicauth: the client registers the page's example credential with
 	// the demo admin's bearer. ccmtoken: the demo account's API key and
-	// token (user, password) and SID (account).
+	// token (user, password) and SID (accountSid).
 	Creds: func(endpoint, _ string, demo map[string]string) map[string]string {
 		if endpoint == CCMToken {
-			return map[string]string{"user": demo["apiKey"], "password": demo["apiToken"], "account": demo["accountSid"]}
+			return map[string]string{"user": demo["apiKey"], "password": demo["apiToken"], "accountSid": demo["accountSid"]}
 		}
 		return map[string]string{"user": "customer_manager", "password": "customer_manager@123", "bearer": demo["adminToken"]}
 	},
@@ -35,7 +35,7 @@ var conformance = vendor.Conformance{
 
 // ccmLogin is the page's ccm-api token call; it hands back the access token.
 func ccmLogin(base string, c map[string]string) vendor.ClientCall {
-	return vendor.ClientCall{Method: http.MethodPost, URL: base + strings.Replace(PathCCMToken, "{account_sid}", c["account"], 1),
+	return vendor.ClientCall{Method: http.MethodPost, URL: base + strings.Replace(PathCCMToken, "{account_sid}", c["accountSid"], 1),
 		Request: vendor.Request{ContentType: vendor.JSONType, Auth: vendor.Basic(c["user"], c["password"])},
 		Parse: func(status int, b []byte, _ func(vendor.ClientCall) (int, []byte, error)) (string, error) {
 			var env ccmEnvelope

@@ -66,7 +66,7 @@ func TokenReason(value string, err error, ended bool) string {
 	switch {
 	case v == "":
 		return RefusedMissing
-	case v == "0" || v == `"0"`:
+	case isZero(v):
 		return RefusedZero
 	case ended:
 		return RefusedEnded
@@ -74,4 +74,11 @@ func TokenReason(value string, err error, ended bool) string {
 		return RefusedExpired
 	}
 	return RefusedUnknown
+}
+
+// isZero reports a credential that is a login's "0" error answer kept as
+// a token, however a client quoted it: 0, "0", or a wallboard's PHP that
+// pastes a stray quote after it (Basic 0').
+func isZero(v string) bool {
+	return strings.Trim(v, `"' `) == "0"
 }

@@ -10,6 +10,8 @@ package vendor
 import (
 	"context"
 	"net/http"
+	"strings"
+	"unicode"
 
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/tokens"
@@ -126,4 +128,21 @@ func Defaults[F any](fx *F, embedded func() F, c clock.Clock, store *tokens.Stor
 		store = tokens.NewStore(c)
 	}
 	return f, c, store
+}
+
+// EnvName turns a vendor or field name into an environment variable part,
+// as mockauth env and the conformance runner name them:
+// "agentPassword" -> "AGENT_PASSWORD", "accountSid" -> "ACCOUNT_SID".
+func EnvName(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) && i > 0 {
+			b.WriteByte('_')
+		}
+		if r == '-' || r == '.' {
+			r = '_'
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
 }
