@@ -70,7 +70,8 @@ func Run(ctx context.Context, c Case, client Client) Result {
 	if ce.Protected {
 		scenarios = flowScenarios(c.Vendor, c.Endpoint)
 	}
-	opts := simulators.Options{Vendors: []string{c.Vendor}, Scenarios: scenarios, ScenariosName: "clienttests/conformance.yaml", FixturesDir: c.FixturesDir}
+	opts := simulators.Options{Vendors: []string{c.Vendor}, Scenarios: scenarios, ScenariosName: "clienttests/conformance.yaml",
+		NoBuiltinScenarios: true, FixturesDir: c.FixturesDir}
 	if c.Scenario != "" {
 		opts.Activate = []string{c.Scenario}
 	}

@@ -11,9 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/internal/fuzzy"
 	"github.com/mockauth/mockauth/simulators/autoalert"
 	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/exotel"
@@ -103,7 +105,7 @@ func vocabularyOf(dir string, files map[string]vendor.File) scenario.Vocabulary 
 		for _, e := range spec.Endpoints {
 			v[spec.Name] = append(v[spec.Name], e.Name)
 		}
-		fx, err := fixturesOf(dir, spec)
+		fx, _, err := fixturesOf(dir, spec)
 		if f, ok := files[spec.Name]; ok {
 			fx, err = f, nil
 		}
@@ -204,20 +206,59 @@ func validatorFor(spec vendor.Spec) (*contracts.Validator, error) {
 	return o.v, o.err
 }
 
-// fixturesOf returns a vendor's fixture file: DIR/<vendor>.yaml when dir
-// is set and holds one, else the vendor's default.
-func fixturesOf(dir string, spec vendor.Spec) (vendor.File, error) {
+// FixturesEmbedded is where a vendor's fixtures come from when no file
+// of the user's gives them (VendorInfo.Fixtures).
+const FixturesEmbedded = "embedded"
+
+// fixturesOf returns a vendor's fixture file and where it came from:
+// DIR/<vendor>.yaml when dir is set and holds one, else the vendor's
+// default (FixturesEmbedded).
+func fixturesOf(dir string, spec vendor.Spec) (vendor.File, string, error) {
 	if dir != "" {
 		p := filepath.Join(dir, spec.Name+".yaml")
 		data, err := ReadConfig(p)
 		if err == nil {
-			return vendor.File{Name: p, Data: data}, nil
+			return vendor.File{Name: p, Data: data}, p, nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return vendor.File{}, err
+			return vendor.File{}, "", err
 		}
 	}
-	return spec.Fixtures, nil
+	return spec.Fixtures, FixturesEmbedded, nil
+}
+
+// CheckFixturesDir refuses a fixtures directory that would be read as
+// nothing: one that is missing or no directory, or that holds a YAML file
+// naming no vendor (ucontat.yaml, ucontact.yml), which would leave its
+// vendor on the embedded demo data without a word.
+func CheckFixturesDir(dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("fixtures directory: %w", err)
+	case !st.IsDir():
+		return fmt.Errorf("fixtures directory %s is not a directory", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("fixtures directory: %w", err)
+	}
+	names := VendorNames()
+	var files []string
+	for _, v := range names {
+		files = append(files, v+".yaml")
+	}
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		ext := strings.ToLower(filepath.Ext(name))
+		if ext != ".yaml" && ext != ".yml" || slices.Contains(files, name) {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s names no vendor%s: a fixtures directory holds <vendor>.yaml files, vendors %s",
+			filepath.Join(dir, name), fuzzy.DidYouMean(name, files), strings.Join(names, ", ")))
+	}
+	return errors.Join(errs...)
 }
 
 // MaxConfigBytes bounds a fixtures or scenarios file (issue 21, B15): a

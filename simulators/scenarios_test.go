@@ -109,7 +109,8 @@ func TestScenarios_ActivateAtStartAndReload(t *testing.T) {
 	if _, err := simulators.Start(simulators.Options{Activate: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), `--activate: no scenario "nope"`) {
 		t.Fatalf("Start with an unknown --activate: %v", err)
 	}
-	s := start(t, simulators.Options{Activate: []string{"ucontact-unavailable"}})
+	// The reloaded file stands alone: it redefines a built-in name.
+	s := start(t, simulators.Options{Activate: []string{"ucontact-unavailable"}, NoBuiltinScenarios: true})
 	if got := login(t, s, "demo", "demo"); got.status != 503 {
 		t.Fatalf("login = %d, want 503", got.status)
 	}
@@ -150,7 +151,7 @@ func TestReloadFixtures(t *testing.T) {
 		t.Fatal("fixture user cannot log in")
 	}
 	writeFile(t, dir+"/ucontact.yaml", "users:\n  second:\n    pasword: two\n")
-	if err := s.ReloadFixtures(dir); err == nil || !strings.Contains(err.Error(), "ucontact.yaml:3: field pasword not found") {
+	if err := s.ReloadFixtures(dir); err == nil || !strings.Contains(err.Error(), "ucontact.yaml:3: unknown key \"pasword\"") {
 		t.Fatalf("bad reload: %v", err)
 	}
 	if got := login(t, s, "first", "one"); got.body == `"0"` {
@@ -165,5 +166,35 @@ func TestReloadFixtures(t *testing.T) {
 	}
 	if got := login(t, s, "first", "one"); got.body != `"0"` {
 		t.Fatal("the user the reload removed can still log in")
+	}
+}
+
+// TestScenarios_UserFileAddsToTheCatalogue: a user's scenarios file adds
+// to the built-in catalogue, so the magic fixture users' scenarios stay
+// (issue 30: the deployment's 4-scenario ConfigMap left 42 names unknown);
+// a name both define is refused naming both places; NoBuiltinScenarios
+// loads the file alone.
+func TestScenarios_UserFileAddsToTheCatalogue(t *testing.T) {
+	t.Parallel()
+	builtin := len(start(t, simulators.Options{}).Scenarios().Statuses())
+	const mine = "scenarios:\n  my-own:\n    rules:\n      - fault: {type: status, status: 502}\n"
+	s := start(t, simulators.Options{Scenarios: []byte(mine), ScenariosName: "mine.yaml"})
+	names := s.Scenarios().Statuses()
+	if len(names) != builtin+1 || names[len(names)-1].Name != "my-own" {
+		t.Fatalf("%d scenarios after adding one to the %d built-in ones", len(names), builtin)
+	}
+	for i, want := range []int{503, 503, 200} {
+		if got := login(t, s, "flaky", "flaky"); got.status != want {
+			t.Fatalf("the magic user's built-in scenario with a user file: login %d = %d, want %d", i+1, got.status, want)
+		}
+	}
+	const clash = "scenarios:\n  mine-too:\n    rules:\n      - fault: {type: status, status: 502}\n  ucontact-unavailable:\n    rules:\n      - fault: {type: status, status: 502}\n"
+	_, err := simulators.Start(simulators.Options{Scenarios: []byte(clash), ScenariosName: "mine.yaml"})
+	if err == nil || !strings.Contains(err.Error(), `mine.yaml:5: scenario "ucontact-unavailable" is defined at scenarios.yaml:`) {
+		t.Fatalf("a name in both: %v", err)
+	}
+	alone := start(t, simulators.Options{Scenarios: []byte(clash), ScenariosName: "mine.yaml", NoBuiltinScenarios: true})
+	if n := len(alone.Scenarios().Statuses()); n != 2 {
+		t.Fatalf("NoBuiltinScenarios: %d scenarios, want the file's 2", n)
 	}
 }

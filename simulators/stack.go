@@ -74,10 +74,14 @@ type Options struct {
 	TLSDir string
 	// Logger receives one line per request and the stack's events (default: discard).
 	Logger *slog.Logger
-	// Scenarios is a scenarios file's content (default: the embedded
-	// scenarios.yaml); ScenariosName is what its errors are reported under.
+	// Scenarios is a scenarios file's content, added to the embedded
+	// scenarios.yaml (a name both define is an error); ScenariosName is
+	// what its errors are reported under.
 	Scenarios     []byte
 	ScenariosName string
+	// NoBuiltinScenarios loads Scenarios alone, without the embedded
+	// catalogue.
+	NoBuiltinScenarios bool
 	// Activate switches these scenarios on at start.
 	Activate []string
 	// AdminToken, when set, is required as "Authorization: Bearer TOKEN" on
@@ -215,17 +219,22 @@ func (s *Stack) ReloadFixtures(dir string) error {
 	next := make([]vendor.Simulator, len(s.vendors))
 	stubs := make([][]*stub.Stub, len(s.vendors))
 	from := make([]string, len(s.vendors))
+	if dir != "" {
+		if err := CheckFixturesDir(dir); err != nil {
+			return err
+		}
+	}
 	for i, sv := range s.vendors {
-		fx, err := fixturesOf(dir, sv.spec)
+		fx, origin, err := fixturesOf(dir, sv.spec)
 		if err != nil {
 			return err
 		}
-		if was := sv.pipe.cur.Load().fixturesFrom; fx.Name == sv.spec.Fixtures.Name && dir != "" && filepath.Dir(was) == filepath.Clean(dir) {
+		if was := sv.pipe.cur.Load().fixturesFrom; origin == FixturesEmbedded && dir != "" && was != FixturesEmbedded && filepath.Dir(was) == filepath.Clean(dir) {
 			// A file that was loaded is gone: say so rather than quietly
 			// bring back the embedded fixtures (and drop every token).
 			return fmt.Errorf("%s: %w: what is loaded stays (put it back, or restart for the embedded fixtures)", was, fs.ErrNotExist)
 		}
-		from[i] = fx.Name
+		from[i] = origin
 		if next[i], err = sv.spec.Build(fx, vendorEnv(sv.name, s)); err != nil {
 			return err
 		}
@@ -307,6 +316,11 @@ func build(opts Options) (*Stack, error) {
 			*d.v = d.def
 		}
 	}
+	if opts.FixturesDir != "" {
+		if err := CheckFixturesDir(opts.FixturesDir); err != nil {
+			return nil, err
+		}
+	}
 	specs := Specs()
 	if len(opts.Vendors) > 0 {
 		specs = slices.DeleteFunc(specs, func(s vendor.Spec) bool { return !slices.Contains(opts.Vendors, s.Name) })
@@ -376,7 +390,8 @@ func build(opts Options) (*Stack, error) {
 	return s, nil
 }
 
-// loadCatalogue is the options' scenarios file, or the embedded one.
+// loadCatalogue is the embedded catalogue with the options' scenarios
+// file added (or that file alone, with NoBuiltinScenarios).
 func loadCatalogue(opts Options) (*scenario.Catalogue, error) {
 	if opts.Scenarios == nil {
 		return defaultCatalogue()
@@ -385,14 +400,28 @@ func loadCatalogue(opts Options) (*scenario.Catalogue, error) {
 	if name == "" {
 		name = "scenarios"
 	}
-	return scenario.Load(name, opts.Scenarios, vocabularyOf(opts.FixturesDir, opts.Fixtures))
+	return userCatalogue(opts, name, opts.Scenarios)
+}
+
+// userCatalogue loads a user's scenarios file and adds it to the built-in
+// catalogue, unless the options say it stands alone.
+func userCatalogue(opts Options, name string, data []byte) (*scenario.Catalogue, error) {
+	cat, err := scenario.Load(name, data, vocabularyOf(opts.FixturesDir, opts.Fixtures))
+	if err != nil || opts.NoBuiltinScenarios {
+		return cat, err
+	}
+	builtin, err := defaultCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	return scenario.Merge(builtin, cat)
 }
 
 // buildVendor builds one vendor's simulator and the pipeline serving it.
 func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served, error) {
-	fx, err := fixturesOf(s.opts.FixturesDir, spec)
+	fx, origin, err := fixturesOf(s.opts.FixturesDir, spec)
 	if f, ok := s.opts.Fixtures[spec.Name]; ok {
-		fx, err = f, nil
+		fx, origin, err = f, f.Name, nil
 	}
 	if err != nil {
 		return nil, err
@@ -438,7 +467,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		bodyTimeout: s.opts.BodyTimeout,
 	}
 	vs := newVendorState(spec, sim, fixtureStubs, table)
-	vs.fixturesFrom = fx.Name
+	vs.fixturesFrom = origin
 	p.cur.Store(vs)
 	if u, ok := s.opts.Upstreams[spec.Name]; ok {
 		if p.upstream, err = s.proxyTo(spec, u, fx, declared); err != nil {
@@ -569,8 +598,9 @@ func (s *Stack) Vendors() ([]VendorInfo, error) {
 		if err != nil {
 			return nil, err
 		}
+		cur := sv.pipe.cur.Load()
 		info := VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: slices.Clone(sv.spec.Endpoints), Demo: demo, Spec: sv.spec,
-			Stubs: sv.pipe.cur.Load().stubs.set.Stubs()}
+			Stubs: cur.stubs.set.Stubs(), Fixtures: cur.fixturesFrom}
 		if u := s.opts.Upstreams[sv.name]; u != nil {
 			info.Upstream = u.Redacted()
 		}
@@ -702,7 +732,7 @@ func (sc Scenarios) File() string { return sc.e.Catalogue().File }
 // that does not load changes nothing. Active scenarios the new file still
 // has stay active.
 func (s *Stack) ReloadScenarios(name string, data []byte) error {
-	cat, err := scenario.Load(name, data, vocabularyOf(s.opts.FixturesDir, s.opts.Fixtures))
+	cat, err := userCatalogue(s.opts, name, data)
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,7 @@ func TestStart_Errors(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir+"/ucontact.yaml", "users:\n  demo:\n    pasword: x\n")
 	_, err := simulators.Start(simulators.Options{FixturesDir: dir})
-	if err == nil || !strings.Contains(err.Error(), dir+"/ucontact.yaml:3: field pasword not found") {
+	if err == nil || !strings.Contains(err.Error(), dir+"/ucontact.yaml:3: unknown key \"pasword\"") {
 		t.Fatalf("Start with a broken fixture: %v", err)
 	}
 	// The port of a running stack is taken: a second stack on it must fail

@@ -44,6 +44,7 @@ type VendorInfo struct {
 	Endpoints []vendor.Endpoint `json:"endpoints"`
 	Demo      map[string]string `json:"demo"`
 	Upstream  string            `json:"upstream,omitempty"` // proxy mode: the real service's URL
+	Fixtures  string            `json:"fixtures"`           // where its fixtures came from: a file, or "embedded"
 	Spec      vendor.Spec       `json:"-"`
 	Stubs     []*stub.Stub      `json:"-"` // GET /__admin/stubs lists them
 }

@@ -259,7 +259,7 @@ func TestAutologin(t *testing.T) {
 
 func TestParseFixtures_Errors(t *testing.T) {
 	testCases := []struct{ name, data, want string }{
-		{"unknown key", "users:\n  u:\n    userID: 1\n    password: p\n    admin: true\n", "a.yaml:5: field admin not found"},
+		{"unknown key", "users:\n  u:\n    userID: 1\n    password: p\n    admin: true\n", "a.yaml:5: unknown key \"admin\""},
 		{"duplicate id", "users:\n  u:\n    userID: 1\n    password: p\n  v:\n    userID: 1\n    password: p\n", "has the userID 1"},
 		{"bad timezone", "settings:\n  timezone: Mars/Olympus\nusers:\n  u: {userID: 1, password: p}\n", `a.yaml:2: unknown timezone "Mars/Olympus"`},
 		{"bad failures", "settings:\n  failures: teapot\nusers:\n  u: {userID: 1, password: p}\n", `a.yaml:2: failures must be "http-status" or "in-body", not "teapot"`},

@@ -221,7 +221,7 @@ func TestShow_Expiry(t *testing.T) {
 func TestParseFixtures_Errors(t *testing.T) {
 	base := "organisations:\n  O:\n    units:\n      U1: one\n"
 	testCases := []struct{ name, data, want string }{
-		{"unknown key", base + "users:\n  u:\n    password: p\n    organisation: O\n    defaultUnit: U1\n    units: [U1]\n    role: x\n", "c.yaml:11: field role not found"},
+		{"unknown key", base + "users:\n  u:\n    password: p\n    organisation: O\n    defaultUnit: U1\n    units: [U1]\n    role: x\n", "c.yaml:11: unknown key \"role\""},
 		{"unknown organisation", base + "users:\n  u:\n    password: p\n    organisation: X\n    defaultUnit: U1\n    units: [U1]\n", `c.yaml:6: user "u": organisation "X"`},
 		{"default unit not the user's", base + "users:\n  u:\n    password: p\n    organisation: O\n    defaultUnit: U2\n    units: [U1]\n", `c.yaml:6: user "u": defaultUnit "U2"`},
 		{"bad token mode", "settings:\n  tokens: forever\n" + base, `c.yaml:2: tokens must be`},

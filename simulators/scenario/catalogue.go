@@ -26,6 +26,8 @@ type Scenario struct {
 	Name        string
 	Description string
 	Rules       []*Rule
+	File        string // the file that defines it
+	Line        int    // the line of its name there
 }
 
 // Rule says which requests a fault answers, and when.
@@ -124,7 +126,7 @@ func Load(name string, data []byte, vocab Vocabulary) (*Catalogue, error) {
 		if len(raw.Rules) == 0 {
 			return nil, doc.Errorf(at(), "scenario %q has no rules", sname)
 		}
-		sc := &Scenario{Name: sname, Description: raw.Description}
+		sc := &Scenario{Name: sname, Description: raw.Description, File: name, Line: key.Line}
 		for i, rr := range raw.Rules {
 			idx := strconv.Itoa(i)
 			rule := &Rule{Match: rr.Match, When: rr.When, Line: at("rules", idx)}
@@ -143,6 +145,28 @@ func Load(name string, data []byte, vocab Vocabulary) (*Catalogue, error) {
 		cat.Scenarios = append(cat.Scenarios, sc)
 	}
 	return cat, nil
+}
+
+// Merge is one catalogue of the scenarios of each, in order: a user's
+// file adds to the built-in catalogue. A name that two of them define is
+// an error naming both places.
+func Merge(cats ...*Catalogue) (*Catalogue, error) {
+	out := &Catalogue{}
+	var files []string
+	where := map[string]*Scenario{}
+	for _, c := range cats {
+		files = append(files, c.File)
+		for _, sc := range c.Scenarios {
+			if first, dup := where[sc.Name]; dup {
+				return nil, fmt.Errorf("%s:%d: scenario %q is defined at %s:%d already: rename one (mockauth serve --no-builtin-scenarios loads only your file)",
+					sc.File, sc.Line, sc.Name, first.File, first.Line)
+			}
+			where[sc.Name] = sc
+			out.Scenarios = append(out.Scenarios, sc)
+		}
+	}
+	out.File = strings.Join(files, " + ")
+	return out, nil
 }
 
 type keyError struct{ key, msg string }

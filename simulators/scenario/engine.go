@@ -3,7 +3,6 @@ package scenario
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -362,36 +361,8 @@ func (w When) fires(n uint64, r *Rand) bool {
 	return true
 }
 
-// maxSuggestedName bounds the names closest weighs: a longer one is no
-// misspelling, and the distance is quadratic in it (it runs under the
-// engine's lock, which every request takes: issue 21, B2).
-const maxSuggestedName = 64
+// maxSuggestedName bounds the names closest weighs (fuzzy.MaxName).
+const maxSuggestedName = fuzzy.MaxName
 
-// closest returns up to three names near name: those that contain it or
-// are contained in it, then those within a small edit distance.
-func closest(name string, names []string) []string {
-	if len(name) > maxSuggestedName {
-		return []string{}
-	}
-	type scored struct {
-		name string
-		d    int
-	}
-	var c []scored
-	limit := max(2, len(name)/5)
-	for _, n := range names {
-		d := fuzzy.Distance(strings.ToLower(name), strings.ToLower(n))
-		if strings.Contains(n, name) || strings.Contains(name, n) {
-			d = min(d, 1)
-		}
-		if d <= limit {
-			c = append(c, scored{n, d})
-		}
-	}
-	sort.SliceStable(c, func(i, j int) bool { return c[i].d < c[j].d })
-	out := []string{}
-	for i := 0; i < len(c) && i < 3; i++ {
-		out = append(out, c[i].name)
-	}
-	return out
-}
+// closest returns up to three names near name (fuzzy.Closest).
+func closest(name string, names []string) []string { return fuzzy.Closest(name, names) }

@@ -16,8 +16,8 @@ var vocab = Vocabulary{
 
 func TestLoad_Errors(t *testing.T) {
 	testCases := []struct{ name, data, want string }{
-		{"unknown top key", "scenario:\n  a: {}\n", "s.yaml:1: field scenario not found"},
-		{"unknown rule key", "scenarios:\n  a:\n    rules:\n      - match: {vendor: ucontact}\n        fualt: {type: status}\n", "s.yaml:5: field fualt not found"},
+		{"unknown top key", "scenario:\n  a: {}\n", "s.yaml:1: unknown key \"scenario\""},
+		{"unknown rule key", "scenarios:\n  a:\n    rules:\n      - match: {vendor: ucontact}\n        fualt: {type: status}\n", "s.yaml:5: unknown key \"fualt\" (did you mean \"fault\"?)"},
 		{"unknown vendor", "scenarios:\n  a:\n    rules:\n      - match: {vendor: ucontakt}\n        fault: {type: empty-response}\n", `s.yaml:4: unknown vendor "ucontakt" (known: crmcom, ucontact)`},
 		{"unknown endpoint", "scenarios:\n  a:\n    rules:\n      - match:\n          vendor: ucontact\n          endpoint: token\n        fault: {type: empty-response}\n", `s.yaml:6: vendor ucontact has no endpoint "token"`},
 		{"endpoint of no vendor", "scenarios:\n  a:\n    rules:\n      - match: {endpoint: nope}\n        fault: {type: empty-response}\n", `s.yaml:4: no vendor has an endpoint "nope"`},

@@ -336,7 +336,7 @@ func TestParseFixtures_Errors(t *testing.T) {
 	testCases := []struct {
 		name, data, want string
 	}{
-		{"unknown key", "users:\n  demo:\n    password: x\n    scenaro: y\n", "u.yaml:4: field scenaro not found"},
+		{"unknown key", "users:\n  demo:\n    password: x\n    scenaro: y\n", "u.yaml:4: unknown key \"scenaro\""},
 		{"bad error spelling", "settings:\n  getUserTokenError: zero\nusers:\n  demo: {password: x}\n", `u.yaml:2: getUserTokenError must be "quoted" or "bare", not "zero"`},
 		{"bad error pages", "settings:\n  errorPages: nginx\nusers:\n  demo: {password: x}\n", `u.yaml:2: errorPages must be "tomcat" or "empty", not "nginx"`},
 		{"bad generation", "settings:\n  generation: v5\nusers:\n  demo: {password: x}\n", `u.yaml:2: generation must be "partner" or "integra", not "v5"`},

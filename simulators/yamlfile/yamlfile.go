@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -17,6 +18,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mockauth/mockauth/internal/fuzzy"
 )
 
 // Error is a problem in a YAML file, at a line when one is known.
@@ -50,12 +53,19 @@ func Decode(file string, data []byte, out any) (*Doc, error) {
 	if len(root.Content) == 0 {
 		return nil, &Error{File: file, Msg: "the file is empty"}
 	}
+	doc := &Doc{File: file, root: root.Content[0]}
+	// Unknown keys first, each named with the keys it may have meant; the
+	// decoder's own check (KnownFields) stays behind it for types that
+	// decode themselves.
+	if err := knownKeys(doc, doc.root, reflect.TypeOf(out)); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(out); err != nil && !errors.Is(err, io.EOF) {
 		return nil, wrap(file, err)
 	}
-	return &Doc{File: file, root: root.Content[0]}, nil
+	return doc, nil
 }
 
 // wrap turns a yaml error into an *Error with the first line it names.
@@ -229,35 +239,70 @@ func (d *Doc) DecodeNodeStrict(n *yaml.Node, out any) error {
 	return d.DecodeNode(n, out)
 }
 
+// unmarshaler is a type that decodes itself: its keys are its own.
+var unmarshaler = reflect.TypeFor[yaml.Unmarshaler]()
+
+// yamlFields are a struct's keys, its inline structs' included.
+func yamlFields(t reflect.Type, into map[string]reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case tag == "-":
+		case strings.Contains(","+opts+",", ",inline,"):
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				yamlFields(ft, into)
+			}
+		case tag != "":
+			into[tag] = f.Type
+		case f.IsExported():
+			into[strings.ToLower(f.Name)] = f.Type // the decoder's default key
+		}
+	}
+}
+
 // knownKeys checks, in step, a node and the type it decodes into: every
-// key of a mapping bound for a struct names one of its yaml fields.
+// key of a mapping bound for a struct names one of its yaml fields. An
+// unknown key is reported at its line with the keys it may have meant.
 func knownKeys(d *Doc, n *yaml.Node, t reflect.Type) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == reflect.TypeOf(yaml.Node{}) || n == nil {
+	if n == nil || t == reflect.TypeOf(yaml.Node{}) || t.Implements(unmarshaler) || reflect.PointerTo(t).Implements(unmarshaler) {
 		return nil
+	}
+	if n.Kind == yaml.AliasNode {
+		return nil // checked where it is defined
 	}
 	switch {
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
 		fields := map[string]reflect.Type{}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag != "" && tag != "-" {
-				fields[tag] = f.Type
-			}
-		}
+		yamlFields(t, fields)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			ft, ok := fields[k.Value]
 			if !ok {
-				return d.Errorf(k.Line, "field %s not found in type %s", k.Value, t.Name())
+				if k.Value == "<<" {
+					continue // a merge key: its mapping is checked where it is defined
+				}
+				return d.Errorf(k.Line, "unknown key %q%s; the keys here: %s", k.Value,
+					fuzzy.DidYouMean(k.Value, slices.Collect(maps.Keys(fields))), strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
 			}
 			if err := knownKeys(d, n.Content[i+1], ft); err != nil {
 				return err
 			}
 		}
-	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			if err := knownKeys(d, n.Content[i], t.Elem()); err != nil {
+				return err
+			}
+		}
+	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && n.Kind == yaml.SequenceNode:
 		for _, e := range n.Content {
 			if err := knownKeys(d, e, t.Elem()); err != nil {
 				return err

@@ -16,7 +16,8 @@ func TestDecode_Errors(t *testing.T) {
 	testCases := []struct {
 		name, data, want string
 	}{
-		{"unknown key", "users:\n  demo:\n    password: x\n    pasword: y\n", "f.yaml:4: field pasword not found in type struct { Password string \"yaml:\\\"password\\\"\" }"},
+		{"unknown key", "users:\n  demo:\n    password: x\n    pasword: y\n", `f.yaml:4: unknown key "pasword" (did you mean "password"?); the keys here: password`},
+		{"unknown top key", "users: {}\nlifetim: 1h\n", `f.yaml:2: unknown key "lifetim" (did you mean "lifetime"?); the keys here: lifetime, users`},
 		{"syntax", "users:\n  demo: [\n", "f.yaml:2: did not find expected node content"},
 		{"wrong type", "lifetime: [1]\n", "f.yaml:1: cannot unmarshal !!seq into string"},
 		{"empty", "", "f.yaml: the file is empty"},
