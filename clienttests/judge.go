@@ -49,8 +49,40 @@ type Result struct {
 	Case     Case
 	Passed   bool
 	Reason   string // why it failed
+	Skipped  string // why it did not run (mockauth conformance --skip); Passed and Reason say nothing then
 	Requests int
 	Elapsed  time.Duration
+	// Stdout and Stderr are what a program client wrote (Program), each
+	// cut at MaxOutput.
+	Stdout, Stderr string
+}
+
+// MaxOutput bounds what a Result keeps of a program's stdout and stderr.
+const MaxOutput = 64 << 10
+
+// caseOutput is where a Program leaves its output for the case's Result.
+type caseOutput struct {
+	mu             sync.Mutex
+	stdout, stderr string
+}
+
+type outputKey struct{}
+
+// keepOutput hands a program's output to the case that ran it, if any.
+func keepOutput(ctx context.Context, stdout, stderr []byte) {
+	o, ok := ctx.Value(outputKey{}).(*caseOutput)
+	if !ok {
+		return
+	}
+	cut := func(b []byte) string {
+		if len(b) > MaxOutput {
+			return string(b[:MaxOutput]) + fmt.Sprintf("\n…[%d bytes more]", len(b)-MaxOutput)
+		}
+		return string(b)
+	}
+	o.mu.Lock()
+	o.stdout, o.stderr = cut(stdout), cut(stderr)
+	o.mu.Unlock()
 }
 
 // retryTolerance forgives a client's clock for Retry-After.
@@ -98,7 +130,15 @@ func Run(ctx context.Context, c Case, client Client) Result {
 		err   error
 	}
 	done := make(chan answer, 1)
-	cctx, cancel := context.WithTimeout(ctx, c.Deadline)
+	out := &caseOutput{}
+	// A program's deadline counts from its first request: its start-up
+	// (an interpreter, a JVM) is not the client's doing; it has one more
+	// deadline to send that request. A Go client starts at once.
+	_, isProgram := client.(Program)
+	cctx, cancel := context.WithTimeout(context.WithValue(ctx, outputKey{}, out), c.Deadline)
+	if isProgram {
+		cctx, cancel = context.WithCancel(context.WithValue(ctx, outputKey{}, out))
+	}
 	defer cancel()
 	begin := time.Now()
 	go func() {
@@ -106,18 +146,41 @@ func Run(ctx context.Context, c Case, client Client) Result {
 		done <- answer{tok, err}
 	}()
 	var got answer
-	timedOut := false
-	select {
-	case got = <-done:
-	case <-time.After(c.Deadline + 250*time.Millisecond):
-		timedOut = true
-		_ = stack.Close() // releases a request held by a timeout fault
+	timedOut, silent := false, false
+	first := stack.Requested()
+	if !isProgram {
+		first = nil
+	}
+	hard := time.NewTimer(c.Deadline + 250*time.Millisecond)
+	defer hard.Stop()
+	stop := time.AfterFunc(c.Deadline, cancel)
+	defer stop.Stop()
+wait:
+	for {
 		select {
 		case got = <-done:
-		case <-time.After(5 * time.Second):
+			break wait
+		case <-first:
+			// The clock starts now.
+			first, begin = nil, time.Now()
+			stop.Reset(c.Deadline)
+			hard.Reset(c.Deadline + 250*time.Millisecond)
+		case <-hard.C:
+			timedOut = true
+			silent = first != nil
+			cancel()
+			_ = stack.Close() // releases a request held by a timeout fault
+			select {
+			case got = <-done:
+			case <-time.After(5 * time.Second):
+			}
+			break wait
 		}
 	}
 	res.Elapsed = time.Since(begin)
+	out.mu.Lock()
+	res.Stdout, res.Stderr = out.stdout, out.stderr
+	out.mu.Unlock()
 	// An answer at or after the deadline is no answer: the client was
 	// cancelled (or killed) rather than giving up by itself.
 	timedOut = timedOut || res.Elapsed >= c.Deadline
@@ -138,9 +201,12 @@ func Run(ctx context.Context, c Case, client Client) Result {
 	slices.Reverse(entries)
 	res.Requests = len(entries)
 	var reasons []string
-	if timedOut {
+	switch {
+	case silent:
+		reasons = append(reasons, fmt.Sprintf("sent no request within %v of its start", c.Deadline))
+	case timedOut:
 		reasons = append(reasons, fmt.Sprintf("did not finish within the %v deadline", c.Deadline))
-	} else if outcome != "" {
+	case outcome != "":
 		reasons = append(reasons, outcome)
 	}
 	limit := MaxRequests

@@ -11,6 +11,7 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
 	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
@@ -20,6 +21,13 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+	SystemErr string        `xml:"system-err,omitempty"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -34,8 +42,13 @@ func WriteJUnit(w io.Writer, suite string, results []Result) error {
 	for _, r := range results {
 		secs := r.Elapsed.Seconds()
 		total += secs
-		jc := junitCase{Name: r.Case.Name, Classname: "mockauth." + r.Case.Vendor + "." + r.Case.Endpoint, Time: fmt.Sprintf("%.3f", secs)}
-		if !r.Passed {
+		jc := junitCase{Name: r.Case.Name, Classname: "mockauth." + r.Case.Vendor + "." + r.Case.Endpoint, Time: fmt.Sprintf("%.3f", secs),
+			SystemOut: r.Stdout, SystemErr: r.Stderr}
+		switch {
+		case r.Skipped != "":
+			s.Skipped++
+			jc.Skipped = &junitSkipped{Message: r.Skipped}
+		case !r.Passed:
 			s.Failures++
 			jc.Failure = &junitFailure{Message: r.Reason, Text: fmt.Sprintf("scenario %q, want %s: %s", r.Case.Scenario, r.Case.Want, r.Reason)}
 		}

@@ -60,6 +60,7 @@ func (p Program) Login(ctx context.Context, env Env) (string, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
+	keepOutput(ctx, stdout.Bytes(), stderr.Bytes())
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {

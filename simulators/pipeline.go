@@ -61,6 +61,7 @@ type pipeline struct {
 	strict      bool
 	done        <-chan struct{} // closed when the stack stops: faults that wait give up
 	inFlight    *atomic.Int64   // requests being served, stack-wide
+	first       *firstSignal    // told of the stack's first request
 	checker     *checker        // contract checks off the hot path
 	heavy       heavyGate       // a place for each request with a large body
 	log         *slog.Logger
@@ -183,6 +184,7 @@ func (x *exchange) vendorAnswered(rec *recorder) {
 }
 
 func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.first.arrived()
 	p.inFlight.Add(1)
 	defer p.inFlight.Add(-1)
 	x := &exchange{start: time.Now(), r: r, vs: p.cur.Load()}
@@ -793,3 +795,17 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 }
 
 func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// firstSignal is closed by a stack's first vendor request (Stack.Requested).
+type firstSignal struct {
+	seen atomic.Bool
+	ch   chan struct{}
+}
+
+// arrived notes a request: the first one closes the channel. After it, a
+// request costs one atomic load.
+func (f *firstSignal) arrived() {
+	if !f.seen.Load() && f.seen.CompareAndSwap(false, true) {
+		close(f.ch)
+	}
+}

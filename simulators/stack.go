@@ -185,6 +185,7 @@ type Stack struct {
 	upstreamTransport *http.Transport // the proxies' client side
 	done              chan struct{}   // closed by Close: faults that wait stop waiting
 	inFlight          atomic.Int64    // vendor requests being served
+	first             firstSignal     // closed by the first vendor request
 	conns             atomic.Int64    // connections open, every listener
 	draining          atomic.Bool     // Close has begun: answers close their connection
 
@@ -344,6 +345,7 @@ func build(opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s := &Stack{
+		first:   firstSignal{ch: make(chan struct{})},
 		opts:    opts,
 		log:     opts.Logger,
 		clock:   clock.NewSimulated(),
@@ -460,6 +462,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		strict:      s.opts.Strict,
 		done:        s.done,
 		inFlight:    &s.inFlight,
+		first:       &s.first,
 		checker:     s.checker,
 		heavy:       s.heavy,
 		log:         s.opts.Logger,
@@ -695,6 +698,11 @@ func (s *Stack) ValidToken(vendorName, token string) bool {
 // have reached the journal. Checks run off the hot path; a test that reads
 // violations right after a request calls Sync first.
 func (s *Stack) Sync() { s.checker.sync() }
+
+// Requested is closed when the first request reaches one of the stack's
+// vendors: the conformance judge starts a program's deadline there, not
+// at its start-up.
+func (s *Stack) Requested() <-chan struct{} { return s.first.ch }
 
 // InFlight reports how many vendor requests are being served right now.
 func (s *Stack) InFlight() int { return int(s.inFlight.Load()) }

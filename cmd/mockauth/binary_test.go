@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -248,6 +249,42 @@ func TestServe_BannerShowsTheLoadedDemoLogins(t *testing.T) {
 	}
 	if strings.Contains(s.stdout.String(), "user=demo") || strings.Contains(s.stdout.String(), "mpadministrator") {
 		t.Errorf("banner advertises the embedded demo logins:\n%s", s.stdout.String())
+	}
+	if !strings.Contains(s.stdout.String(), "fixtures: "+filepath.Join(dir, "ucontact.yaml")) {
+		t.Errorf("the banner does not say where ucontact's fixtures came from:\n%s", s.stdout.String())
+	}
+}
+
+// Issue 30: a fixtures directory that would be read as nothing stops the
+// start with the reason (it used to serve the embedded demo data, exit 0),
+// and the banner says where each vendor's fixtures came from.
+func TestServe_LoudFixtures(t *testing.T) {
+	t.Parallel()
+	typo := t.TempDir()
+	if err := os.WriteFile(filepath.Join(typo, "ucontat.yaml"), []byte("users:\n  demo: {password: x}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	key := t.TempDir()
+	if err := os.WriteFile(filepath.Join(key, "ucontact.yaml"), []byte("settings:\n  tokenLifetme: 5m\nusers:\n  demo: {password: x}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		dir, want string
+	}{
+		{filepath.Join(typo, "nosuchdir"), "fixtures directory: stat " + filepath.Join(typo, "nosuchdir") + ": no such file or directory"},
+		{typo, filepath.Join(typo, "ucontat.yaml") + ` names no vendor (did you mean "ucontact.yaml"?)`},
+		{key, filepath.Join(key, "ucontact.yaml") + `:2: unknown key "tokenLifetme" (did you mean "tokenLifetime"?)`},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), []string{"serve", "--port-base", fmt.Sprint(freeBase(t)), "--fixtures", tc.dir}, &out, &errOut); code != 1 ||
+			!strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("--fixtures %s: exit %d, stderr %q; want 1 and %q", tc.dir, code, errOut.String(), tc.want)
+		}
+	}
+	s := startServer(t)
+	s.stop(t, syscall.SIGTERM)
+	if !strings.Contains(s.stdout.String(), "fixtures: embedded") {
+		t.Errorf("the banner does not say the fixtures are the embedded ones:\n%s", s.stdout.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -45,13 +46,13 @@ func TestLoadServe(t *testing.T) {
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) {
-			var stderr bytes.Buffer
-			c, err := loadServe(tc.args, io.Discard, &stderr)
+			c, err := loadServe(tc.args)
 			if (err != nil) != tc.wantErr {
-				t.Fatalf("err = %v, want error %v (stderr %q)", err, tc.wantErr, stderr.String())
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
 			}
-			if tc.wantErr && stderr.Len() == 0 {
-				t.Fatal("a refused command line must say why on stderr")
+			var usage *usageError
+			if tc.wantErr && !errors.As(err, &usage) {
+				t.Fatalf("a refused command line must be a usage error (exit 2) saying why: %v", err)
 			}
 			if tc.check != nil && !tc.check(c) {
 				t.Fatalf("config = %+v", c)
@@ -151,8 +152,20 @@ func TestContractCheck_ExitCodes(t *testing.T) {
 	if code := run(context.Background(), []string{"contract", "check", "--vendor", "crmcom", "--base-url", stack.URL("autoalert")}, &out, &errOut); code != 1 {
 		t.Fatalf("check against the wrong server exited %d, want 1:\n%s", code, out.String())
 	}
-	if code := run(context.Background(), []string{"contract", "check", "--vendor", "crmcom"}, &out, &errOut); code != 2 {
-		t.Fatalf("check without --base-url exited %d, want 2", code)
+	// No --base-url: the vendor's port of the stack found as every
+	// command finds it; none there is a failure naming the address tried.
+	errOut.Reset()
+	if code := run(context.Background(), []string{"contract", "check", "--vendor", "crmcom", "--admin-url", "http://127.0.0.1:1"}, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "no mockauth stack answered at http://127.0.0.1:1 (found from --admin-url)") {
+		t.Fatalf("check without --base-url and no stack exited %d, want 1: %s", code, errOut.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"contract", "check", "--vendor", "autoalert", "--admin-url", stack.AdminURL()}, &out, &errOut); code != 0 ||
+		!strings.Contains(out.String(), "contract check: autoalert at "+stack.URL("autoalert")) {
+		t.Fatalf("check of the stack found: exit %d:\n%s", code, out.String())
+	}
+	if code := run(context.Background(), []string{"contract", "check", "--vendor", "crmcm"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), `did you mean "crmcom"`) {
+		t.Fatalf("a misspelt vendor: exit %d, want 2 with a suggestion: %s", code, errOut.String())
 	}
 }
 
@@ -164,10 +177,9 @@ func TestLoadServe_Environment(t *testing.T) {
 	t.Setenv("MOCKAUTH_JOURNAL_SIZE", "50")
 	t.Setenv("MOCKAUTH_UPSTREAM_CRMCOM", "https://tenant.example.com")
 	t.Setenv("MOCKAUTH_UPSTREAM_UCONTACT", "https://env.example.com")
-	var stderr bytes.Buffer
-	c, err := loadServe([]string{"--journal-size", "70", "--upstream", "ucontact=https://flag.example.com"}, io.Discard, &stderr)
+	c, err := loadServe([]string{"--journal-size", "70", "--upstream", "ucontact=https://flag.example.com"})
 	if err != nil {
-		t.Fatalf("%v: %s", err, stderr.String())
+		t.Fatal(err)
 	}
 	if c.PortBase != 12000 || !c.Strict || strings.Join(c.Activate, ",") != "ucontact-slow,crmcom-flaky" || c.AdminToken != "from-env" {
 		t.Fatalf("config from the environment = %+v", c)
@@ -179,8 +191,8 @@ func TestLoadServe_Environment(t *testing.T) {
 		t.Fatalf("journal size = %d: the flag must win over MOCKAUTH_JOURNAL_SIZE", c.JournalSize)
 	}
 	t.Setenv("MOCKAUTH_PORT_BASE", "many")
-	if _, err := loadServe(nil, io.Discard, &stderr); err == nil || !strings.Contains(stderr.String(), `MOCKAUTH_PORT_BASE="many"`) {
-		t.Fatalf("a bad environment value: %v %s", err, stderr.String())
+	if _, err := loadServe(nil); err == nil || !strings.Contains(err.Error(), `MOCKAUTH_PORT_BASE="many"`) {
+		t.Fatalf("a bad environment value: %v", err)
 	}
 }
 
@@ -251,7 +263,7 @@ func TestContractEvidence(t *testing.T) {
 	}
 	errOut.Reset()
 	if code := run(context.Background(), []string{"contract", "evidence", "--vendor", "nope"}, &out, &errOut); code != 2 ||
-		!strings.Contains(errOut.String(), "--vendor must be ucontact, crmcom, autoalert or exotel") {
+		!strings.Contains(errOut.String(), `no vendor "nope": the vendors are ucontact, crmcom, autoalert or exotel`) {
 		t.Errorf("--vendor nope: exit %d, stderr %q", code, errOut.String())
 	}
 }
@@ -264,19 +276,22 @@ func TestHelp_EveryCommand(t *testing.T) {
 		args []string
 		want []string // on stdout
 	}{
-		{[]string{}, []string{"Commands:", "Flags of serve:", "-port-base"}},
-		{[]string{"serve"}, []string{"Usage: mockauth [serve] [flags]", "-port-base", "MOCKAUTH_PORT_BASE"}},
-		{[]string{"env"}, []string{"Usage: mockauth env", "-wait", `out=$(mockauth env --wait 30s) && eval "$out"`}},
-		{[]string{"scenario"}, []string{"mockauth scenario activate NAME"}},
-		{[]string{"scenario", "activate"}, []string{"mockauth scenario activate NAME", "-ttl"}},
-		{[]string{"scenario", "list"}, []string{"mockauth scenario list", "-admin"}},
-		{[]string{"contract"}, []string{"Usage: mockauth contract check"}},
-		{[]string{"contract", "check"}, []string{"Usage: mockauth contract check", "-base-url"}},
-		{[]string{"contract", "evidence"}, []string{"Usage: mockauth contract check", "mockauth contract evidence", "-json"}},
-		{[]string{"conformance"}, []string{"-- CMD ARGS...", "MOCKAUTH_BASE_URL", "-vendor"}},
-		{[]string{"health"}, []string{"Usage: mockauth health", "-admin"}},
-		{[]string{"version"}, []string{"Usage: mockauth version"}},
-		{[]string{"help"}, []string{"Commands:"}},
+		{[]string{}, []string{"Available Commands:", "the flags below are serve's", "--port-base"}},
+		{[]string{"serve"}, []string{"mockauth serve [flags]", "--port-base", "MOCKAUTH_PORT_BASE"}},
+		{[]string{"env"}, []string{"mockauth env", "--wait", `out=$(mockauth env --wait 30s) && eval "$out"`, "--admin-url", "MOCKAUTH_ADMIN_URL"}},
+		{[]string{"scenario"}, []string{"activate", "deactivate"}},
+		{[]string{"scenario", "activate"}, []string{"mockauth scenario activate NAME", "--ttl", "--port-base"}},
+		{[]string{"scenario", "list"}, []string{"mockauth scenario list", "--admin-url"}},
+		{[]string{"stub", "add"}, []string{"mockauth stub add VENDOR NAME FILE", "--admin-url"}},
+		{[]string{"clock", "advance"}, []string{"mockauth clock advance DURATION", "--admin-url"}},
+		{[]string{"reset"}, []string{"mockauth reset", "--admin-url"}},
+		{[]string{"contract"}, []string{"check sends the vendor's documented requests", "evidence"}},
+		{[]string{"contract", "check"}, []string{"mockauth contract check", "--base-url", "--admin-url"}},
+		{[]string{"contract", "evidence"}, []string{"mockauth contract evidence", "--json"}},
+		{[]string{"conformance"}, []string{"-- CMD ARGS...", "MOCKAUTH_BASE_URL", "MOCKAUTH_EXOTEL_ACCOUNT_SID", "--vendor", "--deadline", "--skip"}},
+		{[]string{"health"}, []string{"mockauth health", "--admin-url"}},
+		{[]string{"version"}, []string{"mockauth version"}},
+		{[]string{"help"}, []string{"mockauth help [COMMAND]"}},
 	}
 	for _, tc := range testCases {
 		for _, flag := range []string{"-h", "--help"} {
@@ -294,9 +309,9 @@ func TestHelp_EveryCommand(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	run(context.Background(), []string{"--help"}, &out, &errOut)
-	for _, c := range commands {
-		if !strings.Contains(out.String(), "\n  "+c.name+" ") {
-			t.Errorf("the top-level help does not list %q:\n%s", c.name, out.String())
+	for _, c := range newRoot(io.Discard, io.Discard).Commands() {
+		if !strings.Contains(out.String(), "\n  "+c.Name()+" ") {
+			t.Errorf("the top-level help does not list %q:\n%s", c.Name(), out.String())
 		}
 	}
 	// help COMMAND is the command's --help.

@@ -1,75 +1,76 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
-// errDrift makes contract check exit 1 after printing its report.
-var errDrift = fmt.Errorf("drift found")
-
-const contractUsage = `Usage: mockauth contract check --vendor V --base-url URL [--user U --password P] [--organisation O --unit U] [--code C] [--demo KEY=VALUE ...] [--token NAME=VALUE ...]
-       mockauth contract evidence [--vendor V] [--json]
-
-check sends the vendor's documented requests (the samples of its description, their variants,
+const contractLong = `check sends the vendor's documented requests (the samples of its description, their variants,
 and a wrong password for every login) to any server, a simulator or a real tenant, and reports
-where the answers drift from its contract: exit 0 for no drift, 1 for drift. The requests carry
-the demo logins of the embedded fixtures unless flags override them (field names as in
-GET /__admin/vendors: user, password, organisation, unit, agentUser, ...).
+where the answers drift from its contract: exit 0 for no drift, 1 for drift. The server is
+--base-url, or the vendor's port of the stack found as every command finds it (--admin-url,
+MOCKAUTH_ADMIN_URL, MOCKAUTH_PORT_BASE, ...). The requests carry the demo logins of the
+embedded fixtures unless flags override them (field names as in GET /__admin/vendors: user,
+password, organisation, unit, agentUser, ...).
 
 evidence prints the fidelity table: for every operation and response of each vendor's contract,
 and for its answers to requests no operation takes, whether the behaviour rests on public
 evidence (x-evidence: the vendor page, wiki, public client or capture) or on mockauth's
 reading (x-reading: nothing public documents it; why this choice, and the fixture setting for
-the other known variants). Read it before trusting a green test.
-`
+the other known variants). Read it before trusting a green test.`
 
-// contractCmd is `mockauth contract check|evidence`.
-func contractCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	switch {
-	case len(args) > 0 && isHelp(args[0]):
-		fmt.Fprint(stdout, contractUsage)
-		return flag.ErrHelp
-	case len(args) > 0 && args[0] == "check":
-		return contractCheck(ctx, args[1:], stdout, stderr)
-	case len(args) > 0 && args[0] == "evidence":
-		return contractEvidence(args[1:], stdout, stderr)
+// contractCommand is ` + "`mockauth contract check|evidence`" + `.
+func contractCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "contract ACTION",
+		Short: "report where a server's answers drift from the vendor's contract",
+		Long:  contractLong,
 	}
-	if len(args) > 0 {
-		fmt.Fprintf(stderr, "mockauth contract: unknown action %q\n", args[0])
-	}
-	fmt.Fprint(stderr, contractUsage)
-	return errUsage
+	cmd.AddCommand(contractCheckCommand(), contractEvidenceCommand())
+	return cmd
 }
 
-// contractEvidence is `mockauth contract evidence`: the fidelity table of
-// the vendors' contracts, read from the binary's own (no stack needed).
-func contractEvidence(args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("contract evidence", stdout, stderr)
-	vendorName := fs.String("vendor", "", "only this vendor: "+vendorList())
-	asJSON := fs.Bool("json", false, "print the rows as JSON instead of a table")
-	if err := parse(fs, args); err != nil {
-		return err
+// contractEvidenceCommand is ` + "`mockauth contract evidence`" + `: the
+// fidelity table of the vendors' contracts, read from the binary's own (no
+// stack needed).
+func contractEvidenceCommand() *cobra.Command {
+	var vendorName string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "evidence [--vendor V] [--json]",
+		Short: "print the fidelity table: which behaviour rests on evidence, which on a reading",
+		Long:  contractLong,
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return contractEvidence(cmd.OutOrStdout(), vendorName, asJSON)
+		},
 	}
+	cmd.Flags().StringVar(&vendorName, "vendor", "", "only this vendor: "+vendorList())
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the rows as JSON instead of a table")
+	return cmd
+}
+
+// contractEvidence prints the fidelity table, of one vendor or of all.
+func contractEvidence(stdout io.Writer, vendorName string, asJSON bool) error {
 	specs := simulators.Specs()
-	if *vendorName != "" {
-		spec, ok := simulators.SpecOf(*vendorName)
-		if !ok {
-			fmt.Fprintf(stderr, "mockauth contract evidence: --vendor must be %s\n", vendorList())
-			return errUsage
+	if vendorName != "" {
+		if err := checkVendor(vendorName); err != nil {
+			return err
 		}
+		spec, _ := simulators.SpecOf(vendorName)
 		specs = []vendor.Spec{spec}
 	}
 	var rows []contracts.Basis
@@ -81,7 +82,7 @@ func contractEvidence(args []string, stdout, stderr io.Writer) error {
 			errs = append(errs, err)
 		}
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
@@ -131,69 +132,91 @@ func writeFidelity(w io.Writer, rows []contracts.Basis) {
 	}
 }
 
-// contractCheck is `mockauth contract check`: it sends a vendor's
-// documented requests to any server and reports where the answers drift
-// from the contract.
-func contractCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("contract check", stdout, stderr)
-	vendorName := fs.String("vendor", "", vendorList())
-	base := fs.String("base-url", "", "the server to check: a simulator or a real tenant")
-	var demoFlags, tokenFlags stringsFlag
-	user := fs.String("user", "", "login (default: the demo login of the embedded fixtures)")
-	password := fs.String("password", "", "password (default: the demo login's)")
-	organisation := fs.String("organisation", "", "crmcom organisation (default: the demo login's)")
-	unit := fs.String("unit", "", "crmcom unit (default: the demo login's)")
-	code := fs.String("code", "", "autoalert: the security code of --user, when it needs one")
-	fs.Var(&demoFlags, "demo", "KEY=VALUE: a demo login field the requests use (repeatable)")
-	fs.Var(&tokenFlags, "token", "NAME=VALUE: a token the check is given instead of logging in for it (repeatable), e.g. adminToken for exotel")
-	bearer := fs.String("bearer", "", "exotel: an admin bearer (same as --token adminToken=T; default: log in at /login)")
-	timeout := fs.Duration("timeout", 10*time.Second, "per-request timeout")
-	if err := parse(fs, args); err != nil {
-		return err
+// contractCheckCommand is ` + "`mockauth contract check`" + `: it sends a
+// vendor's documented requests to any server and reports where the
+// answers drift from the contract.
+func contractCheckCommand() *cobra.Command {
+	var (
+		vendorName, base, user, password, organisation, unit, code, bearer string
+		demoFlags, tokenFlags                                              []string
+		timeout                                                            time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "check --vendor V [--base-url URL] [--user U --password P] [--organisation O --unit U] [--code C] [--demo KEY=VALUE ...] [--token NAME=VALUE ...]",
+		Short: "send a vendor's documented requests to a server and report where the answers drift",
+		Long:  contractLong,
+		Args:  noArgs,
 	}
-	if *vendorName == "" || *base == "" {
-		fmt.Fprintln(stderr, "mockauth contract check: --vendor and --base-url are required")
-		return errUsage
-	}
-	spec, ok := simulators.SpecOf(*vendorName)
-	if !ok {
-		fmt.Fprintf(stderr, "mockauth contract check: --vendor must be %s\n", vendorList())
-		return errUsage
-	}
-	demo, err := simulators.DefaultDemo(spec)
-	if err != nil {
-		return err
-	}
-	for k, v := range map[string]string{"user": *user, "password": *password, "organisation": *organisation, "unit": *unit, "userCode": *code} {
-		if v != "" {
-			demo[k] = v
+	fs := cmd.Flags()
+	fs.StringVar(&vendorName, "vendor", "", vendorList())
+	fs.StringVar(&base, "base-url", "", "the server to check: a simulator or a real tenant (default: the vendor's port of the stack found)")
+	fs.StringVar(&user, "user", "", "login (default: the demo login of the embedded fixtures)")
+	fs.StringVar(&password, "password", "", "password (default: the demo login's)")
+	fs.StringVar(&organisation, "organisation", "", "crmcom organisation (default: the demo login's)")
+	fs.StringVar(&unit, "unit", "", "crmcom unit (default: the demo login's)")
+	fs.StringVar(&code, "code", "", "autoalert: the security code of --user, when it needs one")
+	fs.StringArrayVar(&demoFlags, "demo", nil, "KEY=VALUE: a demo login field the requests use (repeatable)")
+	fs.StringArrayVar(&tokenFlags, "token", nil, "NAME=VALUE: a token the check is given instead of logging in for it (repeatable), e.g. adminToken for exotel")
+	fs.StringVar(&bearer, "bearer", "", "exotel: an admin bearer (same as --token adminToken=T; default: log in at /login)")
+	fs.DurationVar(&timeout, "timeout", 10*time.Second, "per-request timeout")
+	target := stackFlags(fs)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if vendorName == "" {
+			return usagef("--vendor is required (%s)", vendorList())
 		}
-	}
-	kept := map[string]string{}
-	if *bearer != "" {
-		kept["adminToken"] = *bearer
-	}
-	for _, set := range []struct {
-		flag string
-		kvs  []string
-		into map[string]string
-	}{{"--demo", demoFlags, demo}, {"--token", tokenFlags, kept}} {
-		for _, kv := range set.kvs {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || k == "" {
-				fmt.Fprintf(stderr, "mockauth contract check: %s %q: want NAME=VALUE\n", set.flag, kv)
-				return errUsage
+		if err := checkVendor(vendorName); err != nil {
+			return err
+		}
+		spec, _ := simulators.SpecOf(vendorName)
+		client := &http.Client{Timeout: timeout}
+		if base == "" {
+			// The vendor's port of the stack every command finds.
+			var vendors []simulators.VendorInfo
+			if err := target.call(cmd.Context(), http.MethodGet, "/vendors", nil, &vendors); err != nil {
+				return fmt.Errorf("no --base-url, and %w", err)
 			}
-			set.into[k] = v
+			i := slices.IndexFunc(vendors, func(v simulators.VendorInfo) bool { return v.Name == vendorName })
+			if i < 0 {
+				return fmt.Errorf("the stack at %s (found from %s) runs no %s simulator: give --base-url", target.base, target.from, vendorName)
+			}
+			base = vendors[i].BaseURL
+			client.Transport = target.client.Transport
 		}
+		demo, err := simulators.DefaultDemo(spec)
+		if err != nil {
+			return err
+		}
+		for k, v := range map[string]string{"user": user, "password": password, "organisation": organisation, "unit": unit, "userCode": code} {
+			if v != "" {
+				demo[k] = v
+			}
+		}
+		kept := map[string]string{}
+		if bearer != "" {
+			kept["adminToken"] = bearer
+		}
+		for _, set := range []struct {
+			flag string
+			kvs  []string
+			into map[string]string
+		}{{"--demo", demoFlags, demo}, {"--token", tokenFlags, kept}} {
+			for _, kv := range set.kvs {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return usagef("%s %q: want NAME=VALUE", set.flag, kv)
+				}
+				set.into[k] = v
+			}
+		}
+		rep, err := contracts.Check(cmd.Context(), client, spec, base, demo, kept)
+		if err != nil {
+			return err
+		}
+		rep.Write(cmd.OutOrStdout())
+		if rep.Drifted() {
+			return errDrift
+		}
+		return nil
 	}
-	rep, err := contracts.Check(ctx, &http.Client{Timeout: *timeout}, spec, *base, demo, kept)
-	if err != nil {
-		return err
-	}
-	rep.Write(stdout)
-	if rep.Drifted() {
-		return errDrift
-	}
-	return nil
+	return cmd
 }

@@ -272,7 +272,8 @@ func TestEnv_Wait(t *testing.T) {
 
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"env", "--wait", "300ms", "--admin", "http://127.0.0.1:1"}, &out, &errOut)
-	if code != 1 || out.Len() != 0 || !strings.Contains(errOut.String(), "no stack answered within 300ms") {
+	if code != 1 || out.Len() != 0 || !strings.Contains(errOut.String(), "no stack answered within 300ms") ||
+		!strings.Contains(errOut.String(), "http://127.0.0.1:1 (found from --admin-url)") {
 		t.Errorf("env --wait with no stack: exit %d, stdout %q, stderr %q; want 1, nothing, and why", code, out.String(), errOut.String())
 	}
 }

@@ -1,27 +1,36 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/http"
+
+	"github.com/spf13/cobra"
 )
 
-// health asks a running stack whether every simulator serves: exit 0 when
-// it does. It is the container image's HEALTHCHECK (the image has no curl).
-func health(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("health", stdout, stderr)
-	admin := adminFlags(fs.FlagSet)
-	if err := parse(fs, args); err != nil {
-		return err
+// healthCommand asks a running stack whether every simulator serves: exit
+// 0 when it does. It is the container image's HEALTHCHECK (the image has
+// no curl).
+func healthCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "health",
+		Short: "exit 0 when a running stack serves every simulator",
+		Long:  "Asks a running stack's admin API whether every simulator serves: exit 0 when it does\n(the container image's HEALTHCHECK).",
+		Args:  noArgs,
 	}
-	if err := fromEnv(fs.FlagSet); err != nil {
-		return err
+	target := stackFlags(cmd.Flags())
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		var h struct {
+			Status  string
+			Vendors map[string]string
+		}
+		if err := target.call(cmd.Context(), http.MethodGet, "/health", nil, &h); err != nil {
+			return err
+		}
+		if h.Status != "ok" || len(h.Vendors) == 0 {
+			return fmt.Errorf("the stack at %s is %q (vendors %v)", target.base, h.Status, h.Vendors)
+		}
+		fmt.Fprintln(cmd.OutOrStdout(), h.Status)
+		return nil
 	}
-	var h struct{ Status string }
-	if err := admin.call(ctx, http.MethodGet, admin.url("/health"), &h); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, h.Status)
-	return nil
+	return cmd
 }

@@ -1,300 +1,255 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
 	"slices"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/mockauth/mockauth/internal/fuzzy"
 )
 
-// command is one subcommand of mockauth.
-type command struct {
-	name    string
-	summary string // one line for the command list
-	// usage is the synopsis printed above the flags by --help (each flag
-	// set appends its own defaults).
-	usage string
-	run   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-}
+// The binary's version, stamped at build time (the Dockerfile:
+// -ldflags "-X main.stampedVersion=v1.2.3"); empty in a plain go build,
+// which reports the module version and VCS commit instead.
+var stampedVersion string
 
-// commands in the order the help lists them; serve is the default. (Set in
-// init: the commands' own help refers back to this list.)
-var commands []command
+// usageError is a command-line mistake: exit code 2, as flag parsing's.
+type usageError struct{ msg string }
 
-func init() { commands = commandList() }
+func (e *usageError) Error() string { return e.msg }
 
-func commandList() []command {
-	return []command{
-		{"serve", "start every simulator and the admin API (the default command)",
-			"Usage: mockauth [serve] [flags]\n\nStarts every simulator and the admin API; Ctrl-C (SIGINT) or SIGTERM stops it cleanly.\nEvery flag can also be set as MOCKAUTH_<FLAG> (--port-base: MOCKAUTH_PORT_BASE); flags win.\n",
-			serve},
-		{"env", "print the running stack's base URLs and demo logins as shell exports",
-			"Usage: mockauth env [--wait 30s] [--admin URL | --bind ADDR --port-base N] [--admin-token T]\n\nPrints MOCKAUTH_ADMIN_URL, and for each vendor MOCKAUTH_<VENDOR>_URL and its demo logins\n(MOCKAUTH_<VENDOR>_USER, _PASSWORD, and <ROLE>_USER, <ROLE>_PASSWORD, ... where a vendor has more).\nIt fails (exit 1, nothing on stdout) when no stack answers, so use it as:\n  out=$(mockauth env --wait 30s) && eval \"$out\"\n",
-			env},
-		{"scenario", "switch a running stack's failure scenarios on and off",
-			scenarioUsage, scenarioCmd},
-		{"stub", "list, add and remove a running stack's calls after login (stubs)",
-			stubUsage, stubCmd},
-		{"contract", "report where a server's answers drift from the vendor's contract",
-			contractUsage, contractCmd},
-		{"conformance", "run any program as a vendor client through the conformance cases",
-			conformanceUsage, conformance},
-		{"health", "exit 0 when a running stack serves every simulator",
-			"Usage: mockauth health [--admin URL | --bind ADDR --port-base N] [--admin-token T]\n\nAsks a running stack's admin API whether every simulator serves: exit 0 when it does\n(the container image's HEALTHCHECK).\n",
-			health},
-		{"version", "print the module version and commit",
-			"Usage: mockauth version\n\nPrints the module version and the VCS commit the binary was built from.\n",
-			versionCmd},
-		{"help", "show this help, or a command's (mockauth help COMMAND)",
-			"Usage: mockauth help [COMMAND]\n", nil},
-	}
-}
+// usagef is a usageError.
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// lookup finds a command by name.
-func lookup(name string) (command, bool) {
-	for _, c := range commands {
-		if c.name == name {
-			return c, true
-		}
-	}
-	return command{}, false
-}
-
-// writeUsage writes the top-level help: what mockauth is, its commands,
-// and the flags of serve, the default command.
-func writeUsage(w io.Writer) {
-	fmt.Fprint(w, "mockauth: fake vendor authentication APIs for integration tests.\n\nUsage:\n  mockauth [COMMAND] [flags]\n\nCommands:\n")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, c := range commands {
-		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
-	}
-	_ = tw.Flush()
-	fmt.Fprint(w, "\n'mockauth COMMAND --help' shows a command's flags. With no command, mockauth serves.\n\nFlags of serve:\n")
-	fs, _ := serveFlags(w, io.Discard)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-}
-
-// errUsage marks a command-line mistake: exit code 2, as flag does.
-var errUsage = errors.New("usage")
-
-// isHelp reports whether an argument asks for help.
-func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
-
-// action reads the action word of a command that has several (mockauth
-// scenario ACTION, mockauth stub ACTION): help, none or an unknown one
-// answer the usage, as the error says.
-func action(command, usage string, actions, args []string, stdout, stderr io.Writer) (string, []string, error) {
-	switch {
-	case len(args) > 0 && isHelp(args[0]):
-		fmt.Fprint(stdout, usage)
-		return "", nil, flag.ErrHelp
-	case len(args) == 0:
-		fmt.Fprint(stderr, usage)
-		return "", nil, errUsage
-	case !slices.Contains(actions, args[0]):
-		fmt.Fprintf(stderr, "mockauth %s: unknown action %q\n%s", command, args[0], usage)
-		return "", nil, errUsage
-	}
-	return args[0], args[1:], nil
-}
+// errDrift and errCasesFailed end a command with exit 1 after its report,
+// which already said why.
+var (
+	errDrift       = errors.New("drift found")
+	errCasesFailed = errors.New("conformance cases failed")
+)
 
 // run is the whole program behind main, testable in-process: it returns the
 // exit code instead of exiting.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	name := "serve"
-	switch {
-	case len(args) > 0 && isHelp(args[0]):
-		writeUsage(stdout)
-		return 0
-	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
-		name, args = args[0], args[1:]
-	}
-	cmd, ok := lookup(name)
-	if !ok {
-		fmt.Fprintf(stderr, "mockauth: unknown command %q\n\n", name)
-		writeUsage(stderr)
-		return 2
-	}
-	var err error
-	if name == "help" {
-		err = helpCmd(args, stdout, stderr)
-	} else {
-		err = cmd.run(ctx, args, stdout, stderr)
-	}
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	var usage *usageError
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.Is(err, errUsage):
-		return 2
 	case errors.Is(err, errDrift), errors.Is(err, errCasesFailed):
 		return 1
+	case errors.As(err, &usage):
+		fmt.Fprintf(stderr, "%s: %v\n'%s --help' shows its usage.\n", cmd.CommandPath(), err, cmd.CommandPath())
+		return 2
 	default:
-		fmt.Fprintf(stderr, "mockauth %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
 		return 1
 	}
 }
 
-// helpCmd is `mockauth help [COMMAND]`: a command's help is what its
-// --help prints.
-func helpCmd(args []string, stdout, stderr io.Writer) error {
-	switch {
-	case len(args) == 0 || isHelp(args[0]):
-		writeUsage(stdout)
+// newRoot is the command tree. With no command, mockauth serves: the
+// root takes serve's flags.
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := serveCommand("mockauth", stdout, stderr)
+	root.Use = "mockauth [COMMAND] [flags]"
+	root.Short = "fake vendor authentication APIs for integration tests"
+	root.Long = "mockauth: fake vendor authentication APIs for integration tests.\n\n" +
+		"With no command, mockauth serves (the flags below are serve's).\n" + serveLong
+	root.Version = version()
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.AddCommand(
+		serveCommand("serve", stdout, stderr),
+		envCommand(), scenarioCommand(), stubCommand(), clockCommand(), resetCommand(),
+		contractCommand(), conformanceCommand(), healthCommand(), versionCommand(),
+	)
+	root.SetHelpCommand(helpCommand(root))
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SilenceErrors, root.SilenceUsage = true, true
+	root.SuggestionsMinimumDistance = 2
+	root.CompletionOptions.DisableDefaultCmd = true
+	// Every command's flag mistakes are usage errors, with the flags it
+	// may have meant.
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+			msg += fuzzy.DidYouMean(name, flagNames(cmd.Flags()))
+		}
+		return &usageError{msg}
+	})
+	for _, c := range append(root.Commands(), root) {
+		walk(c, func(c *cobra.Command) {
+			c.Flags().SetNormalizeFunc(flagAliases)
+			if c.Args == nil && c.HasSubCommands() {
+				c.Args = cobra.ArbitraryArgs
+				c.RunE = unknownAction
+			}
+		})
+	}
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usagef("unknown command %q%s", args[0], fuzzy.DidYouMean(args[0], commandNames(cmd)))
+		}
 		return nil
-	case len(args) > 1:
-		fmt.Fprintf(stderr, "Usage: mockauth help [COMMAND]\n")
-		return errUsage
 	}
-	cmd, ok := lookup(args[0])
-	if !ok || cmd.name == "help" {
-		fmt.Fprintf(stderr, "mockauth help: unknown command %q\n\n", args[0])
-		writeUsage(stderr)
-		return errUsage
-	}
-	return cmd.run(context.Background(), []string{"--help"}, stdout, stderr)
+	return root
 }
 
-// versionCmd prints the version; it takes no arguments but --help.
-func versionCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("version", stdout, stderr)
-	if err := parse(fs, args); err != nil {
-		return err
+// walk calls f on c and every command below it.
+func walk(c *cobra.Command, f func(*cobra.Command)) {
+	f(c)
+	for _, sub := range c.Commands() {
+		walk(sub, f)
 	}
-	fmt.Fprintln(stdout, version())
+}
+
+// unknownAction is the RunE of a command that only has actions (scenario,
+// stub, contract, clock): no action, or one it lacks, is a usage error.
+func unknownAction(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usagef("which action? (%s)", strings.Join(commandNames(cmd), ", "))
+	}
+	return usagef("unknown action %q%s (actions: %s)", args[0], fuzzy.DidYouMean(args[0], commandNames(cmd)), strings.Join(commandNames(cmd), ", "))
+}
+
+// commandNames are the names of cmd's subcommands.
+func commandNames(cmd *cobra.Command) []string {
+	var out []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			out = append(out, c.Name())
+		}
+	}
+	return out
+}
+
+// flagNames are the long names of a flag set's flags.
+func flagNames(fs *pflag.FlagSet) []string {
+	var out []string
+	fs.VisitAll(func(f *pflag.Flag) { out = append(out, f.Name) })
+	return out
+}
+
+// flagAliases keeps the flag names earlier versions took.
+func flagAliases(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if name == "admin" {
+		name = "admin-url"
+	}
+	return pflag.NormalizedName(name)
+}
+
+// helpCommand is `mockauth help [COMMAND...]`: a command's help is what
+// its --help prints; an unknown one is a usage error.
+func helpCommand(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "show this help, or a command's (mockauth help COMMAND)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 && target == root {
+				name := strings.Join(args, " ")
+				return usagef("unknown command %q%s", name, fuzzy.DidYouMean(name, commandNames(root)))
+			}
+			if len(rest) > 0 {
+				return usagef("%s has no action %q%s", target.CommandPath(), rest[0], fuzzy.DidYouMean(rest[0], commandNames(target)))
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+	}
+}
+
+// versionCommand prints the version; `mockauth --version` does too.
+func versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version and the commit it was built from",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), version())
+			return nil
+		},
+	}
+}
+
+// noArgs refuses positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q", args[0])
+	}
 	return nil
 }
 
-// version names the module version and VCS commit the binary was built from.
+// version names the version (stamped, or the module's) and the VCS commit
+// the binary was built from.
 func version() string {
+	v, commit, modified := stampedVersion, "", ""
 	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "mockauth (unknown version)"
+	if ok {
+		if v == "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					modified = "+dirty"
+				}
+			}
+		}
 	}
-	v := bi.Main.Version
 	if v == "" {
 		v = "(devel)"
 	}
-	commit, modified := "", ""
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			commit = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = "+dirty"
-			}
-		}
-	}
 	if commit == "" {
-		return fmt.Sprintf("mockauth %s %s", bi.Main.Path, v)
+		return "mockauth " + v
 	}
-	return fmt.Sprintf("mockauth %s %s commit %s%s", bi.Main.Path, v, commit, modified)
+	return fmt.Sprintf("mockauth %s commit %s%s", v, commit, modified)
 }
 
-// cmdFlags is a command's flag set and where its --help goes.
-type cmdFlags struct {
-	*flag.FlagSet
-	stdout io.Writer // --help; mistakes go to the FlagSet's output, stderr
+// envVar is the environment variable of a flag: MOCKAUTH_ and the flag's
+// name in capitals, dashes as underscores (--port-base: MOCKAUTH_PORT_BASE).
+func envVar(flag string) string {
+	return "MOCKAUTH_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
-// flagSet returns the flags of a command: mistakes are reported on stderr,
-// --help (the command's usage, then its flags) is printed on stdout.
-func flagSet(name string, stdout, stderr io.Writer) *cmdFlags {
-	fs := flag.NewFlagSet("mockauth "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	word, _, _ := strings.Cut(name, " ")
-	fs.Usage = func() {
-		if cmd, ok := lookup(word); ok {
-			fmt.Fprint(fs.Output(), cmd.usage)
-		}
-		if hasFlags(fs) {
-			fmt.Fprintf(fs.Output(), "\nFlags:\n")
-			fs.PrintDefaults()
-		}
-	}
-	return &cmdFlags{FlagSet: fs, stdout: stdout}
-}
-
-func hasFlags(fs *flag.FlagSet) bool {
-	n := 0
-	fs.VisitAll(func(*flag.Flag) { n++ })
-	return n > 0
-}
-
-// parse parses flags, turning a bad command line into errUsage (flag has
-// already said what was wrong, on stderr) and -h or --help into its usage
-// on stdout and flag.ErrHelp (exit 0).
-func parse(fs *cmdFlags, args []string) error {
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return errUsage
-	}
-	return nil
-}
-
-// parseFlags is parse without the check for stray arguments.
-func parseFlags(fs *cmdFlags, args []string) error {
-	stderr := fs.Output()
-	var mistakes bytes.Buffer
-	fs.SetOutput(&mistakes)
-	err := fs.Parse(args)
-	fs.SetOutput(stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(fs.stdout)
-		fs.Usage()
-		fs.SetOutput(stderr)
-		return flag.ErrHelp
-	case err != nil:
-		_, _ = stderr.Write(mistakes.Bytes())
-		return errUsage
-	}
-	return nil
-}
-
-// fromEnv sets every flag the command line left unset from its
-// environment variable, MOCKAUTH_ and the flag's name in capitals with
-// dashes as underscores (--port-base: MOCKAUTH_PORT_BASE). Flags win. A
+// fromEnv sets the named flags the command line left unset from their
+// environment variables (all of fs's when names is empty). Flags win. A
 // repeatable flag takes a comma-separated list.
-func fromEnv(fs *flag.FlagSet) error {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := "MOCKAUTH_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+func fromEnv(fs *pflag.FlagSet, names ...string) error {
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed || len(names) > 0 && !slices.Contains(names, f.Name) {
+			return
+		}
+		name := envVar(f.Name)
 		v, ok := os.LookupEnv(name)
-		if set[f.Name] || !ok || err != nil {
+		if !ok {
 			return
 		}
 		values := []string{v}
-		if _, repeatable := f.Value.(*stringsFlag); repeatable {
+		if f.Value.Type() == "stringArray" {
 			values = strings.Split(v, ",")
 		}
 		for _, one := range values {
-			if e := fs.Set(f.Name, strings.TrimSpace(one)); e != nil {
-				err = fmt.Errorf("%s=%q: %v", name, v, e)
+			if err := fs.Set(f.Name, strings.TrimSpace(one)); err != nil {
+				errs = append(errs, usagef("%s=%q: %v", name, v, err))
 				return
 			}
 		}
+		f.Changed = false // set from the environment, not the command line
 	})
-	return err
+	return errors.Join(errs...)
 }
-
-// stringsFlag is a repeatable string flag.
-type stringsFlag []string
-
-func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
-func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }

@@ -16,6 +16,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/mockauth/mockauth/internal/fuzzy"
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/upstream"
@@ -31,11 +35,13 @@ type serveConfig struct {
 	Strict      bool
 	JournalSize int
 	LogLevel    slog.Level
-	Scenarios   string // file; "" for the embedded catalogue
-	Activate    []string
-	Watch       bool
-	AdminToken  string
-	TokenSecret string
+	Scenarios   string // file added to the embedded catalogue; "" for none
+	// NoBuiltinScenarios loads Scenarios alone.
+	NoBuiltinScenarios bool
+	Activate           []string
+	Watch              bool
+	AdminToken         string
+	TokenSecret        string
 
 	AdminTokenFile, TokenSecretFile string
 
@@ -48,10 +54,13 @@ type serveConfig struct {
 	RecordKeepHosts bool
 }
 
-// serveFlags declares serve's flags, filling in c.
-func serveFlags(stdout, stderr io.Writer) (*cmdFlags, *serveConfig) {
-	c := &serveConfig{}
-	fs := flagSet("serve", stdout, stderr)
+// serveLong is serve's help, below its synopsis.
+const serveLong = `Starts every simulator and the admin API; Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+Every flag can also be set as MOCKAUTH_<FLAG> (--port-base: MOCKAUTH_PORT_BASE); flags win.
+The other commands find the stack from the same variables.`
+
+// serveFlags declares serve's flags on fs, filling in c.
+func serveFlags(fs *pflag.FlagSet, c *serveConfig) {
 	fs.StringVar(&c.Bind, "bind", "127.0.0.1", "address to listen on")
 	fs.IntVar(&c.PortBase, "port-base", simulators.DefaultPortBase, "admin API on this port, vendors on the next ones ("+portPlan()+")")
 	fs.StringVar(&c.FixturesDir, "fixtures", "", "directory of <vendor>.yaml fixture files overriding the embedded ones")
@@ -60,8 +69,9 @@ func serveFlags(stdout, stderr io.Writer) (*cmdFlags, *serveConfig) {
 	fs.BoolVar(&c.Strict, "strict", false, "refuse requests that break their vendor's contract with 400")
 	fs.IntVar(&c.JournalSize, "journal-size", journal.DefaultSize, "number of requests the journal keeps")
 	fs.TextVar(&c.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
-	fs.StringVar(&c.Scenarios, "scenarios", "", "scenarios file (default: the embedded scenarios.yaml)")
-	fs.Var((*stringsFlag)(&c.Activate), "activate", "switch this scenario on at start (repeatable)")
+	fs.StringVar(&c.Scenarios, "scenarios", "", "scenarios file added to the built-in catalogue (embedded scenarios.yaml)")
+	fs.BoolVar(&c.NoBuiltinScenarios, "no-builtin-scenarios", false, "with --scenarios: load that file alone, without the built-in catalogue")
+	fs.StringArrayVar(&c.Activate, "activate", nil, "switch this scenario on at start (repeatable)")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "require Authorization: Bearer TOKEN on the admin API (needed to bind beyond loopback)")
 	fs.StringVar(&c.TokenSecret, "token-secret", "", "sign tokens so any replica with the same secret honours them (shared-nothing replicas); at least 32 bytes")
 	fs.StringVar(&c.AdminTokenFile, "admin-token-file", "", "read --admin-token from this file (kept out of ps)")
@@ -70,41 +80,73 @@ func serveFlags(stdout, stderr io.Writer) (*cmdFlags, *serveConfig) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", simulators.DefaultIdleTimeout, "close a keep-alive connection idle this long")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", simulators.DefaultBodyTimeout, "give up reading a request body after this long (headers: 10s)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", simulators.DefaultWriteTimeout, "cut a vendor answer not sent within this long (beyond every fault's wait)")
-	fs.Var((*stringsFlag)(&c.Upstream), "upstream", "proxy mode: VENDOR=URL puts that vendor's port in front of its real service (repeatable; also MOCKAUTH_UPSTREAM_<VENDOR>=URL)")
+	fs.StringArrayVar(&c.Upstream, "upstream", nil, "proxy mode: VENDOR=URL puts that vendor's port in front of its real service (repeatable; also MOCKAUTH_UPSTREAM_<VENDOR>=URL)")
 	fs.StringVar(&c.UpstreamCA, "upstream-ca", "", "PEM certificates the upstreams' TLS is verified against, beyond the system roots")
 	fs.StringVar(&c.RecordDir, "record", "", "with --upstream: write the real answers, redacted, as stubs into DIR/<vendor>.yaml (replay: --fixtures DIR)")
 	fs.BoolVar(&c.RecordKeepHosts, "record-keep-hosts", false, "with --record: keep the upstream's host names in the recorded answers (default: {{.Host}})")
 	fs.DurationVar(&c.DrainWindow, "drain-window", simulators.DefaultDrainWindow, "at shutdown, keep answering (with Connection: close) this long so keep-alive clients move off before idle connections close; 0: none")
-	return fs, c
+}
+
+// serveCommand is mockauth serve (and, named "mockauth", the root, which
+// serves when given no command).
+func serveCommand(name string, stdout, stderr io.Writer) *cobra.Command {
+	cmd, _ := newServeCommand(name, stdout, stderr)
+	return cmd
+}
+
+// newServeCommand is serveCommand and the config its flags fill in.
+func newServeCommand(name string, stdout, stderr io.Writer) (*cobra.Command, *serveConfig) {
+	c := &serveConfig{}
+	cmd := &cobra.Command{
+		Use:   name + " [flags]",
+		Short: "start every simulator and the admin API (the default command)",
+		Long:  serveLong,
+		Args:  noArgs,
+	}
+	serveFlags(cmd.Flags(), c)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := c.finish(cmd.Flags()); err != nil {
+			return err
+		}
+		return serve(cmd.Context(), *c, stdout, stderr)
+	}
+	return cmd, c
 }
 
 // loadServe parses serve's command line (and MOCKAUTH_* variables) into a
-// config; --help goes to stdout.
-func loadServe(args []string, stdout, stderr io.Writer) (serveConfig, error) {
-	fs, cp := serveFlags(stdout, stderr)
-	if err := parse(fs, args); err != nil {
-		return *cp, err
+// config, as serve does.
+func loadServe(args []string) (serveConfig, error) {
+	cmd, c := newServeCommand("serve", io.Discard, io.Discard)
+	if err := cmd.ParseFlags(args); err != nil {
+		return *c, &usageError{err.Error()}
 	}
-	if err := fromEnv(fs.FlagSet); err != nil {
-		fmt.Fprintf(stderr, "mockauth serve: %v\n", err)
-		return *cp, errUsage
+	if err := noArgs(cmd, cmd.Flags().Args()); err != nil {
+		return *c, err
 	}
-	c := *cp
+	return *c, c.finish(cmd.Flags())
+}
+
+// finish reads the MOCKAUTH_* variables the command line left unset and
+// checks the whole config.
+func (c *serveConfig) finish(fs *pflag.FlagSet) error {
+	if err := fromEnv(fs); err != nil {
+		return err
+	}
 	if c.PortBase < 0 || c.PortBase+simulators.Ports()-1 > 65535 {
-		fmt.Fprintf(stderr, "mockauth serve: --port-base %d leaves no room for %d ports\n", c.PortBase, simulators.Ports())
-		return c, errUsage
+		return usagef("--port-base %d leaves no room for %d ports", c.PortBase, simulators.Ports())
 	}
 	if c.Watch && c.Scenarios == "" && c.FixturesDir == "" {
-		fmt.Fprintf(stderr, "mockauth serve: --watch needs --scenarios FILE or --fixtures DIR\n")
-		return c, errUsage
+		return usagef("--watch needs --scenarios FILE or --fixtures DIR")
+	}
+	if c.NoBuiltinScenarios && c.Scenarios == "" {
+		return usagef("--no-builtin-scenarios needs --scenarios FILE (without the built-in catalogue, the scenarios come from it)")
 	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration
 	}{{"idle-timeout", c.IdleTimeout}, {"body-timeout", c.BodyTimeout}, {"write-timeout", c.WriteTimeout}} {
 		if d.v <= 0 {
-			fmt.Fprintf(stderr, "mockauth serve: --%s must be above 0\n", d.name)
-			return c, errUsage
+			return usagef("--%s must be above 0", d.name)
 		}
 	}
 	// MOCKAUTH_UPSTREAM_<VENDOR>=URL, for a vendor not given on the command line.
@@ -121,14 +163,13 @@ func loadServe(args []string, stdout, stderr io.Writer) (serveConfig, error) {
 	for _, t := range c.Upstream {
 		name, u, err := upstream.ParseTarget(t)
 		if err == nil && !slices.Contains(simulators.VendorNames(), name) {
-			err = fmt.Errorf("upstream %q: no vendor %q (vendors: %s)", t, name, strings.Join(simulators.VendorNames(), ", "))
+			err = fmt.Errorf("upstream %q: no vendor %q%s (vendors: %s)", t, name, fuzzy.DidYouMean(name, simulators.VendorNames()), strings.Join(simulators.VendorNames(), ", "))
 		}
 		if err == nil && c.Upstreams[name] != nil {
 			err = fmt.Errorf("upstream for %s given twice", name)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "mockauth serve: --%v\n", err)
-			return c, errUsage
+			return usagef("--%v", err)
 		}
 		if c.Upstreams == nil {
 			c.Upstreams = map[string]*url.URL{}
@@ -136,12 +177,10 @@ func loadServe(args []string, stdout, stderr io.Writer) (serveConfig, error) {
 		c.Upstreams[name] = u
 	}
 	if (c.RecordDir != "" || c.RecordKeepHosts || c.UpstreamCA != "") && len(c.Upstreams) == 0 {
-		fmt.Fprintf(stderr, "mockauth serve: --record, --record-keep-hosts and --upstream-ca need --upstream VENDOR=URL\n")
-		return c, errUsage
+		return usagef("--record, --record-keep-hosts and --upstream-ca need --upstream VENDOR=URL")
 	}
 	if c.DrainWindow < 0 {
-		fmt.Fprintf(stderr, "mockauth serve: --drain-window must be 0 or more\n")
-		return c, errUsage
+		return usagef("--drain-window must be 0 or more")
 	}
 	for _, f := range []struct {
 		name, file string
@@ -151,21 +190,18 @@ func loadServe(args []string, stdout, stderr io.Writer) (serveConfig, error) {
 			continue
 		}
 		if *f.v != "" {
-			fmt.Fprintf(stderr, "mockauth serve: --%s and --%s-file both given: give one\n", f.name, f.name)
-			return c, errUsage
+			return usagef("--%s and --%s-file both given: give one", f.name, f.name)
 		}
 		secret, err := readSecret(f.file)
 		if err != nil {
-			fmt.Fprintf(stderr, "mockauth serve: --%s-file: %v\n", f.name, err)
-			return c, errUsage
+			return usagef("--%s-file: %v", f.name, err)
 		}
 		*f.v = secret
 	}
 	if c.JournalSize < 1 {
-		fmt.Fprintf(stderr, "mockauth serve: --journal-size must be at least 1\n")
-		return c, errUsage
+		return usagef("--journal-size must be at least 1")
 	}
-	return c, nil
+	return nil
 }
 
 func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
@@ -199,7 +235,7 @@ func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 		if err != nil {
 			return o, err
 		}
-		o.Scenarios, o.ScenariosName = data, c.Scenarios
+		o.Scenarios, o.ScenariosName, o.NoBuiltinScenarios = data, c.Scenarios, c.NoBuiltinScenarios
 	}
 	return o, nil
 }
@@ -257,11 +293,7 @@ func every(ctx context.Context, period time.Duration, f func()) {
 	}
 }
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c, err := loadServe(args, stdout, stderr)
-	if err != nil {
-		return err
-	}
+func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	tuneGC(ctx)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel}))
 	opts, err := c.options(log)
@@ -313,6 +345,15 @@ func portPlan() string {
 	return strings.Join(parts, ", ")
 }
 
+// checkVendor refuses a name that is no vendor's, with the names it may
+// have meant.
+func checkVendor(name string) error {
+	if slices.Contains(simulators.VendorNames(), name) {
+		return nil
+	}
+	return usagef("no vendor %q%s: the vendors are %s", name, fuzzy.DidYouMean(name, simulators.VendorNames()), vendorList())
+}
+
 // vendorList names the vendors for help texts: "a, b, c or d".
 func vendorList() string {
 	names := simulators.VendorNames()
@@ -341,7 +382,7 @@ func printBanner(w io.Writer, stack *simulators.Stack, c serveConfig) error {
 			fmt.Fprintf(tw, "%s\t%s\tproxy to %s (the real service answers)\n", v.Name, v.BaseURL, u.Redacted())
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\tdemo: %s\n", v.Name, v.BaseURL, demoLine(demo))
+		fmt.Fprintf(tw, "%s\t%s\tfixtures: %s\tdemo: %s\n", v.Name, v.BaseURL, v.Fixtures, demoLine(demo))
 	}
 	_ = tw.Flush()
 	if c.RecordDir != "" {
