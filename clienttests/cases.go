@@ -31,6 +31,9 @@ func (o Outcome) String() string {
 const (
 	MaxRequests     = 5
 	DefaultDeadline = 6 * time.Second
+	// DefaultStartup is how long a program client has to send its first
+	// request, when its deadline starts.
+	DefaultStartup = 10 * time.Second
 )
 
 //go:embed conformance.yaml
@@ -48,6 +51,9 @@ type Case struct {
 	Drop     []string          // demo credentials left out
 	Want     Outcome
 	Deadline time.Duration
+	// Startup, for a program client, is how long it has to send its first
+	// request (default DefaultStartup); its Deadline counts from there.
+	Startup time.Duration
 	// FixturesDir overrides the embedded fixtures of the case's stack, as
 	// mockauth serve --fixtures does: the client is given its demo logins.
 	FixturesDir string

@@ -132,12 +132,21 @@ func Run(ctx context.Context, c Case, client Client) Result {
 	done := make(chan answer, 1)
 	out := &caseOutput{}
 	// A program's deadline counts from its first request: its start-up
-	// (an interpreter, a JVM) is not the client's doing; it has one more
-	// deadline to send that request. A Go client starts at once.
+	// (an interpreter, a JVM on a loaded runner) is not the client's
+	// doing; it has Startup to send that request. A Go client starts at
+	// once, and its context carries the deadline.
 	_, isProgram := client.(Program)
+	limit := c.Deadline
 	cctx, cancel := context.WithTimeout(context.WithValue(ctx, outputKey{}, out), c.Deadline)
+	first := stack.Requested()
 	if isProgram {
+		limit = c.Startup
+		if limit <= 0 {
+			limit = DefaultStartup
+		}
 		cctx, cancel = context.WithCancel(context.WithValue(ctx, outputKey{}, out))
+	} else {
+		first = nil
 	}
 	defer cancel()
 	begin := time.Now()
@@ -146,14 +155,10 @@ func Run(ctx context.Context, c Case, client Client) Result {
 		done <- answer{tok, err}
 	}()
 	var got answer
-	timedOut, silent := false, false
-	first := stack.Requested()
-	if !isProgram {
-		first = nil
-	}
-	hard := time.NewTimer(c.Deadline + 250*time.Millisecond)
+	timedOut := false
+	hard := time.NewTimer(limit + 250*time.Millisecond)
 	defer hard.Stop()
-	stop := time.AfterFunc(c.Deadline, cancel)
+	stop := time.AfterFunc(limit, cancel)
 	defer stop.Stop()
 wait:
 	for {
@@ -162,12 +167,11 @@ wait:
 			break wait
 		case <-first:
 			// The clock starts now.
-			first, begin = nil, time.Now()
+			first, begin, limit = nil, time.Now(), c.Deadline
 			stop.Reset(c.Deadline)
 			hard.Reset(c.Deadline + 250*time.Millisecond)
 		case <-hard.C:
 			timedOut = true
-			silent = first != nil
 			cancel()
 			_ = stack.Close() // releases a request held by a timeout fault
 			select {
@@ -181,9 +185,11 @@ wait:
 	out.mu.Lock()
 	res.Stdout, res.Stderr = out.stdout, out.stderr
 	out.mu.Unlock()
-	// An answer at or after the deadline is no answer: the client was
-	// cancelled (or killed) rather than giving up by itself.
-	timedOut = timedOut || res.Elapsed >= c.Deadline
+	// An answer at or after the limit is no answer: the client was
+	// cancelled (or killed) rather than giving up by itself. A program
+	// that never sent a request by then is silent.
+	timedOut = timedOut || res.Elapsed >= limit
+	silent := timedOut && first != nil
 	verb := "handed back"
 	if v, ok := client.(interface{ Verb() string }); ok {
 		verb = v.Verb()
@@ -203,19 +209,19 @@ wait:
 	var reasons []string
 	switch {
 	case silent:
-		reasons = append(reasons, fmt.Sprintf("sent no request within %v of its start", c.Deadline))
+		reasons = append(reasons, fmt.Sprintf("sent no request within %v of its start", limit))
 	case timedOut:
 		reasons = append(reasons, fmt.Sprintf("did not finish within the %v deadline", c.Deadline))
 	case outcome != "":
 		reasons = append(reasons, outcome)
 	}
-	limit := MaxRequests
+	maxRequests := MaxRequests
 	if ce.Protected {
-		limit = maxFlowRequests(c.Calls)
+		maxRequests = maxFlowRequests(c.Calls)
 		reasons = append(reasons, judgeFlow(c, ce, entries, timedOut || got.err != nil)...)
 	}
-	if len(entries) > limit {
-		reasons = append(reasons, fmt.Sprintf("sent %d requests (at most %d)", len(entries), limit))
+	if len(entries) > maxRequests {
+		reasons = append(reasons, fmt.Sprintf("sent %d requests (at most %d)", len(entries), maxRequests))
 	}
 	if r := retrySpacing(entries); r != "" {
 		reasons = append(reasons, r)

@@ -26,7 +26,7 @@ with the token alone on the last line of stdout; when it decides the login faile
 non-zero.
 
 A case's deadline (--deadline) counts from the program's first request, not from its start:
-a slow interpreter's start-up is not the client's fault (it has --deadline more to send one).
+a slow interpreter's start-up is not the client's fault (it has --startup to send one).
 --skip CASE leaves out a case that does not apply to the client (repeatable; the name as
 printed, with or without its "endpoint: "); the report and the JUnit file list it as skipped.
 The JUnit entry of each case holds the client's stdout and stderr.
@@ -42,11 +42,11 @@ func conformanceCommand() *cobra.Command {
 	var (
 		vendorName, endpoint, junit, fixtures string
 		parallel                              int
-		deadline                              time.Duration
+		deadline, startup                     time.Duration
 		skips                                 []string
 	)
 	cmd := &cobra.Command{
-		Use:   "conformance --vendor V [--endpoint E] [--fixtures DIR] [--parallel N] [--deadline 6s] [--skip CASE] [--junit FILE] -- CMD ARGS...",
+		Use:   "conformance --vendor V [--endpoint E] [--fixtures DIR] [--parallel N] [--deadline 6s] [--startup 10s] [--skip CASE] [--junit FILE] -- CMD ARGS...",
 		Short: "run any program as a vendor client through the conformance cases",
 		Long:  conformanceLong,
 	}
@@ -57,6 +57,7 @@ func conformanceCommand() *cobra.Command {
 	fs.StringVar(&fixtures, "fixtures", "", "directory of <vendor>.yaml fixture files for the cases' stacks (their demo logins are what the client is given)")
 	fs.IntVar(&parallel, "parallel", 1, "run up to this many cases at once (each has its own stack; 1 suits a client that keeps state in files)")
 	fs.DurationVar(&deadline, "deadline", clienttests.DefaultDeadline, "how long a case gives the client, from its first request")
+	fs.DurationVar(&startup, "startup", clienttests.DefaultStartup, "how long the client has to send its first request, when its deadline starts")
 	fs.StringArrayVar(&skips, "skip", nil, "leave out this case, as the report names it (repeatable)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		stdout := cmd.OutOrStdout()
@@ -73,8 +74,8 @@ func conformanceCommand() *cobra.Command {
 		switch {
 		case parallel < 1:
 			return usagef("--parallel must be at least 1")
-		case deadline <= 0:
-			return usagef("--deadline must be above 0")
+		case deadline <= 0 || startup <= 0:
+			return usagef("--deadline and --startup must be above 0")
 		case endpoint != "":
 			if !slices.Contains(endpoints, endpoint) {
 				return usagef("%s has no cases for endpoint %q%s (endpoints: %s)", vendorName, endpoint, fuzzy.DidYouMean(endpoint, endpoints), strings.Join(endpoints, ", "))
@@ -95,7 +96,7 @@ func conformanceCommand() *cobra.Command {
 				return err
 			}
 			for _, c := range epCases {
-				c.FixturesDir, c.Deadline = fixtures, deadline
+				c.FixturesDir, c.Deadline, c.Startup = fixtures, deadline, startup
 				cases = append(cases, c)
 				names = append(names, c.Endpoint+": "+c.Name)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -109,5 +110,71 @@ func TestConformance_CarefulShellWallboardPasses(t *testing.T) {
 		"--", "sh", "../../clienttests/examples/careful-wallboard.sh")
 	if code != 0 || !strings.HasSuffix(out, "6 passed, 0 failed\n") {
 		t.Fatalf("careful wallboard: exit %d\n%s", code, out)
+	}
+}
+
+// Issue 30: a case's deadline counts from the program's first request, not
+// from its start; --skip leaves a case out, listed as skipped in the report
+// and the JUnit file; the JUnit entry holds the client's stdout and stderr.
+func TestConformance_DeadlineFromTheFirstRequestSkipAndOutput(t *testing.T) {
+	t.Parallel()
+	need(t, "curl")
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	// The client starts slowly: 1.5 s before its first request, past the
+	// whole 1.2 s deadline, which it then keeps (it has --startup, 10 s by
+	// default, to send it).
+	code, out := runConformance(t, "--vendor", "ucontact", "--endpoint", "getUserToken", "--parallel", "8", "--deadline", "1200ms",
+		"--skip", "getUserToken: delay under the deadline", "--skip", "no answer (timeout)", "--skip", "503 twice then recovery",
+		"--skip", "429 with Retry-After", "--skip", "dribbled answer", "--junit", junit,
+		"--", "sh", "-c", `echo starting up >&2; sleep 1.5; exec sh "$0"`, "../../clienttests/examples/careful-getusertoken.sh")
+	for _, want := range []string{
+		"PASS getUserToken: demo login\n",
+		"SKIP getUserToken: delay under the deadline (--skip getUserToken: delay under the deadline)\n",
+		"SKIP getUserToken: no answer (timeout) (--skip no answer (timeout))\n",
+		"passed, 0 failed, 5 skipped\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q (exit %d):\n%s", want, code, out)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit %d: a slow start is no failure when the client keeps the deadline from its first request:\n%s", code, out)
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`failures="0" skipped="5"`, `<skipped message="--skip no answer (timeout)"></skipped>`,
+		"<system-err>starting up&#xA;</system-err>", "<system-out>"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("junit lacks %q:\n%s", want, data)
+		}
+	}
+	if code, out := runConformance(t, "--vendor", "ucontact", "--skip", "no such case", "--", "true"); code != 2 || !strings.Contains(out, `--skip "no such case" names no case`) {
+		t.Errorf("--skip of no case: exit %d\n%s", code, out)
+	}
+	// A program that never sends a request fails with that reason, one
+	// deadline after its start.
+	code, out = runConformance(t, "--vendor", "ucontact", "--endpoint", "getUserToken", "--startup", "300ms", "--parallel", "8", "--", "sleep", "5")
+	if code != 1 || !strings.Contains(out, "FAIL getUserToken: demo login: sent no request within 300ms of its start\n") {
+		t.Errorf("a silent program: exit %d\n%s", code, out)
+	}
+}
+
+// Issue 30: a program is given every login field its case needs: Exotel's
+// ccmtoken needs the account SID, as MOCKAUTH_ACCOUNT_SID and as mockauth
+// env names it, MOCKAUTH_EXOTEL_ACCOUNT_SID.
+func TestConformance_EveryLoginFieldInTheEnvironment(t *testing.T) {
+	t.Parallel()
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	runConformance(t, "--vendor", "exotel", "--endpoint", "ccmtoken", "--junit", junit,
+		"--", "sh", "-c", `echo "sid=$MOCKAUTH_EXOTEL_ACCOUNT_SID same=$MOCKAUTH_ACCOUNT_SID key=$MOCKAUTH_EXOTEL_USER" >&2; exit 1`)
+	data, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`<system-err>sid=(\S+) same=(\S+) key=(\S+)`).FindStringSubmatch(string(data))
+	if m == nil || m[1] != m[2] {
+		t.Fatalf("the program was not given the account SID:\n%s", data)
 	}
 }
