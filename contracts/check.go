@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -200,16 +198,8 @@ func probesOf(spec vendor.Spec, e vendor.Endpoint, demo, kept map[string]string)
 		probes = append(probes, Probe{Name: e.Name + ", " + variant.Name, Endpoint: e, Request: variant.Request(demo, kept),
 			BreaksContract: variant.BreaksContract, Expect: wantOutcome(isError, variant.WantError)})
 	}
-	if s.Token != nil {
-		wrong := maps.Clone(demo)
-		for k, val := range wrong {
-			if strings.HasSuffix(strings.ToLower(k), "password") {
-				wrong[k] = val + "-wrong"
-			}
-		}
-		if r := s.Request(wrong, kept); !reflect.DeepEqual(r, good.Request) {
-			probes = append(probes, Probe{Name: e.Name + ", wrong password", Endpoint: e, Request: r, Expect: wantOutcome(isError, true)})
-		}
+	if r, ok := s.WrongPassword(demo, kept); ok {
+		probes = append(probes, Probe{Name: e.Name + ", wrong password", Endpoint: e, Request: r, Expect: wantOutcome(isError, true)})
 	}
 	return probes
 }

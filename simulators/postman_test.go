@@ -2,17 +2,21 @@ package simulators_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/journal"
 )
 
 type pmKV struct{ Key, Value string }
@@ -163,5 +167,107 @@ func TestAdmin_PostmanUsesTheLoadedDemoLogins(t *testing.T) {
 	}
 	if strings.Contains(got, `"value":"demo"`) || strings.Contains(got, `"value":"1997"`) {
 		t.Errorf("collection sends the embedded demo logins:\n%s", got)
+	}
+}
+
+// newmanReport is what newman's JSON reporter writes, as far as the test
+// reads it.
+type newmanReport struct {
+	Run struct {
+		Stats struct {
+			Requests, Assertions struct{ Total, Failed int }
+		}
+		Executions []struct {
+			Item       struct{ Name string }
+			Response   struct{ Code int }
+			Assertions []struct {
+				Assertion string
+				Error     *struct{ Message string }
+			}
+		}
+	}
+}
+
+// Issue 30: the generated collection, run by newman as a user runs it,
+// tells the truth. Every request asserts the outcome it is named for (a
+// wrong password its refusal); every assertion holds; and the stack's
+// journal agrees: no request was refused for a missing, ended or unknown
+// token (the query string reached the server; the calls that end a
+// session ran last), and the vendor refused exactly the requests the
+// collection expects it to.
+func TestAdmin_PostmanCollectionUnderNewman(t *testing.T) {
+	t.Parallel()
+	newman, err := exec.LookPath("newman")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("no newman in CI: .ci/run must install it (npm install -g newman)")
+		}
+		t.Skip("no newman here (npm install -g newman to run the Postman test)")
+	}
+	s := start(t, simulators.Options{})
+	coll := send(t, http.DefaultClient, "GET", s.AdminURL()+"/__admin/postman", "", "")
+	dir := t.TempDir()
+	collFile, reportFile := filepath.Join(dir, "mockauth.postman_collection.json"), filepath.Join(dir, "report.json")
+	if err := os.WriteFile(collFile, []byte(coll.body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// newman's own output is kept, not printed: its summary is this
+	// test's material, not the verdict of the run.
+	out, runErr := exec.CommandContext(ctx, newman, "run", collFile, "--reporters", "json", "--reporter-json-export", reportFile,
+		"--timeout-request", "10000").CombinedOutput()
+	data, err := os.ReadFile(reportFile)
+	if err != nil {
+		t.Fatalf("newman wrote no report (%v): %v\n%s", runErr, err, out)
+	}
+	var rep newmanReport
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var c pmCollection
+	if err := json.Unmarshal([]byte(coll.body), &c); err != nil {
+		t.Fatal(err)
+	}
+	items, refusals := 0, 0
+	for _, f := range c.Item {
+		for _, it := range f.Item {
+			items++
+			for _, e := range it.Event {
+				if strings.Contains(strings.Join(e.Script.Exec, "\n"), " is refused\"") {
+					refusals++
+				}
+			}
+		}
+	}
+	if len(rep.Run.Executions) != items || rep.Run.Stats.Requests.Failed != 0 {
+		t.Errorf("newman ran %d of the collection's %d requests, %d failed", len(rep.Run.Executions), items, rep.Run.Stats.Requests.Failed)
+	}
+	for _, e := range rep.Run.Executions {
+		if len(e.Assertions) == 0 {
+			t.Errorf("%s asserts nothing", e.Item.Name)
+		}
+		for _, a := range e.Assertions {
+			if a.Error != nil {
+				t.Errorf("%s: %s: %s", e.Item.Name, a.Assertion, a.Error.Message)
+			}
+		}
+	}
+	if rep.Run.Stats.Assertions.Failed != 0 || runErr != nil {
+		t.Errorf("newman: %d of %d assertions failed (%v)", rep.Run.Stats.Assertions.Failed, rep.Run.Stats.Assertions.Total, runErr)
+	}
+	s.Sync()
+	entries := s.Requests(journal.Filter{}, 0)
+	vendorErrors := 0
+	for _, e := range entries {
+		if e.Auth != "" && e.Auth != "ok" || e.Unmatched || e.Outcome == journal.OutcomeRefused || e.Outcome == journal.OutcomeFault {
+			t.Errorf("%s %s (%s): %s, auth %q", e.Method, e.Path, e.Endpoint, e.Outcome, e.Auth)
+		}
+		if e.Outcome == journal.OutcomeVendorError {
+			vendorErrors++
+		}
+	}
+	if len(entries) != items || vendorErrors != refusals {
+		t.Errorf("the journal holds %d requests (%d refused by the vendor); the collection sends %d, %d of them to be refused", len(entries), vendorErrors, items, refusals)
 	}
 }

@@ -60,10 +60,13 @@ type postmanBody struct {
 	URLEncoded []postmanKV `json:"urlencoded,omitempty"`
 }
 
+// postmanURL is a request's URL: Postman and newman send what host,
+// path and query say; raw is what the editor shows.
 type postmanURL struct {
-	Raw  string   `json:"raw"`
-	Host []string `json:"host"`
-	Path []string `json:"path"`
+	Raw   string      `json:"raw"`
+	Host  []string    `json:"host"`
+	Path  []string    `json:"path"`
+	Query []postmanKV `json:"query,omitempty"`
 }
 
 type postmanEvent struct {
@@ -105,29 +108,64 @@ func Postman(vendors []VendorInfo) any {
 				c.Variable = append(c.Variable, postmanVariable{Key: postmanVar(v.Name, k)})
 			}
 		}
+		isError := v.Spec.PostmanError
+		if isError == "" {
+			isError = "(pm.response.code >= 400)"
+		}
 		folder := postmanFolder{Name: v.Name}
+		var enders []postmanItem // the calls that end a session: sent after every call carrying its token
 		for _, e := range samples {
 			it := postmanItemOf(e.Name, e.Method, e.Path, urlVar, e.Sample.Request(demo, kept))
+			var keep []string
 			if e.Sample.Keep != "" && e.Sample.Token != nil {
-				it.Event = []postmanEvent{{Listen: "test", Script: postmanScript{Type: "text/javascript", Exec: []string{
-					`pm.test("status is 200", function () { pm.response.to.have.status(200); });`,
-					`pm.collectionVariables.set("` + postmanVar(v.Name, e.Sample.Keep) + `", ` + e.Sample.Token.JS + `);`,
-				}}}}
+				name := postmanVar(v.Name, e.Sample.Keep)
+				keep = []string{
+					`var token = ` + e.Sample.Token.JS + `;`,
+					`pm.test("` + e.Name + ` hands out a token", function () { pm.expect(token, "the token of ` + e.Name + `").to.be.a("string").and.not.empty; });`,
+					`pm.collectionVariables.set("` + name + `", token);`,
+				}
 			}
-			folder.Item = append(folder.Item, it)
+			it.Event = postmanTest(e.Name, isError, false, keep...)
+			items := []postmanItem{it}
 			for _, variant := range e.Sample.Variants {
 				if variant.BreaksContract {
 					continue // the collection shows requests the contract allows
 				}
-				folder.Item = append(folder.Item, postmanItemOf(e.Name+" ("+variant.Name+")", e.Method, e.Path, urlVar, variant.Request(demo, kept)))
+				vi := postmanItemOf(e.Name+" ("+variant.Name+")", e.Method, e.Path, urlVar, variant.Request(demo, kept))
+				vi.Event = postmanTest(vi.Name, isError, variant.WantError)
+				items = append(items, vi)
+			}
+			if wrong, ok := e.Sample.WrongPassword(demo, kept); ok {
+				wi := postmanItemOf(e.Name+" (wrong password)", e.Method, e.Path, urlVar, wrong)
+				wi.Event = postmanTest(wi.Name, isError, true)
+				items = append(items, wi)
+			}
+			if e.Sample.Ends {
+				enders = append(enders, items...)
+			} else {
+				folder.Item = append(folder.Item, items...)
 			}
 		}
 		for _, st := range v.Stubs {
-			folder.Item = append(folder.Item, postmanStub(v, st, urlVar, kept))
+			it := postmanStub(v, st, urlVar, kept)
+			it.Event = postmanTest(it.Name, isError, false)
+			folder.Item = append(folder.Item, it)
 		}
+		folder.Item = append(folder.Item, enders...)
 		c.Item = append(c.Item, folder)
 	}
 	return c
+}
+
+// postmanTest is an item's test script: the answer is the vendor's
+// refusal (wantError) or not, as isError (Spec.PostmanError) reads it,
+// then the lines of more.
+func postmanTest(name, isError string, wantError bool, more ...string) []postmanEvent {
+	test := `pm.test("` + name + ` succeeds", function () { pm.expect(` + isError + `, "the vendor refused: " + pm.response.code + " " + pm.response.text().slice(0, 200)).to.equal(false); });`
+	if wantError {
+		test = `pm.test("` + name + ` is refused", function () { pm.expect(` + isError + `, "the vendor did not refuse: " + pm.response.code + " " + pm.response.text().slice(0, 200)).to.equal(true); });`
+	}
+	return []postmanEvent{{Listen: "test", Script: postmanScript{Type: "text/javascript", Exec: append([]string{test}, more...)}}}
 }
 
 // postmanStub is a stub's request: the credential as the vendor's check
@@ -199,13 +237,15 @@ func postmanItemOf(name, method, path, urlVar string, r vendor.Request) postmanI
 		req.Body = &postmanBody{Mode: "raw", Raw: r.Body}
 	}
 	raw := "{{" + urlVar + "}}" + path
+	req.URL = postmanURL{Host: []string{"{{" + urlVar + "}}"}, Path: strings.Split(strings.TrimPrefix(path, "/"), "/")}
 	if r.Query != nil {
 		parts := make([]string, len(r.Query))
 		for i, kv := range r.Query {
 			parts[i] = kv.Key + "=" + kv.Value // as typed: Postman encodes when it sends
+			req.URL.Query = append(req.URL.Query, postmanKV{kv.Key, kv.Value})
 		}
 		raw += "?" + strings.Join(parts, "&")
 	}
-	req.URL = postmanURL{Raw: raw, Host: []string{"{{" + urlVar + "}}"}, Path: strings.Split(strings.TrimPrefix(path, "/"), "/")}
+	req.URL.Raw = raw
 	return postmanItem{Name: name, Request: req}
 }

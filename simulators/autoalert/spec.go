@@ -24,6 +24,10 @@ var Spec = vendor.Spec{
 	// The security code, beyond the usual passwords and tokens.
 	SecretFields: []string{"code"},
 	InBandError:  isError,
+	PostmanError: `(pm.response.code !== 200 ? pm.response.code >= 400 : (function () {
+		var b; try { b = pm.response.json(); } catch (e) { return /<error[^>]*>[^<]/.test(pm.response.text()); }
+		var k = b && typeof b === "object" ? Object.keys(b).find(function (n) { return n.toLowerCase() === "code"; }) : undefined;
+		return k !== undefined && b[k] !== null && b[k] !== 200; })())`,
 }
 
 // described are the endpoints with their samples.
@@ -67,7 +71,7 @@ var samples = map[string]*vendor.Sample{
 		},
 		Token: vendor.JSONField("token"), Keep: "token",
 	},
-	Logoff: tokenCall(),
+	Logoff: func() *vendor.Sample { s := tokenCall(); s.Ends = true; return s }(),
 	GetEntities: {
 		Request: func(_, kept map[string]string) vendor.Request {
 			return vendor.Request{ContentType: vendor.JSONType, Accept: vendor.JSONType, Body: `{"query":"","limit":5,"token":"` + kept["token"] + `"}`}

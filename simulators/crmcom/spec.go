@@ -23,7 +23,8 @@ var Spec = vendor.Spec{
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: env.Tokens(Logins(f), TokenID), JWTSecret: env.Key("crmcom-jwt")})
 	}),
-	InBandError: isError,
+	InBandError:  isError,
+	PostmanError: `(pm.response.code >= 400 || (function () { try { return pm.response.json().status.code !== "OK"; } catch (e) { return true; } })())`,
 }
 
 // described are the endpoints with their samples.
@@ -68,6 +69,7 @@ var samples = map[string]*vendor.Sample{
 		Request: func(_, kept map[string]string) vendor.Request {
 			return vendor.Request{ContentType: vendor.JSONType, Body: vendor.JSON("token", kept["token"])}
 		},
+		Ends: true,
 	},
 }
 

@@ -25,7 +25,8 @@ var Spec = vendor.Spec{
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
 		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: env.Tokens(Logins(f), TokenID)})
 	}),
-	InBandError: isError,
+	InBandError:  isError,
+	PostmanError: `(pm.response.code >= 400 || ["\"0\"", "0", "Error"].includes(pm.response.text()))`,
 }
 
 // described are the endpoints with their samples.
@@ -56,11 +57,13 @@ var samples = map[string]*vendor.Sample{
 			return vendor.Request{ContentType: vendor.FormType, Auth: "Basic " + kept["agentToken"],
 				Form: vendor.Form("agent", demo["agentUser"], "interface", "SIP/"+demo["agentUser"])}
 		},
+		Ends: true,
 	},
 	EndSession: {
 		Request: func(demo, kept map[string]string) vendor.Request {
 			return vendor.Request{ContentType: vendor.FormType, Form: vendor.Form("user", demo["user"], "token", kept["token"])}
 		},
+		Ends: true,
 	},
 }
 

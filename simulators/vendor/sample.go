@@ -3,7 +3,9 @@ package vendor
 import (
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -25,6 +27,27 @@ type Sample struct {
 	// Variants are further documented requests of the endpoint: another
 	// format, a refusal the contract documents.
 	Variants []Variant
+	// Ends: the request ends the session of the token it carries
+	// (EndSession, release, logoff). A collection sends it after every
+	// call that carries the token, its stubs' included.
+	Ends bool
+}
+
+// WrongPassword is a login's request (a sample that hands out a token)
+// with every password field of the demo login changed, which the vendor
+// must refuse; false for a sample that is no login or sends no password.
+func (s *Sample) WrongPassword(demo, kept map[string]string) (Request, bool) {
+	if s.Token == nil {
+		return Request{}, false
+	}
+	wrong := maps.Clone(demo)
+	for k, val := range wrong {
+		if strings.HasSuffix(strings.ToLower(k), "password") {
+			wrong[k] = val + "-wrong"
+		}
+	}
+	r := s.Request(wrong, kept)
+	return r, !reflect.DeepEqual(r, s.Request(demo, kept))
 }
 
 // Variant is another request of an endpoint and what it must get.

@@ -47,6 +47,12 @@ type Spec struct {
 	// success status (uContact's HTTP 200 "0", CRM.COM's envelope), whether
 	// an answer is an error. Nil: errors are the HTTP statuses 400 and up.
 	InBandError func(endpoint string, status int, body []byte) bool
+	// PostmanError is InBandError for the Postman collection: a
+	// JavaScript expression, over Postman's pm.response, that is true when
+	// an answer is the vendor's error. Empty: a status of 400 and up. The
+	// collection's newman run (postman_test.go) holds the two to the same
+	// verdicts.
+	PostmanError string
 	// LiveDemo names demo keys whose values are credentials minted at run
 	// time (a live admin bearer): the start banner leaves them out, for
 	// terminals and CI logs; mockauth env and the admin API give them.
