@@ -1,15 +1,18 @@
 # mockauth: a static binary on a non-root, shell-less base.
-#   docker build -t mockauth .
-#   docker run -p 9300-9304:9300-9304 -e MOCKAUTH_ADMIN_TOKEN=... mockauth
+#   docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t localhost/mockauth:dev .
+#   docker run -p 9300-9304:9300-9304 -e MOCKAUTH_ADMIN_TOKEN=$(openssl rand -hex 32) localhost/mockauth:dev
 # Inside a container the stack binds 0.0.0.0, which needs an admin token.
+# Base images are named in full (registry/repository:tag): podman and
+# buildah refuse short names.
 
-FROM golang:1.26 AS build
+FROM docker.io/library/golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+# The version mockauth --version prints (the build has no .git to read it from).
 ARG VERSION=devel
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/mockauth ./cmd/mockauth
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.stampedVersion=${VERSION}" -o /out/mockauth ./cmd/mockauth
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/mockauth /usr/local/bin/mockauth

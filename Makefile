@@ -30,9 +30,12 @@ help: ## list the targets
 run: build ## build, then start every simulator and the admin API on the default ports (9300-9304); Ctrl-C stops it
 	@scripts/foreground $(BIN) serve $(ARGS)
 
+# The version mockauth --version prints: the tag or commit of this checkout.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+
 build: ## build the binary into bin/mockauth (lists packages as it compiles them)
 	@echo "building $(BIN) (the first build on a new machine takes a minute or two)"
-	$(GO) build -v -o $(BIN) ./cmd/mockauth
+	$(GO) build -v -ldflags "-X main.stampedVersion=$(VERSION)" -o $(BIN) ./cmd/mockauth
 
 test: ## every test with the race detector (fuzz seeds included), ending with a count
 	$(GOTESTSUM) -- $(TESTFLAGS) $(PKGS)

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -187,5 +188,65 @@ func TestDockerfile(t *testing.T) {
 	}
 	if len(checks) != 1 || !strings.Contains(string(data), `CMD ["/usr/local/bin/mockauth", "health"]`) {
 		t.Error("the image needs a HEALTHCHECK running mockauth health")
+	}
+}
+
+// Issue 30: the Secret's placeholders are refused at start (they pass the
+// length checks and are public); the image is named in full, with a pull
+// policy, never :latest of nowhere; the base images are fully qualified
+// (podman and buildah refuse short names); the version is stamped.
+func TestDeploy_NoPublicSecretsNoShortNames(t *testing.T) {
+	m := load(t)
+	secret := m.secrets[0].StringData
+	for _, opts := range []simulators.Options{
+		{NoListener: true, AdminToken: secret["admin-token"]},
+		{NoListener: true, TokenSecret: secret["token-secret"]},
+	} {
+		s, err := simulators.Start(opts)
+		if !errors.Is(err, simulators.ErrPlaceholderSecret) || !strings.Contains(err.Error(), "openssl rand") {
+			if s != nil {
+				_ = s.Close()
+			}
+			t.Errorf("start with the Secret's placeholder: %v, want ErrPlaceholderSecret saying what to do", err)
+		}
+	}
+	// The ConfigMap's scenarios add to the built-in catalogue: the magic
+	// fixture users' scenarios stay.
+	s, err := simulators.Start(simulators.Options{NoListener: true, Scenarios: []byte(m.configMaps[0].Data["scenarios.yaml"]), ScenariosName: "configmap scenarios.yaml"})
+	if err != nil {
+		t.Fatalf("the ConfigMap's scenarios beside the built-in ones: %v", err)
+	}
+	names := map[string]bool{}
+	for _, st := range s.Scenarios().Statuses() {
+		names[st.Name] = true
+	}
+	_ = s.Close()
+	for _, want := range []string{"ucontact-flaky", "crmcom-vendor-error", "exotel-unavailable"} {
+		if !names[want] {
+			t.Errorf("the deployed stack lacks the built-in scenario %s", want)
+		}
+	}
+	c := m.deployments[0].Spec.Template.Spec.Containers[0]
+	if name, tag, _ := strings.Cut(c.Image, ":"); !strings.Contains(strings.Split(name, "/")[0], ".") && !strings.HasPrefix(name, "localhost/") || tag == "" || tag == "latest" {
+		t.Errorf("image %q: want a registry host and a tag other than latest", c.Image)
+	}
+	if c.ImagePullPolicy == "" {
+		t.Error("the container needs an imagePullPolicy (the image is built and loaded, not pulled)")
+	}
+	data, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "FROM" {
+			continue
+		}
+		if host := strings.Split(f[1], "/")[0]; !strings.ContainsAny(host, ".:") && host != "localhost" {
+			t.Errorf("%s: name the base image in full, registry first", line)
+		}
+	}
+	if !strings.Contains(string(data), "-X main.stampedVersion=${VERSION}") {
+		t.Error("the Dockerfile's VERSION must reach the binary (-X main.stampedVersion)")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -147,6 +148,22 @@ var defaultCatalogue = sync.OnceValues(func() (*scenario.Catalogue, error) {
 // ErrAdminExposed refuses an admin API reachable beyond this machine
 // without a token.
 var ErrAdminExposed = errors.New("admin API exposed without a token")
+
+// ErrPlaceholderSecret refuses a secret that is a template's placeholder
+// (deploy/secret.yaml's replace-with-…): long enough to pass the length
+// checks, and known to everyone who read the file.
+var ErrPlaceholderSecret = errors.New("placeholder secret")
+
+// isPlaceholder reports a secret that is a template's stand-in for one.
+func isPlaceholder(secret string) bool {
+	s := strings.ToLower(secret)
+	for _, p := range []string{"replace-with", "replace_with", "replaceme", "replace-me", "changeme", "change-me", "placeholder", "your-secret", "your-token"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // ErrWeakSecret refuses a secret short enough to guess (issue 21, B17):
 // a 4-byte token secret was recovered offline from one token.
@@ -336,6 +353,11 @@ func build(opts Options) (*Stack, error) {
 	}
 	if !isLoopback(opts.Bind) && len(opts.AdminToken) < MinAdminToken {
 		return nil, fmt.Errorf("simulators: %w: an admin token of %d bytes on %q: at least %d, from a random source (e.g. openssl rand -hex 16)", ErrWeakSecret, len(opts.AdminToken), opts.Bind, MinAdminToken)
+	}
+	for _, sec := range []struct{ what, value string }{{"admin token", opts.AdminToken}, {"token secret", opts.TokenSecret}} {
+		if isPlaceholder(sec.value) {
+			return nil, fmt.Errorf("simulators: %w: the %s is a template's placeholder (deploy/secret.yaml's replace-with-…), known to anyone who read it: put a value from a random source in its place (e.g. openssl rand -hex 32)", ErrPlaceholderSecret, sec.what)
+		}
 	}
 	if opts.TokenSecret != "" && len(opts.TokenSecret) < MinTokenSecret {
 		return nil, fmt.Errorf("simulators: %w: a token secret of %d bytes: at least %d, from a random source (e.g. openssl rand -hex 32); a short one is guessed offline from a single token", ErrWeakSecret, len(opts.TokenSecret), MinTokenSecret)

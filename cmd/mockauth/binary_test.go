@@ -366,3 +366,19 @@ func TestMakeRun_CtrlCExitsZero(t *testing.T) {
 		return
 	}
 }
+
+// The version a build stamps (make build, the Dockerfile's VERSION) is
+// what --version and version print.
+func TestVersion_Stamped(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "mockauth")
+	if out, err := exec.Command("go", "build", "-ldflags", "-X main.stampedVersion=v9.8.7-test", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		out, err := exec.Command(bin, args...).Output()
+		if err != nil || !strings.HasPrefix(string(out), "mockauth v9.8.7-test") {
+			t.Errorf("mockauth %v: %q %v", args, out, err)
+		}
+	}
+}
