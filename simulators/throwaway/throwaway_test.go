@@ -277,7 +277,8 @@ func TestSixthVendor_EverySurface(t *testing.T) {
 		t.Fatalf("/__admin/vendors: %+v", vendors)
 	}
 
-	// The Postman collection has its folder, its login keeping the token.
+	// The Postman collection has its folder, its login keeping the token,
+	// and the login with a wrong password, asserting its refusal.
 	var pm struct {
 		Item []struct {
 			Name string
@@ -289,7 +290,8 @@ func TestSixthVendor_EverySurface(t *testing.T) {
 	}
 	get(t, s.AdminURL()+"/__admin/postman", &pm)
 	folder := pm.Item[len(pm.Item)-1]
-	if folder.Name != name || len(folder.Item) != 1 || !strings.Contains(strings.Join(folder.Item[0].Event[0].Script.Exec, "\n"), `"acme_token"`) {
+	if folder.Name != name || len(folder.Item) != 2 || !strings.Contains(strings.Join(folder.Item[0].Event[0].Script.Exec, "\n"), `"acme_token"`) ||
+		folder.Item[1].Name != "login (wrong password)" || !strings.Contains(strings.Join(folder.Item[1].Event[0].Script.Exec, "\n"), "is refused") {
 		t.Fatalf("postman folder %+v", folder)
 	}
 
