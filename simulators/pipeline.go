@@ -164,6 +164,7 @@ type exchange struct {
 	noContract     bool                                     // a stub without a contract
 	upstreamAnswer *recorder                                // proxy mode: what the real service answered
 	upstreamTokens []string                                 // and the tokens it handed out in it
+	upstreamEchoes []string                                 // and the request's own secrets, masked where it repeats them
 	fx             faultExchange                            // the vendor's answers as faults (and the pipeline) ask for them
 	heavy          bool                                     // the body is larger than heavyBody
 	holds          bool                                     // the exchange holds a place at the heavy gate
@@ -560,7 +561,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 		e.Scenario, e.Rule, e.Fault = d.Scenario, d.Rule, x.note
 	}
 	parts := &journalParts{req: x.vs.reqRedact, resp: p.respRedact, reqHeader: r.Header, reqBody: x.body,
-		respHeader: respHeader, respBody: respBody, minted: minted, spelling: x.vs.spelling}
+		respHeader: respHeader, respBody: respBody, minted: minted, echoes: x.upstreamEchoes, spelling: x.vs.spelling}
 	if owned && parts.small() && x.upstreamAnswer == nil {
 		// Redacted when first read: most entries of a load are never read.
 		e = p.journal.AddPending(e, parts)
@@ -570,7 +571,7 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 	}
 	if x.upstreamAnswer != nil {
 		drift := &driftNote{drift: p.upstream.drift, vendor: e.Vendor, endpoint: e.Endpoint, answer: x.upstreamAnswer,
-			redact: p.respRedact, minted: minted, example: upstream.Example{Entry: e.ID, Method: e.Method, Path: e.Path,
+			redact: p.respRedact, minted: minted, echoes: x.upstreamEchoes, example: upstream.Example{Entry: e.ID, Method: e.Method, Path: e.Path,
 				Status: x.upstreamAnswer.status, ContentType: x.upstreamAnswer.header.Get("Content-Type")}}
 		p.upstream.record(p, x)
 		drift.add(p.journal, violations, time.Now())
@@ -621,6 +622,7 @@ type journalParts struct {
 	reqHeader, respHeader http.Header
 	reqBody, respBody     []byte
 	minted                []string
+	echoes                []string // proxy mode: the request's secrets, masked where the real answer repeats them
 	spelling              map[string]string
 	reqHeaderBytes        int // headerBytes(reqHeader), measured once
 }
@@ -648,8 +650,8 @@ func (j *journalParts) Size() int {
 func (j *journalParts) Complete(e *journal.Entry) {
 	e.RequestHeaders = cappedHeaders(j.req.Headers(j.reqHeader))
 	e.RequestBody = journaled(j.req, j.reqHeader.Get("Content-Type"), j.reqBody, j.minted)
-	e.ResponseHeaders = spelled(valuesMasked(j.resp.Headers(j.respHeader), j.minted), j.spelling)
-	e.ResponseBody = journaled(j.resp, j.respHeader.Get("Content-Type"), j.respBody, j.minted)
+	e.ResponseHeaders = spelled(valuesMasked(j.resp.Headers(j.respHeader), j.minted, j.echoes), j.spelling)
+	e.ResponseBody = redact.Echoed(journaled(j.resp, j.respHeader.Get("Content-Type"), j.respBody, j.minted), j.echoes)
 }
 
 // headerBytes is about the bytes h holds.
@@ -666,13 +668,13 @@ func headerBytes(h http.Header) int {
 
 // valuesMasked masks, in place, the minted tokens in h's values (a copy the
 // caller owns): a real service may hand one out in a header of any name.
-func valuesMasked(h http.Header, minted []string) http.Header {
-	if len(minted) == 0 {
+func valuesMasked(h http.Header, minted, echoes []string) http.Header {
+	if len(minted) == 0 && len(echoes) == 0 {
 		return h
 	}
 	for _, vs := range h {
 		for i, v := range vs {
-			vs[i] = redact.Values(v, minted)
+			vs[i] = redact.Echoed(redact.Values(v, minted), echoes)
 		}
 	}
 	return h

@@ -2,6 +2,7 @@ package simulators
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,18 +38,71 @@ func (p *pipeline) fromUpstream(x *exchange, r *http.Request, rec *recorder) {
 	if p.upstream == nil || x.stub != nil {
 		return
 	}
-	x.upstreamAnswer, x.upstreamTokens = rec, p.upstream.tokensIn(rec)
+	x.upstreamEchoes = requestSecrets(x.vs.reqRedact, r, x.body)
+	// What the request itself carried is no token the service handed out
+	// (a password it echoes): masked, never minted afresh on replay.
+	x.upstreamAnswer, x.upstreamTokens = rec, slices.DeleteFunc(p.upstream.tokensIn(rec, x.call.Endpoint), func(t string) bool {
+		_, echoed := slices.BinarySearch(x.upstreamEchoes, t)
+		return echoed
+	})
 	for _, t := range x.upstreamTokens {
 		tokens.Note(r.Context(), t)
 	}
 }
 
+// requestSecrets are the secrets a request carries, as sent: its secret
+// fields (a password), secret query parameters, and the credential of a
+// secret header (a Basic pair's password too). A real service that repeats
+// one in its answer (a validation error's rejectedValue) must not put it
+// in the journal, a recording or the drift report (issue 31, N1).
+func requestSecrets(p redact.Policy, r *http.Request, body []byte) []string {
+	out := p.SecretValues(r.Header.Get("Content-Type"), body)
+	if q, err := url.ParseQuery(r.URL.RawQuery); err == nil {
+		for k, vs := range q {
+			if p.Secret(k) {
+				out = append(out, vs...)
+			}
+		}
+	}
+	masked := p.Headers(r.Header)
+	for name, vs := range r.Header {
+		for i, v := range vs {
+			if i >= len(masked[name]) || masked[name][i] == v {
+				continue // not a credential
+			}
+			scheme, cred, ok := strings.Cut(v, " ")
+			if !ok {
+				out = append(out, v)
+				continue
+			}
+			out = append(out, strings.TrimSpace(cred))
+			if strings.EqualFold(scheme, "Basic") {
+				if pair, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred)); err == nil {
+					if _, pw, ok := strings.Cut(string(pair), ":"); ok {
+						out = append(out, pw)
+					}
+				}
+			}
+		}
+	}
+	out = slices.DeleteFunc(out, func(v string) bool { return len(v) < redact.MinEchoed })
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // tokensIn are the credentials an answer holds: the values of its secret
-// fields, or the whole answer when it is one JSON string of token
-// characters (uContact's getUserToken answers its token so).
-func (u *proxied) tokensIn(rec *recorder) []string {
+// fields, the token the endpoint's sample reads from it (uContact's
+// UserLogin list's last element, whoever answered), or the whole answer
+// when it is one JSON string of token characters (uContact's getUserToken
+// answers its token so).
+func (u *proxied) tokensIn(rec *recorder, endpoint string) []string {
 	body := rec.body.Bytes()
 	var out []string
+	if e, ok := u.spec.Endpoint(endpoint); ok && e.Sample != nil && e.Sample.Token != nil && rec.status < 400 {
+		if t, ok := e.Sample.Token.Read(body); ok && len(t) >= 8 {
+			out = append(out, t)
+		}
+	}
 	for _, v := range u.answers.SecretValues(rec.header.Get("Content-Type"), body) {
 		if len(v) >= 8 {
 			out = append(out, v)
@@ -75,7 +129,7 @@ func (u *proxied) record(p *pipeline, x *exchange) {
 	ex := upstream.Exchange{
 		Vendor: u.spec.Name, Request: x.r, Body: x.body, Policy: x.vs.reqRedact,
 		Status: x.upstreamAnswer.status, Header: x.upstreamAnswer.header, Answer: x.upstreamAnswer.body.Bytes(),
-		Tokens: x.upstreamTokens, Auth: vendor.AuthNone,
+		Tokens: x.upstreamTokens, Echoes: x.upstreamEchoes, Auth: vendor.AuthNone,
 	}
 	if !x.unmatched {
 		ex.Endpoint = x.call.Endpoint
@@ -134,6 +188,7 @@ type driftNote struct {
 	answer   *recorder
 	redact   redact.Policy
 	minted   []string
+	echoes   []string // the request's own secrets, masked where the answer repeats them
 	example  upstream.Example
 }
 
@@ -152,7 +207,7 @@ func (d *driftNote) add(j *journal.Journal, violations []string, now time.Time) 
 		return
 	}
 	ex := d.example
-	ex.Body = journaled(d.redact, ex.ContentType, d.answer.body.Bytes(), d.minted)
+	ex.Body = redact.Echoed(journaled(d.redact, ex.ContentType, d.answer.body.Bytes(), d.minted), d.echoes)
 	d.drift.Add(d.vendor, d.endpoint, answers, ex, now)
 	j.MarkDrift(d.example.Entry)
 }

@@ -340,3 +340,85 @@ func TestProxy_EveryDriftKindCountedAndLogged(t *testing.T) {
 		t.Errorf("the request line does not count the drift:\n%s", logged)
 	}
 }
+
+// Issue 31, N1: with --upstream and --record, what a real tenant sends
+// that is secret — the key at the end of uContact's UserLogin list, a
+// password it echoes in an error, session ids in a header, a Location
+// query and body fields — reaches neither the recording on disk, nor the
+// journal, nor the drift report, nor the log. The client gets every byte.
+func TestProxy_TenantSecretsNeverReachDisk(t *testing.T) {
+	t.Parallel()
+	const (
+		key      = "KEY-7f3a9b2c1d4e5f60"
+		session  = "sess-0a1b2c3d4e5f"
+		sid      = "SID-0011223344"
+		right    = "Tenant-Pass-77"
+		wrong    = "Wrong-Pass-88"
+		bodySess = "bodysess-99aa88bb77"
+	)
+	secrets := []string{key, session, sid, right, wrong, bodySess}
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		if r.PostForm.Get("password") != right {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"message":"the password `+r.PostForm.Get("password")+` is not valid","rejectedValue":"`+r.PostForm.Get("password")+`"}`)
+			return
+		}
+		w.Header().Set("X-Session-Id", session)
+		w.Header().Set("Location", "https://tenant.example/next?sid="+sid+"&page=2")
+		_, _ = io.WriteString(w, `[{"id":7,"user":"qa","session":"`+bodySess+`"},{"campaigns":[]},"`+key+`"]`)
+	}))
+	t.Cleanup(fake.Close)
+	target, _ := url.Parse(fake.URL)
+	dir := t.TempDir()
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	s, err := simulators.Start(simulators.Options{Vendors: []string{"ucontact"}, Upstreams: map[string]*url.URL{"ucontact": target}, RecordDir: dir,
+		Logger: slog.New(slog.NewTextHandler(lockedWriter{&logs, &logMu}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(pw string) reply {
+		return send(t, s.Client(), http.MethodPost, s.URL("ucontact")+"/Integra/resources/auth/UserLogin", "application/x-www-form-urlencoded", "user=qa&password="+pw)
+	}
+	if r := login(right); r.status != 200 || !strings.Contains(r.body, key) || r.header.Get("X-Session-Id") != session {
+		t.Fatalf("the client must get the real answer: %d %q %v", r.status, r.body, r.header)
+	}
+	if r := login(wrong); r.status != 400 || !strings.Contains(r.body, wrong) {
+		t.Fatalf("the client must get the real refusal: %d %q", r.status, r.body)
+	}
+	s.Sync()
+	var seen strings.Builder
+	for _, path := range []string{"/__admin/requests", "/__admin/drift", "/__admin/drift?format=markdown"} {
+		r := send(t, s.Client(), http.MethodGet, s.AdminURL()+path, "", "")
+		fmt.Fprintf(&seen, "GET %s:\n%s\n", path, r.body)
+	}
+	if err := s.Close(); err != nil { // writes the recording
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&seen, "%s:\n%s\n", f, data)
+	}
+	if len(files) == 0 {
+		t.Fatal("nothing recorded")
+	}
+	logMu.Lock()
+	fmt.Fprintf(&seen, "log:\n%s", logs.String())
+	logMu.Unlock()
+	for _, secret := range secrets {
+		if strings.Contains(seen.String(), secret) {
+			t.Errorf("%q reached the disk, the admin API or the log:\n%s", secret, seen.String())
+		}
+	}
+	// A password the tenant echoes is no token it handed out: the replay
+	// must not mint one in its place.
+	if strings.Contains(seen.String(), "the password {{") {
+		t.Errorf("an echoed password was recorded as a token:\n%s", seen.String())
+	}
+}

@@ -34,11 +34,15 @@ var DefaultFields = []string{
 	"password", "pass_code", "passcode", "authentication_code", "token", "md5secret", "secret",
 	"access_token", "refresh_token", "client_secret", "adminToken", "one_time_password",
 	"securityCode", "security_code", "apiToken", "api_token", "api_key", "apiKey", "otp", "pin",
+	// Session ids and credentials under the names real services give them
+	// (issue 31, N1): a real tenant answers with these in proxy mode.
+	"session", "sessionid", "session_id", "sessionKey", "session_key", "sid", "jsessionid", "key", "bearer",
+	"authorization", "pwd", "pass", "credential", "credentials", "rejectedValue",
 }
 
 // secretParts make any field or header name that holds one secret
 // (newPassword, X-Password, user_secret): spellings no list foresees.
-var secretParts = []string{"password", "passwd", "secret", "passcode", "pass_code", "securitycode", "security_code"}
+var secretParts = []string{"password", "passwd", "secret", "passcode", "pass_code", "securitycode", "security_code", "session"}
 
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token"}
 
@@ -49,7 +53,8 @@ func secretHeader(name string) bool {
 	if slices.ContainsFunc(secretHeaders, func(h string) bool { return strings.EqualFold(h, name) }) {
 		return true
 	}
-	if strings.Contains(lower, "token") || strings.HasSuffix(lower, "-key") || strings.Contains(lower, "api-key") {
+	if strings.Contains(lower, "token") || strings.HasSuffix(lower, "-key") || strings.Contains(lower, "api-key") ||
+		strings.Contains(lower, "session") || strings.HasSuffix(lower, "-sid") {
 		return true
 	}
 	return slices.ContainsFunc(secretParts, func(p string) bool { return strings.Contains(lower, p) })
@@ -71,8 +76,10 @@ func NewPolicy(extra ...string) Policy {
 		p.fields[strings.ToLower(n)] = true
 		quoted = append(quoted, regexp.QuoteMeta(n))
 	}
-	// name, then a separator of JSON (": "), form (=) or XML (>), then the value.
-	p.pattern = regexp.MustCompile(`(?i)((?:` + strings.Join(quoted, "|") + `)(?:"?\s*:\s*"?|=|>))([^"&<,}\s]*)`)
+	// name, then a separator of JSON (": ", single quotes too), form (=)
+	// or XML (>), then the value: quoted whole (a space or a comma in a
+	// password), or up to the next delimiter.
+	p.pattern = regexp.MustCompile(`(?i)((?:` + strings.Join(quoted, "|") + `)(?:["']?\s*:\s*|=|>))(?:(")([^"]*)|(')([^']*)|([^"'&<,}\s]*))`)
 	return p
 }
 
@@ -84,11 +91,23 @@ func (p Policy) secret(name string) bool {
 	return p.fields[lower] || slices.ContainsFunc(secretParts, func(s string) bool { return strings.Contains(lower, s) })
 }
 
+// urlHeaders hold a URL whose query may carry a session id
+// (Location: …?sid=…): its secret parameters are masked.
+var urlHeaders = []string{"Location", "Content-Location", "Refresh", "Link"}
+
 // Headers returns a copy of h with credentials masked; the scheme word of an
 // Authorization header is kept ("Basic [redacted]") because it helps debugging.
 func (p Policy) Headers(h http.Header) http.Header {
 	out := h.Clone()
 	for name, vals := range out {
+		if slices.ContainsFunc(urlHeaders, func(u string) bool { return strings.EqualFold(u, name) }) {
+			for i, v := range vals {
+				if q := strings.IndexByte(v, '?'); q >= 0 {
+					vals[i] = v[:q+1] + p.Query(v[q+1:])
+				}
+			}
+			continue
+		}
 		if !secretHeader(name) && !p.secret(name) {
 			continue
 		}
@@ -223,10 +242,13 @@ func (p Policy) body(contentType string, body []byte, cut bool) string {
 	case kindForm:
 		return p.Query(string(body))
 	}
+	if kindOf("", nil, body) == kindForm {
+		return p.Query(string(body)) // a form under another label (a comma in a password stays inside its value)
+	}
 	if !p.mentionsSecret(body) {
 		return string(body)
 	}
-	return p.pattern.ReplaceAllString(string(body), "${1}"+Mask)
+	return p.pattern.ReplaceAllString(string(body), "${1}${2}${4}"+Mask) // the opening quote kept
 }
 
 // mentionsSecret is a cheap look for a secret field's name before the
@@ -553,8 +575,22 @@ func attrValue(name string) *regexp.Regexp {
 // shorter than 8 bytes are left alone: they are not tokens, and masking them
 // would blank out ordinary text.
 func Values(s string, values []string) string {
+	return masked(s, values, 8)
+}
+
+// MinEchoed is the shortest secret of a request that Echoed masks where an
+// answer repeats it: a password is often short, and a real service that
+// echoes one (a validation error's rejectedValue) must not put it in the
+// journal, a recording or a drift report.
+const MinEchoed = 4
+
+// Echoed masks in s every value of values (a request's own secrets) of at
+// least MinEchoed bytes.
+func Echoed(s string, values []string) string { return masked(s, values, MinEchoed) }
+
+func masked(s string, values []string, shortest int) string {
 	for _, v := range values {
-		if len(v) >= 8 {
+		if len(v) >= shortest {
 			s = strings.ReplaceAll(s, v, Mask)
 		}
 	}

@@ -27,6 +27,14 @@ func TestPolicy_Body(t *testing.T) {
 		{"broken json", "application/json", `{"username":"u","password":"hunter22`, `{"username":"u","password":"[redacted]`},
 		{"broken xml", "application/xml", `<a><password>hunter22</password>`, `<a><password>[redacted]</password>`},
 		{"plain text", "text/plain", `"0"`, `"0"`},
+		// Issue 31, N16: what the fallback pattern let through.
+		{"form labelled json, a comma in the password", "application/json", "user=u&password=a,b-secret&x=1", "user=u&password=[redacted]&x=1"},
+		{"broken json, a space in the password", "application/json", `{"user":"u","password":"two words, "`, `{"user":"u","password":"[redacted]"`},
+		{"single-quoted json", "application/json", `{'user': 'u', 'password': 'hunter 22'}`, `{'user': 'u', 'password': '[redacted]'}`},
+		{"pwd and pass", "application/json", `{"pwd":"p1-secret","Pass":"p2-secret","user":"u"}`, `{"pwd":"[redacted]","Pass":"[redacted]","user":"u"}`},
+		{"session names", "application/json", `{"session":"s-1","sid":"s-2","key":"k-3","bearer":"b-4","authorization":"a-5","sessionTimeout":30}`,
+			`{"session":"[redacted]","sid":"[redacted]","key":"[redacted]","bearer":"[redacted]","authorization":"[redacted]","sessionTimeout":"[redacted]"}`},
+		{"an echoed value", "application/json", `{"error":"bad","rejectedValue":"hunter22"}`, `{"error":"bad","rejectedValue":"[redacted]"}`},
 		{"jwt in html", "text/html", `<textarea>eyJhbGciOiJSUzUxMiJ9.eyJpc3MiOiJhYmMifQ.c2lnbmF0dXJl</textarea>`, `<textarea>[redacted]</textarea>`},
 	}
 	for _, tc := range testCases {
@@ -50,6 +58,17 @@ func TestPolicy_HeadersAndQuery(t *testing.T) {
 	}
 	if q := p.Query("user=demo&token=abc&x"); q != "user=demo&token=[redacted]&x" {
 		t.Fatalf("Query() = %q", q)
+	}
+	// Issue 31, N1: session ids under the names real services give them.
+	sess := p.Headers(http.Header{"X-Session-Id": {"sess-1234"}, "X-Session": {"s"}, "Location": {"https://t.example/next?sid=SID-9876&page=2"}})
+	if sess.Get("X-Session-Id") != Mask || sess.Get("X-Session") != Mask || sess.Get("Location") != "https://t.example/next?sid=[redacted]&page=2" {
+		t.Fatalf("Headers() = %v", sess)
+	}
+}
+
+func TestEchoed(t *testing.T) {
+	if got := Echoed(`{"rejectedValue":"demo","note":"demo is wrong"}`, []string{"demo", "abc"}); got != `{"rejectedValue":"[redacted]","note":"[redacted] is wrong"}` {
+		t.Fatalf("Echoed() = %q", got)
 	}
 }
 

@@ -159,6 +159,13 @@ func Helpers() []string {
 	return []string{"json", "xml", "date", "add", "unix", "unixMilli", "uuid", "default", "upper", "lower"}
 }
 
+// CheckBody reports why a body template would not load as a stub's (a
+// recording checks every one it writes).
+func CheckBody(body string) error {
+	_, err := compile("body", body)
+	return err
+}
+
 // compile parses a body template and runs it once on sample data, so a
 // misspelt field or helper is refused at load rather than on a request.
 func compile(name, body string) (*template.Template, error) {

@@ -39,6 +39,7 @@ type Exchange struct {
 	Header   http.Header
 	Answer   []byte
 	Tokens   []string      // credentials the answer hands out: minted afresh on replay
+	Echoes   []string      // the request's own secrets (its password): masked wherever the answer repeats them
 	Policy   redact.Policy // the vendor's secret fields
 }
 
@@ -69,8 +70,27 @@ type vendorRecording struct {
 	room     int      // stubs a fixture file may still take
 	stubs    map[string]*recorded
 	names    map[string]bool
-	full     bool // logged once when room ran out
+	full     bool           // logged once when room ran out
+	perOp    map[string]int // stubs recorded per operation (endpoint, or "" for requests no operation takes)
+	opFull   map[string]bool
+	bytes    int  // about the bytes the recorded responses take in the file
+	big      bool // logged once when bytes reached the budget
 }
+
+// MaxPerOperation bounds the stubs a recording keeps for one operation,
+// and for all requests no documented operation takes together: junk
+// requests cannot crowd the documented calls out of the fixture file
+// (issue 31, N9).
+const MaxPerOperation = 32
+
+// MaxFileBytes is the size a fixture file may have (mockauth serve
+// --fixtures reads at most this much); a recording stays within
+// fileBudget of it, so it always replays.
+const MaxFileBytes = 4 << 20
+
+// fileBudget is what the recorded answers may take of MaxFileBytes: the
+// rest is the fixture file itself and the YAML around each stub.
+const fileBudget = MaxFileBytes * 3 / 4
 
 // Recorder writes the real answers, redacted, as stubs of each vendor's
 // fixture file in a directory: DIR/<vendor>.yaml is the fixture file the
@@ -102,10 +122,21 @@ const maxMatchValue = 256
 // maxSeenTokens bounds the tokens a recorder remembers.
 const maxSeenTokens = 4096
 
-// NewRecorder records into dir (made if missing, mode 0700).
+// NewRecorder records into dir (made if missing, mode 0700). A directory
+// other users may write to is refused: one of them could put a link where
+// a recording goes (issue 31, N12).
 func NewRecorder(dir string, keepHosts bool, log *slog.Logger) (*Recorder, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("--record: %w", err)
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("--record: %w", err)
+	case !st.IsDir():
+		return nil, fmt.Errorf("--record: %s is not a directory", dir)
+	case st.Mode().Perm()&0o022 != 0:
+		return nil, fmt.Errorf("--record: %s can be written by other users (mode %v): the recordings hold a real tenant's answers; chmod go-w %s, or record elsewhere", dir, st.Mode().Perm(), dir)
 	}
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
@@ -120,7 +151,7 @@ func (rc *Recorder) Vendor(name string, base, defaults []byte, hosts []string, s
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.vendors[name] = &vendorRecording{base: base, defaults: defaults, hosts: hosts, room: stub.MaxStubs - stubs,
-		stubs: map[string]*recorded{}, names: map[string]bool{}}
+		stubs: map[string]*recorded{}, names: map[string]bool{}, perOp: map[string]int{}, opFull: map[string]bool{}, bytes: len(base)}
 }
 
 // Seen reports whether value is a token a recorded answer handed out.
@@ -159,6 +190,18 @@ func (rc *Recorder) Record(x Exchange) {
 	if !ok {
 		return
 	}
+	size := len(res.body) + len(key) + 256
+	for k, h := range res.headers {
+		size += len(k) + len(h)
+	}
+	if v.bytes+size > fileBudget {
+		if !v.big {
+			v.big = true
+			rc.log.Warn("record: the recording is near the size a fixture file may have; further answers are not recorded, so it still replays",
+				slog.String("vendor", x.Vendor), slog.Int("bytes", v.bytes), slog.Int("limit", MaxFileBytes))
+		}
+		return
+	}
 	st, ok := v.stubs[key]
 	if !ok {
 		if v.room <= 0 {
@@ -168,11 +211,28 @@ func (rc *Recorder) Record(x Exchange) {
 			}
 			return
 		}
+		if v.perOp[x.Endpoint] >= MaxPerOperation {
+			if !v.opFull[x.Endpoint] {
+				v.opFull[x.Endpoint] = true
+				op := x.Endpoint
+				if op == "" {
+					op = "(requests no documented operation takes)"
+				}
+				rc.log.Warn("record: enough kinds of answers of this operation; further ones are not recorded",
+					slog.String("vendor", x.Vendor), slog.String("operation", op), slog.Int("stubs", MaxPerOperation))
+			}
+			return
+		}
+		v.perOp[x.Endpoint]++
 		v.room--
 		st = &recorded{name: v.uniqueName(x), method: x.Request.Method, path: x.Request.URL.Path, auth: x.Auth,
 			contract: x.Contract, match: match, responses: map[string]recordedResponse{}}
 		v.stubs[key] = st
 	}
+	if old, ok := st.responses[mediaType]; ok {
+		v.bytes -= len(old.body)
+	}
+	v.bytes += size
 	st.responses[mediaType] = res
 	st.at = time.Now().UTC()
 	rc.dirty[x.Vendor] = true
@@ -268,7 +328,7 @@ func (rc *Recorder) response(x Exchange) (recordedResponse, error) {
 			body = strings.ReplaceAll(body, v, redact.Mask)
 		}
 	}
-	body = redact.MaskJWTs(body)
+	body = redact.MaskJWTs(redact.Echoed(body, x.Echoes))
 	var hosts []string // the upstream's names, longest first; none when kept
 	if !rc.keepHosts {
 		hosts = hostsOf(rc.vendorHosts(x.Vendor))
@@ -276,8 +336,11 @@ func (rc *Recorder) response(x Exchange) (recordedResponse, error) {
 	for _, h := range hosts {
 		body = strings.ReplaceAll(body, h, mark+"H")
 	}
-	// Template text: braces of the answer's own are written as strings.
+	// Template text: braces of the answer's own are written as strings,
+	// and so is a lone one just before an action the recording puts in
+	// ({TOKEN} would read as "{{{").
 	body = strings.ReplaceAll(body, "{{", `{{"{{"}}`)
+	body = strings.ReplaceAll(body, "{"+mark, `{{"{"}}`+mark)
 	for i, t := range tokens {
 		body = strings.ReplaceAll(body, markers[t], "{{$t"+strconv.Itoa(i)+"}}")
 	}
@@ -289,6 +352,10 @@ func (rc *Recorder) response(x Exchange) (recordedResponse, error) {
 	body = head.String() + body
 	if len(body) > stub.MaxBodyBytes {
 		return recordedResponse{}, fmt.Errorf("an answer of %d bytes: a stub holds at most %d", len(body), stub.MaxBodyBytes)
+	}
+	if err := stub.CheckBody(body); err != nil {
+		// Never a file that does not replay.
+		return recordedResponse{}, fmt.Errorf("the answer does not make a body template that replays: %w", err)
 	}
 	headers := map[string]string{}
 	masked := x.Policy.Headers(x.Header)
@@ -305,7 +372,8 @@ func (rc *Recorder) response(x Exchange) (recordedResponse, error) {
 			v = strings.ReplaceAll(v, h, "{{.Host}}")
 		}
 		if strings.ContainsAny(v, "\r\n") || strings.Contains(v, "{{") || redact.MaskJWTs(v) != v ||
-			slices.ContainsFunc(append(others, tokens...), func(t string) bool { return len(t) >= 8 && strings.Contains(v, t) }) {
+			slices.ContainsFunc(append(others, tokens...), func(t string) bool { return len(t) >= 8 && strings.Contains(v, t) }) ||
+			redact.Echoed(v, x.Echoes) != v {
 			continue // a header value is sent as is, never a template: one with a credential goes
 		}
 		headers[k] = v
@@ -366,12 +434,7 @@ func (rc *Recorder) Flush() error {
 			continue
 		}
 		path := filepath.Join(rc.dir, names[i]+".yaml")
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, doc, 0o600); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if err := os.Rename(tmp, path); err != nil {
+		if err := writeNew(rc.dir, path, doc); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -476,4 +539,28 @@ func setValue(m *yaml.Node, key string, v *yaml.Node) {
 		}
 	}
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, v)
+}
+
+// writeNew writes data to path through a file of a fresh random name
+// (made with O_EXCL, mode 0600: never through a link someone planted),
+// renamed over path: a reader sees the old file or the new one whole.
+func writeNew(dir, path string, data []byte) error {
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		_ = os.Remove(tmp)
+		return werr
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return nil
 }

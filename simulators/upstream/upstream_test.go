@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
@@ -177,5 +178,88 @@ func TestRecorder_AnswerReplaysAsTemplate(t *testing.T) {
 	}
 	if st := stubs[0]; st.Match.JSON["username"] != "qa" || !strings.HasPrefix(st.Match.JSON["password"], stub.HashPrefix) {
 		t.Errorf("match: %+v", st.Match)
+	}
+}
+
+// Issue 31, N9 and N12: a recording always replays and is written safely.
+// A brace just before a token stays text; junk requests fill only their
+// own share of the file; answers stop being recorded before the file
+// passes the size --fixtures reads; a link planted where the old
+// recorder wrote its temporary file is never followed; a directory other
+// users may write to is refused.
+func TestRecorder_ReplayableAndSafe(t *testing.T) {
+	if _, err := upstream.NewRecorder(func() string {
+		d := t.TempDir()
+		_ = os.Chmod(d, 0o777)
+		return d
+	}(), false, quiet); err == nil || !strings.Contains(err.Error(), "can be written by other users") {
+		t.Errorf("a world-writable directory: %v", err)
+	}
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dir, "acme.yaml.tmp")); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := upstream.NewRecorder(dir, false, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Vendor("acme", []byte("users:\n  demo: {password: demo}\n"), nil, nil, 0)
+	record := func(path, endpoint, answer string, tokens ...string) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		rc.Record(upstream.Exchange{Vendor: "acme", Endpoint: endpoint, Auth: "none", Request: req, Status: 200,
+			Header: http.Header{"Content-Type": {"text/plain"}}, Answer: []byte(answer), Tokens: tokens, Policy: redact.NewPolicy()})
+	}
+	const tok = "Token-0123456789abcdef"
+	record("/braced", "braced", "{"+tok+"} and {{ and }}", tok)
+	for i := range 300 {
+		record(fmt.Sprintf("/junk/%d", i), "", "junk")
+	}
+	big := strings.Repeat("x", 60<<10)
+	for i := range 80 {
+		record(fmt.Sprintf("/big/%d", i), fmt.Sprintf("big%d", i), big)
+	}
+	record("/documented", "documented", "still recorded")
+	if err := rc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(victim); string(data) != "keep me" {
+		t.Errorf("the planted link was followed: the victim now holds %q", data)
+	}
+	file, err := os.ReadFile(filepath.Join(dir, "acme.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(filepath.Join(dir, "acme.yaml")); st.Mode().Perm() != 0o600 {
+		t.Errorf("the recording's mode is %v, want 0600", st.Mode().Perm())
+	}
+	if len(file) > upstream.MaxFileBytes {
+		t.Fatalf("the recording is %d bytes: --fixtures reads at most %d", len(file), upstream.MaxFileBytes)
+	}
+	stubs, err := stub.Parse("acme.yaml", file, stub.Rules{})
+	if err != nil {
+		t.Fatalf("the recording does not replay: %v", err)
+	}
+	junk, documented := 0, false
+	for _, st := range stubs {
+		switch {
+		case strings.HasPrefix(st.Path, "/junk/"):
+			junk++
+		case st.Path == "/documented":
+			documented = true
+		case st.Path == "/braced":
+			w := httptest.NewRecorder()
+			call := stub.Call{Stub: st, Mint: func(context.Context, string) (string, error) { return "NEW", nil }}
+			call.Handler("acme", nil, time.Now).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/braced", nil))
+			if w.Body.String() != "{NEW} and {{ and }}" {
+				t.Errorf("the braced answer replays as %q", w.Body)
+			}
+		}
+	}
+	if junk != upstream.MaxPerOperation || !documented {
+		t.Errorf("%d junk stubs (want %d) and the documented call recorded: %v", junk, upstream.MaxPerOperation, documented)
 	}
 }
