@@ -501,7 +501,7 @@ func (s *Simulator) checkToken(value string) (tokens.Token, response, bool) {
 		return tokens.Token{}, fail(CodeMandatoryFieldMissing, "token"), false
 	}
 	t, err := s.tokens.Check(value)
-	if errors.Is(err, tokens.ErrUnknown) && s.fx.Settings.Tokens == TokensJWTTwoHours && !s.tokens.Ended(value) {
+	if errors.Is(err, tokens.ErrUnknown) && s.fx.Settings.Tokens == TokensJWTTwoHours && !s.tokens.Ended(canonicalJWT(value)) {
 		t, err = s.checkJWT(value)
 	}
 	switch {
@@ -538,6 +538,27 @@ func (s *Simulator) signJWT(c r12Claims) string {
 		panic(err) // HS256 with a byte key cannot fail
 	}
 	return signing + "." + enc(sig)
+}
+
+// canonicalJWT is a JWT as its decoded bytes make it: each part decoded
+// (as the check decodes it: the unused bits of a last character
+// ignored) and encoded again. A JWT's last character can be re-spelt to
+// one of up to four that decode alike, and its signature still verifies:
+// the ended set knows the token by this identity, not by its spelling.
+// A value that is no JWT is returned as it is.
+func canonicalJWT(value string) string {
+	parts := strings.Split(value, ".")
+	if len(parts) != 3 {
+		return value
+	}
+	for i, p := range parts {
+		b, err := base64.RawURLEncoding.DecodeString(p)
+		if err != nil {
+			return value
+		}
+		parts[i] = base64.RawURLEncoding.EncodeToString(b)
+	}
+	return strings.Join(parts, ".")
 }
 
 // checkJWT honours a JWT this store did not mint (another replica's, when
@@ -581,7 +602,9 @@ func (s *Simulator) release(r *http.Request) response {
 		return res
 	}
 	_ = s.tokens.Revoke(*req.Token)
-	s.tokens.Forbid(*req.Token) // a JWT stays ended though its signature is good
+	// A JWT stays ended though its signature is good, in every spelling
+	// of it that decodes to the same bytes (issue 31, N3).
+	s.tokens.Forbid(canonicalJWT(*req.Token))
 	return ok(nil)
 }
 

@@ -415,6 +415,27 @@ func TestRelease_EndsAJWT(t *testing.T) {
 	if _, env, raw := h.post(crmcom.PathRelease, "application/json", `{"token":"`+tok+`"}`); env.Status.Code != crmcom.CodeInvalidToken {
 		t.Errorf("a second release: %s", raw)
 	}
+	// Issue 31, N3: the signature's last character re-spelt decodes to
+	// the same bytes (its unused bits ignored), so the signature still
+	// verifies; the released token stays released in every spelling.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	sigPart := tok[strings.LastIndexByte(tok, '.')+1:]
+	want, _ := base64.RawURLEncoding.DecodeString(sigPart)
+	respelt := 0
+	for _, c := range alphabet {
+		other := tok[:len(tok)-1] + string(c)
+		got, err := base64.RawURLEncoding.DecodeString(other[strings.LastIndexByte(other, '.')+1:])
+		if other == tok || err != nil || string(got) != string(want) {
+			continue
+		}
+		respelt++
+		if _, env, raw := h.show(other, "id=8A2C3E4F5061728394A5B6C7D8E9F001"); env.Status.Code != crmcom.CodeInvalidToken {
+			t.Errorf("the released JWT re-spelt as …%s: %s", other[len(other)-4:], raw)
+		}
+	}
+	if respelt == 0 {
+		t.Fatal("no re-spelling of the signature decodes alike: the test proves nothing")
+	}
 }
 
 // TestSpec_IsErrorDecodesTheEnvelope: a success is read from the decoded

@@ -58,7 +58,7 @@ func (s *Simulator) Authenticate(_ string, r *http.Request, body []byte) (vendor
 		if res.body.Status.Code == CodeTokenExpired {
 			err = tokens.ErrExpired
 		}
-		return refuse(vendor.TokenReason(value, err, s.tokens.Ended(value)), res)
+		return refuse(vendor.TokenReason(value, err, s.tokens.Ended(canonicalJWT(value))), res)
 	}
 	f := map[string]string{"user": t.Subject}
 	if d, ok := t.Data.(tokenData); ok {
