@@ -501,8 +501,12 @@ func (s *Simulator) checkToken(value string) (tokens.Token, response, bool) {
 		return tokens.Token{}, fail(CodeMandatoryFieldMissing, "token"), false
 	}
 	t, err := s.tokens.Check(value)
-	if errors.Is(err, tokens.ErrUnknown) && s.fx.Settings.Tokens == TokensJWTTwoHours && !s.tokens.Ended(canonicalJWT(value)) {
-		t, err = s.checkJWT(value)
+	if errors.Is(err, tokens.ErrUnknown) && s.fx.Settings.Tokens == TokensJWTTwoHours {
+		// A JWT is honoured by its signature, unless it was ended: in any
+		// spelling, or under its login's watermark (tokens.Store).
+		if jt, jerr := s.checkJWT(value); !errors.Is(jerr, tokens.ErrUnknown) && !s.tokens.EndedFor(canonicalJWT(value), jt.Subject, jt.ExpiresAt) {
+			t, err = jt, jerr
+		}
 	}
 	switch {
 	case errors.Is(err, tokens.ErrExpired):
@@ -598,13 +602,14 @@ func (s *Simulator) release(r *http.Request) response {
 	if req.Token == nil {
 		return fail(CodeMandatoryFieldMissing, "token")
 	}
-	if _, res, good := s.checkToken(*req.Token); !good {
+	t, res, good := s.checkToken(*req.Token)
+	if !good {
 		return res
 	}
 	_ = s.tokens.Revoke(*req.Token)
 	// A JWT stays ended though its signature is good, in every spelling
-	// of it that decodes to the same bytes (issue 31, N3).
-	s.tokens.Forbid(canonicalJWT(*req.Token))
+	// of it that decodes to the same bytes (issue 31, N3), until it expires.
+	s.tokens.ForbidToken(canonicalJWT(*req.Token), t.Subject, t.ExpiresAt)
 	return ok(nil)
 }
 

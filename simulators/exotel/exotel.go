@@ -88,11 +88,15 @@ type Simulator struct {
 	signer func() signer // the key, made or parsed when first needed: RSA generation is slow
 	router *mux.Router
 
-	mu          sync.Mutex            // guards credentials and registered
+	mu          sync.Mutex            // guards credentials and the registrations below
 	credentials map[string]credential // by username
-	registered  []string              // usernames registered at run time, oldest first (a replaced one twice)
-	regCount    map[string]int        // how often each name stands in registered
+	registered  map[string][]string   // by registering admin: usernames registered at run time, oldest first (a replaced one twice)
+	regCount    map[adminName]int     // how often each name stands in its admin's list
+	regTotal    int                   // names in all the lists
 }
+
+// adminName is one admin's registration of a username.
+type adminName struct{ admin, name string }
 
 // signer is the admin tokens' key and its id in the JWKS.
 type signer struct {
@@ -128,7 +132,7 @@ var processKey = sync.OnceValue(func() *rsa.PrivateKey {
 func New(opts Options) *Simulator {
 	s := &Simulator{}
 	s.fx, s.clock, _ = vendor.Defaults(opts.Fixtures, DefaultFixtures, opts.Clock, nil)
-	s.credentials, s.regCount = s.fixtureCredentials(), map[string]int{}
+	s.credentials, s.registered, s.regCount = s.fixtureCredentials(), map[string][]string{}, map[adminName]int{}
 	s.signer = sync.OnceValue(func() signer {
 		key := s.fx.key
 		if key == nil {
@@ -196,7 +200,7 @@ func (s *Simulator) ValidToken(token string) bool {
 func (s *Simulator) Reset() {
 	fresh := s.fixtureCredentials()
 	s.mu.Lock()
-	s.credentials, s.registered, s.regCount = fresh, nil, map[string]int{}
+	s.credentials, s.registered, s.regCount, s.regTotal = fresh, map[string][]string{}, map[adminName]int{}, 0
 	s.mu.Unlock()
 }
 

@@ -439,3 +439,41 @@ func TestBasicAuth_RegistrationsAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// Issue 31, N2: one admin's flood of registrations forgets only its own:
+// another admin's registration stays, and so do the fixture's.
+func TestBasicAuth_AFloodForgetsOnlyTheFloodersOwn(t *testing.T) {
+	data := bytes.Replace(exotel.Spec.Fixtures.Data, []byte("maxRegistrations: 10000"), []byte("maxRegistrations: 10000\n  maxRegistrationsPerAdmin: 5"), 1)
+	fx, err := exotel.ParseFixtures("exotel.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clock.NewSimulated()
+	sim := exotel.New(exotel.Options{Fixtures: &fx, Clock: c})
+	h := &harness{Harness: vendortest.New(t, exotel.Spec, sim), t: t, sim: sim, clock: c}
+	body := func(user, contextID string) string {
+		return fmt.Sprintf(`{"username":%q,"password":"pass-word","context":"ContactCenter","contextId":%q,"userRole":"Agent"}`, user, contextID)
+	}
+	other := h.token("other.admin")
+	if a := h.register(other, "application/json", body("kept_by_other", "2")); a.Status != 201 {
+		t.Fatalf("the other admin's registration: %d %s", a.Status, a.Body)
+	}
+	flooder := h.token("demo.admin")
+	for i := range 50 {
+		if a := h.register(flooder, "application/json", body(fmt.Sprintf("flood%d", i), "1")); a.Status != 201 {
+			t.Fatalf("registration %d: %d %s", i, a.Status, a.Body)
+		}
+	}
+	if got := h.whoami("kept_by_other", "pass-word").Status; got != 200 {
+		t.Errorf("another admin's registration after a flood: whoami %d, want 200", got)
+	}
+	if got := h.whoami("flood0", "pass-word").Status; got != 401 {
+		t.Errorf("the flooder's oldest registration outlived its bound: whoami %d", got)
+	}
+	if got := h.whoami("flood49", "pass-word").Status; got != 200 {
+		t.Errorf("the flooder's newest registration: whoami %d", got)
+	}
+	if got := h.whoami("demo.user", "demo-user-pass").Status; got != 200 {
+		t.Errorf("the fixture's credential was forgotten: %d", got)
+	}
+}

@@ -47,13 +47,21 @@ type Settings struct {
 	// default: no message member).
 	ErrorMessage string `yaml:"errorMessage"`
 	// MaxRegistrations bounds the credentials registered at run time (the
-	// demo admin is public, so anyone can register): past it the oldest
-	// is forgotten. Default DefaultMaxRegistrations.
+	// demo admin is public, so anyone can register): past it, the admin
+	// who registered the most forgets its oldest. Default
+	// DefaultMaxRegistrations.
 	MaxRegistrations int `yaml:"maxRegistrations"`
+	// MaxRegistrationsPerAdmin bounds what one admin registers: past it,
+	// that admin's oldest registration is forgotten, never another's
+	// (issue 31, N2). Default DefaultMaxRegistrationsPerAdmin.
+	MaxRegistrationsPerAdmin int `yaml:"maxRegistrationsPerAdmin"`
 }
 
 // DefaultMaxRegistrations is the default bound of run-time registrations.
 const DefaultMaxRegistrations = 10_000
+
+// DefaultMaxRegistrationsPerAdmin is the default bound of one admin's.
+const DefaultMaxRegistrationsPerAdmin = 1_000
 
 // Values of the registration setting.
 const (
@@ -115,6 +123,12 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		f.Settings.MaxRegistrations = DefaultMaxRegistrations
 	case f.Settings.MaxRegistrations < 0:
 		return Fixtures{}, doc.Errorf(doc.Line("settings", "maxRegistrations"), "maxRegistrations must be positive")
+	}
+	switch {
+	case f.Settings.MaxRegistrationsPerAdmin == 0:
+		f.Settings.MaxRegistrationsPerAdmin = min(DefaultMaxRegistrationsPerAdmin, f.Settings.MaxRegistrations)
+	case f.Settings.MaxRegistrationsPerAdmin < 0:
+		return Fixtures{}, doc.Errorf(doc.Line("settings", "maxRegistrationsPerAdmin"), "maxRegistrationsPerAdmin must be positive")
 	}
 	if f.Settings.DefaultCredentialLifetime == 0 {
 		f.Settings.DefaultCredentialLifetime = 30 * 24 * time.Hour

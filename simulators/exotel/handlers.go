@@ -137,19 +137,45 @@ func adapt(f func(*http.Request) response) http.Handler {
 // client cannot make the store hold its bodies.
 const maxField = 256
 
-// forgetOldestLocked keeps the run-time registrations within the bound,
-// forgetting the oldest (never a fixture's own credential).
-func (s *Simulator) forgetOldestLocked() {
-	for len(s.registered) > s.fx.Settings.MaxRegistrations {
-		name := s.registered[0]
-		s.registered = s.registered[1:]
-		if s.regCount[name]--; s.regCount[name] > 0 {
-			continue // registered again since: the later one counts
+// boundLocked keeps the run-time registrations within their bounds: an
+// admin past its own forgets its oldest; past the simulator's, the admin
+// who registered the most does. Never a fixture's credential, and never
+// one another admin registered since.
+func (s *Simulator) boundLocked(admin string) {
+	for len(s.registered[admin]) > s.fx.Settings.MaxRegistrationsPerAdmin {
+		s.forgetOldestLocked(admin)
+	}
+	for s.regTotal > s.fx.Settings.MaxRegistrations {
+		heaviest := ""
+		for a, names := range s.registered { // admins are the fixtures': few
+			if len(names) > len(s.registered[heaviest]) || heaviest == "" {
+				heaviest = a
+			}
 		}
-		delete(s.regCount, name)
-		if c, ok := s.credentials[name]; ok && c.CreatedBy != "fixtures" {
-			delete(s.credentials, name)
-		}
+		s.forgetOldestLocked(heaviest)
+	}
+}
+
+// forgetOldestLocked forgets an admin's oldest registration.
+func (s *Simulator) forgetOldestLocked(admin string) {
+	names := s.registered[admin]
+	if len(names) == 0 {
+		return
+	}
+	name := names[0]
+	if len(names) == 1 {
+		delete(s.registered, admin)
+	} else {
+		s.registered[admin] = names[1:]
+	}
+	s.regTotal--
+	k := adminName{admin, name}
+	if s.regCount[k]--; s.regCount[k] > 0 {
+		return // registered again since: the later one counts
+	}
+	delete(s.regCount, k)
+	if c, ok := s.credentials[name]; ok && c.CreatedBy == admin {
+		delete(s.credentials, name)
 	}
 }
 
@@ -236,9 +262,10 @@ func (s *Simulator) basicAuth(r *http.Request) response {
 	_, dup := s.credentials[c.Username]
 	if !dup || upsert {
 		s.credentials[c.Username] = c
-		s.registered = append(s.registered, c.Username)
-		s.regCount[c.Username]++
-		s.forgetOldestLocked()
+		s.registered[c.CreatedBy] = append(s.registered[c.CreatedBy], c.Username)
+		s.regCount[adminName{c.CreatedBy, c.Username}]++
+		s.regTotal++
+		s.boundLocked(c.CreatedBy)
 	}
 	s.mu.Unlock()
 	status := http.StatusCreated

@@ -6,6 +6,7 @@
 package tokens
 
 import (
+	"container/heap"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -110,37 +111,105 @@ func keyOf(value string) key {
 	return key{maphash.String(keySeeds[0], value), maphash.String(keySeeds[1], value)}
 }
 
-// Store holds the minted tokens of one simulator.
-type Store struct {
-	clock clock.Clock
-	max   int
+// DefaultMaxPerLogin bounds the tokens one login holds, and the ended
+// tokens a store remembers for it: a login that mints more forgets its
+// own oldest first, so a flood of one user's logins never ends another
+// user's token (issue 31, N2).
+const DefaultMaxPerLogin = 1000
 
-	mu sync.Mutex // guards everything below
-	// ring holds the last max tokens minted, in order: the next one takes
-	// the place of the oldest (next), which is forgotten. It grows to max
-	// as tokens come, so an idle store holds nothing.
-	ring   []slot
-	next   int
-	tokens map[key]int32 // a held token's place in ring
+// Store holds the minted tokens of one simulator.
+//
+// Every bound bites the login that floods: a login holds at most
+// perLogin tokens (minting another forgets its own oldest), and when the
+// store as a whole reaches max, the login holding the most pays. An ended
+// token stays ended until it expires: the store remembers it (by its
+// value's hash, and by its signed id in every spelling) as long as the
+// bound allows, and when a login's ended tokens overflow, the store
+// raises that login's watermark instead of forgetting: every token of the
+// login expiring no later than the one forgotten is refused as ended.
+type Store struct {
+	clock    clock.Clock
+	max      int // tokens held and ended tokens remembered, each
+	perLogin int
+
+	mu     sync.Mutex // guards everything below
+	tokens map[key]stored
+	logins map[string]*login // by subject: the order its tokens came in, its ended ones
+	heavy  loginHeap         // logins by weight (held and ended), for the store's bound
+	held   int
+	ended  int
 	owners map[owner]*owner
 	// lastOwner is the owner last found or made (no vendor data).
 	lastOwner *owner
 	ids       map[key][16]byte // a shared store's tokens: their signed ids
 
-	sharing *Sharing         // nil: tokens live only in this store
-	revoked map[key]struct{} // ended here, so no longer honoured by signature (a replica's, a JWT)
-	revOrd  []key            // revoked's insertion order, for its bound
-	// revokedIDs are the signed ids of the ended tokens: a token re-spelt
-	// (upper-case, braced, without dashes, another user prefix) decodes to
-	// the same id, and stays ended.
-	revokedIDs map[[16]byte]bool
-	revIDOrd   [][16]byte
+	sharing *Sharing // nil: tokens live only in this store
+	// endedKeys and endedIDs are the ended tokens remembered: by their
+	// value's hash, and by their signed ids (a token re-spelt —
+	// upper-case, braced, without dashes, another user prefix — decodes
+	// to the same id), each with its expiry (Unix nanoseconds, 0: none).
+	endedKeys map[key]int64
+	endedIDs  map[[16]byte]int64
 }
 
-// slot is a place in the ring: a token, or none (owner nil) once ended.
-type slot struct {
-	key key
-	stored
+// login is one subject's share of the store.
+type login struct {
+	subject   string
+	order     []key // its tokens in minting order; ended or forgotten ones stay until compacted
+	live      int   // of order, the tokens still held
+	ended     []endedEntry
+	watermark int64 // its tokens expiring at or before this are ended (0: none)
+	index     int   // in the heap
+}
+
+func (l *login) weight() int { return l.live + len(l.ended) }
+
+// endedEntry is an ended token a login's list remembers.
+type endedEntry struct {
+	key   key
+	id    [16]byte
+	hasID bool
+	exp   int64
+}
+
+// loginHeap orders logins by weight, heaviest first.
+type loginHeap []*login
+
+func (h loginHeap) Len() int           { return len(h) }
+func (h loginHeap) Less(i, j int) bool { return h[i].weight() > h[j].weight() }
+func (h loginHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i]; h[i].index = i; h[j].index = j }
+func (h *loginHeap) Push(x any)        { l := x.(*login); l.index = len(*h); *h = append(*h, l) }
+func (h *loginHeap) Pop() any {
+	old := *h
+	l := old[len(old)-1]
+	*h = old[:len(old)-1]
+	l.index = -1
+	return l
+}
+
+// loginLocked is subject's share, made when it has none.
+func (s *Store) loginLocked(subject string) *login {
+	if l, ok := s.logins[subject]; ok {
+		return l
+	}
+	l := &login{subject: strings.Clone(subject)}
+	s.logins[l.subject] = l
+	heap.Push(&s.heavy, l)
+	return l
+}
+
+// weighedLocked puts a login whose weight changed in its place in the
+// heap, or drops a login that holds nothing and ends nothing.
+func (s *Store) weighedLocked(l *login) {
+	if l.index < 0 {
+		return
+	}
+	if l.weight() == 0 && l.watermark == 0 {
+		heap.Remove(&s.heavy, l.index)
+		delete(s.logins, l.subject)
+		return
+	}
+	heap.Fix(&s.heavy, l.index)
 }
 
 // ownerLocked is the shared owner of subject and kind; a token with
@@ -212,14 +281,17 @@ func (s *Store) newID(ctx context.Context, login string, expires time.Time, v4 b
 	return s.sharing.Signer.Seal(s.sharing.Vendor, s.sharing.SubjectIndex(login), expires, v4)
 }
 
-// remote checks a token this store did not mint, by its signature.
+// remoteLocked checks a token this store did not mint, by its signature.
 func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
 	sh := s.sharing
-	if sh == nil || sh.Signer == nil || sh.Decode == nil || s.isRevokedLocked(value) {
+	if sh == nil || sh.Signer == nil || sh.Decode == nil || s.endedKeyLocked(keyOf(value)) {
 		return Token{}, ErrUnknown
 	}
 	id, ok := sh.Decode(value)
-	if !ok || s.revokedIDs[id] {
+	if !ok {
+		return Token{}, ErrUnknown
+	}
+	if _, ended := s.endedIDs[id]; ended {
 		return Token{}, ErrUnknown
 	}
 	idx, exp, ok := sh.Signer.Open(sh.Vendor, id)
@@ -227,22 +299,52 @@ func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
 		return Token{}, ErrUnknown
 	}
 	t := Token{Value: value, Subject: sh.Subjects[idx], ExpiresAt: exp, LastUsed: now}
+	if s.belowWatermarkLocked(t.Subject, nanos(exp)) {
+		return Token{}, ErrUnknown
+	}
 	if !now.Before(exp) {
 		return t, ErrExpired
 	}
 	return t, nil
 }
 
-// NewStore returns an empty store on the given clock.
-func NewStore(c clock.Clock) *Store {
-	return &Store{clock: c, max: DefaultMaxTokens, tokens: map[key]int32{}, owners: map[owner]*owner{}, revoked: map[key]struct{}{}}
+// belowWatermarkLocked reports a token of subject expiring at exp that
+// its login's watermark ends.
+func (s *Store) belowWatermarkLocked(subject string, exp int64) bool {
+	l, ok := s.logins[subject]
+	return ok && l.watermark != 0 && exp != 0 && exp <= l.watermark
 }
 
-// Limit bounds the store to n tokens (n > 0), forgetting the oldest first.
+// NewStore returns an empty store on the given clock.
+func NewStore(c clock.Clock) *Store {
+	s := &Store{clock: c, max: DefaultMaxTokens, perLogin: DefaultMaxPerLogin}
+	s.resetLocked()
+	return s
+}
+
+func (s *Store) resetLocked() {
+	s.tokens, s.logins, s.heavy, s.held, s.ended = map[key]stored{}, map[string]*login{}, nil, 0, 0
+	s.owners, s.ids, s.lastOwner = map[owner]*owner{}, nil, nil
+	s.endedKeys, s.endedIDs = map[key]int64{}, map[[16]byte]int64{}
+}
+
+// Limit bounds the store to n tokens (n > 0), and as many ended ones; a
+// login holds at most min(n, DefaultMaxPerLogin).
 func (s *Store) Limit(n int) *Store {
 	if n > 0 {
 		s.mu.Lock()
-		s.max = n
+		s.max, s.perLogin = n, min(n, DefaultMaxPerLogin)
+		s.mu.Unlock()
+	}
+	return s
+}
+
+// LimitPerLogin bounds the tokens one login holds (n > 0), and the ended
+// tokens remembered for it.
+func (s *Store) LimitPerLogin(n int) *Store {
+	if n > 0 {
+		s.mu.Lock()
+		s.perLogin = n
 		s.mu.Unlock()
 	}
 	return s
@@ -267,9 +369,12 @@ func (s *Store) Add(ctx context.Context, t Token) Token {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.owner = s.ownerLocked(t.Subject, t.Kind, t.Data)
-	if i, ok := s.tokens[k]; ok {
-		s.ring[i].stored = st // the same value again: its place is kept
+	if old, ok := s.tokens[k]; ok && old.owner.subject == st.owner.subject {
+		s.tokens[k] = st // the same value again: its place is kept
 	} else {
+		if ok {
+			s.forgetLocked(k) // the same value for another login: it moves
+		}
 		s.putLocked(k, st)
 	}
 	if sh := s.sharing; sh != nil && sh.Decode != nil {
@@ -283,51 +388,132 @@ func (s *Store) Add(ctx context.Context, t Token) Token {
 	return t
 }
 
-// putLocked gives a new token the next place in the ring, forgetting the
-// token there (the oldest).
+// putLocked holds a new token, in its login's order; past the login's
+// bound its own oldest is forgotten, past the store's the heaviest
+// login's.
 func (s *Store) putLocked(k key, st stored) {
-	if len(s.ring) < s.max {
-		if len(s.ring) == cap(s.ring) { // grow as append does, but never past the bound
-			s.ring = slices.Grow(s.ring, min(max(len(s.ring), 64), s.max-len(s.ring)))
+	l := s.loginLocked(st.owner.subject)
+	s.tokens[k] = st
+	l.order = append(l.order, k)
+	l.live++
+	s.held++
+	for l.live > s.perLogin {
+		s.forgetOldestLocked(l)
+	}
+	s.weighedLocked(l)
+	s.boundLocked()
+}
+
+// boundLocked makes room past the store's bounds: the heaviest login
+// forgets its oldest ended token (raising its watermark), or its oldest
+// token.
+func (s *Store) boundLocked() {
+	for s.held > s.max || s.ended > s.max {
+		if len(s.heavy) == 0 {
+			return
 		}
-		s.ring = append(s.ring, slot{})
-		s.next = len(s.ring) - 1
-	}
-	if s.next >= len(s.ring) {
-		s.next = 0 // the bound was lowered: wrap at the ring's end
-	}
-	old := &s.ring[s.next]
-	if old.owner != nil {
-		delete(s.tokens, old.key)
-		delete(s.ids, old.key)
-	}
-	*old = slot{key: k, stored: st}
-	s.tokens[k] = int32(s.next)
-	s.next++
-	if len(s.ring) < s.max {
-		s.next = len(s.ring) // still growing: the next token appends
-	} else if s.next == len(s.ring) {
-		s.next = 0
+		l := s.heavy[0]
+		switch {
+		case s.ended > s.max && len(l.ended) > 0, l.live == 0 && len(l.ended) > 0:
+			s.dropEndedLocked(l)
+		case l.live > 0:
+			s.forgetOldestLocked(l)
+		default:
+			return
+		}
+		s.weighedLocked(l)
 	}
 }
 
-// heldLocked is the held token of key k, and whether there is one.
-func (s *Store) heldLocked(k key) (*stored, bool) {
-	i, ok := s.tokens[k]
+// forgetOldestLocked forgets the oldest token a login holds.
+func (s *Store) forgetOldestLocked(l *login) {
+	for len(l.order) > 0 {
+		k := l.order[0]
+		l.order = l.order[1:]
+		if st, ok := s.tokens[k]; ok && st.owner.subject == l.subject {
+			delete(s.tokens, k)
+			delete(s.ids, k)
+			l.live--
+			s.held--
+			return
+		}
+	}
+}
+
+// forgetLocked forgets a held token, wherever it is in its login's order
+// (the order is compacted when it holds mostly forgotten ones).
+func (s *Store) forgetLocked(k key) {
+	st, ok := s.tokens[k]
 	if !ok {
-		return nil, false
+		return
 	}
-	return &s.ring[i].stored, true
+	delete(s.tokens, k)
+	delete(s.ids, k)
+	s.held--
+	l := s.logins[st.owner.subject]
+	if l == nil {
+		return
+	}
+	l.live--
+	if len(l.order) > 2*l.live+64 {
+		kept := l.order[:0]
+		for _, o := range l.order {
+			if h, ok := s.tokens[o]; ok && h.owner.subject == l.subject {
+				kept = append(kept, o)
+			}
+		}
+		l.order = slices.Clip(kept)
+	}
+	s.weighedLocked(l)
 }
 
-// dropLocked forgets the held token of key k; its place stays empty
-// until the ring comes round.
-func (s *Store) dropLocked(k key) {
-	if i, ok := s.tokens[k]; ok {
-		s.ring[i].stored = stored{}
-		delete(s.tokens, k)
-		delete(s.ids, k)
+// endLocked remembers a token as ended for its login, until it expires:
+// past the login's bound, its oldest ended token is dropped and the
+// login's watermark rises to its expiry, so no ended token comes back.
+func (s *Store) endLocked(subject string, e endedEntry) {
+	if _, ok := s.endedKeys[e.key]; ok {
+		return
 	}
+	l := s.loginLocked(subject)
+	now := nanos(s.clock.Now())
+	for len(l.ended) > 0 && l.ended[0].exp != 0 && l.ended[0].exp <= now {
+		s.dropEndedLocked(l) // expired: nothing to remember
+	}
+	s.endedKeys[e.key] = e.exp
+	if e.hasID {
+		s.endedIDs[e.id] = e.exp
+	}
+	l.ended = append(l.ended, e)
+	s.ended++
+	for len(l.ended) > s.perLogin {
+		s.dropEndedLocked(l)
+	}
+	s.weighedLocked(l)
+	s.boundLocked()
+}
+
+// dropEndedLocked forgets a login's oldest ended token, raising its
+// watermark to that token's expiry.
+func (s *Store) dropEndedLocked(l *login) {
+	e := l.ended[0]
+	l.ended = l.ended[1:]
+	if len(l.ended) == 0 {
+		l.ended = nil // the backing array goes
+	}
+	delete(s.endedKeys, e.key)
+	if e.hasID {
+		delete(s.endedIDs, e.id)
+	}
+	s.ended--
+	if e.exp > l.watermark && e.exp > nanos(s.clock.Now()) {
+		l.watermark = e.exp
+	}
+}
+
+// endedKeyLocked reports whether a value's hash is remembered as ended.
+func (s *Store) endedKeyLocked(k key) bool {
+	_, ok := s.endedKeys[k]
+	return ok
 }
 
 // Check returns the token if it is known, not ended and not expired, and
@@ -337,14 +523,18 @@ func (s *Store) Check(value string) (Token, error) {
 	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.heldLocked(k)
+	st, ok := s.tokens[k]
 	if !ok {
 		return s.remoteLocked(value, now)
+	}
+	if s.belowWatermarkLocked(st.owner.subject, st.expiresAt) {
+		return Token{}, ErrUnknown
 	}
 	if st.expiredAtMint || st.expired(now) {
 		return st.token(value), ErrExpired
 	}
 	st.lastUsed = nanos(now)
+	s.tokens[k] = st
 	return st.token(value), nil
 }
 
@@ -365,12 +555,12 @@ func (s *Store) Valid(value string) bool {
 	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.heldLocked(k)
+	st, ok := s.tokens[k]
 	if !ok {
 		_, err := s.remoteLocked(value, now)
 		return err == nil
 	}
-	return !st.expiredAtMint && !st.expired(now)
+	return !st.expiredAtMint && !st.expired(now) && !s.belowWatermarkLocked(st.owner.subject, st.expiresAt)
 }
 
 // Revoke ends a token; it reports ErrUnknown when there was none.
@@ -378,15 +568,32 @@ func (s *Store) Revoke(value string) error {
 	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, local := s.tokens[k]
-	if !local {
-		if _, err := s.remoteLocked(value, s.clock.Now()); err != nil {
+	st, local := s.tokens[k]
+	subject, exp := "", int64(0)
+	if local {
+		subject, exp = st.owner.subject, st.expiresAt
+	} else {
+		t, err := s.remoteLocked(value, s.clock.Now())
+		if err != nil {
 			return ErrUnknown
 		}
+		subject, exp = t.Subject, nanos(t.ExpiresAt)
 	}
-	s.dropLocked(k)
-	s.forbidLocked(value)
+	s.endValueLocked(k, value, subject, exp)
 	return nil
+}
+
+// endValueLocked ends a token by its value: forgotten if held, and
+// remembered as ended (with its signed id, if it has one).
+func (s *Store) endValueLocked(k key, value, subject string, exp int64) {
+	e := endedEntry{key: k, exp: exp}
+	if id, ok := s.ids[k]; ok {
+		e.id, e.hasID = id, true
+	} else if sh := s.sharing; sh != nil && sh.Decode != nil {
+		e.id, e.hasID = sh.Decode(value)
+	}
+	s.forgetLocked(k)
+	s.endLocked(subject, e)
 }
 
 // EndSubject ends every token a login holds here (another session of the
@@ -395,71 +602,43 @@ func (s *Store) Revoke(value string) error {
 func (s *Store) EndSubject(subject string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for i := range s.ring {
-		sl := &s.ring[i]
-		if sl.owner != nil && sl.owner.subject == subject {
-			if id, ok := s.ids[sl.key]; ok {
-				s.revokeIDLocked(id)
-			}
-			s.revokeKeyLocked(sl.key)
-			s.dropLocked(sl.key)
-			n++
+	l, ok := s.logins[subject]
+	if !ok {
+		return 0
+	}
+	var held []key
+	for _, k := range l.order {
+		if st, ok := s.tokens[k]; ok && st.owner.subject == subject {
+			held = append(held, k)
 		}
 	}
-	return n
+	for _, k := range held {
+		st := s.tokens[k]
+		e := endedEntry{key: k, exp: st.expiresAt}
+		if id, ok := s.ids[k]; ok {
+			e.id, e.hasID = id, true
+		}
+		s.forgetLocked(k)
+		s.endLocked(subject, e)
+	}
+	return len(held)
 }
 
 // Forbid records a token as ended even when the store never held it: a
 // vendor that honours tokens by their own signature (a JWT another
-// replica minted) asks Ended before honouring one.
-func (s *Store) Forbid(value string) {
+// replica minted) asks Ended before honouring one. Its login and expiry
+// are unknown: it is remembered under no login, as long as the bound
+// allows.
+func (s *Store) Forbid(value string) { s.ForbidToken(value, "", time.Time{}) }
+
+// ForbidToken is Forbid for a token whose login and expiry the vendor
+// read (a JWT's claims): it stays ended until it expires, whatever the
+// login does after.
+func (s *Store) ForbidToken(value, subject string, expires time.Time) {
+	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.forbidLocked(value)
-}
-
-func (s *Store) forbidLocked(value string) {
-	if sh := s.sharing; sh != nil && sh.Decode != nil {
-		if id, ok := sh.Decode(value); ok {
-			s.revokeIDLocked(id)
-		}
-	}
-	s.revokeKeyLocked(keyOf(value))
-}
-
-// revokeIDLocked records a signed id as ended here.
-func (s *Store) revokeIDLocked(id [16]byte) {
-	if s.revokedIDs[id] {
-		return
-	}
-	if s.revokedIDs == nil {
-		s.revokedIDs = map[[16]byte]bool{}
-	}
-	s.revokedIDs[id] = true
-	s.revIDOrd = append(s.revIDOrd, id)
-	for len(s.revIDOrd) > s.max {
-		delete(s.revokedIDs, s.revIDOrd[0])
-		s.revIDOrd = s.revIDOrd[1:]
-	}
-}
-
-// revokeKeyLocked records a value, by its key, as ended here.
-func (s *Store) revokeKeyLocked(k key) {
-	if _, ok := s.revoked[k]; ok {
-		return
-	}
-	s.revoked[k] = struct{}{}
-	s.revOrd = append(s.revOrd, k)
-	for len(s.revOrd) > s.max {
-		delete(s.revoked, s.revOrd[0])
-		s.revOrd = s.revOrd[1:]
-	}
-}
-
-func (s *Store) isRevokedLocked(value string) bool {
-	_, ok := s.revoked[keyOf(value)]
-	return ok
+	s.endValueLocked(k, value, subject, nanos(expires))
 }
 
 // Ended reports whether this store ended a token (Revoke, Forbid), in
@@ -467,15 +646,33 @@ func (s *Store) isRevokedLocked(value string) bool {
 func (s *Store) Ended(value string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.isRevokedLocked(value) {
+	if s.endedKeyLocked(keyOf(value)) {
 		return true
 	}
 	if sh := s.sharing; sh != nil && sh.Decode != nil {
 		if id, ok := sh.Decode(value); ok {
-			return s.revokedIDs[id]
+			if _, ended := s.endedIDs[id]; ended {
+				return true
+			}
+			if sh.Signer != nil {
+				if idx, exp, ok := sh.Signer.Open(sh.Vendor, id); ok && int(idx) < len(sh.Subjects) {
+					return s.belowWatermarkLocked(sh.Subjects[idx], nanos(exp))
+				}
+			}
 		}
 	}
 	return false
+}
+
+// EndedFor reports whether a token of subject expiring at expires is
+// ended: remembered (Ended), or under its login's watermark.
+func (s *Store) EndedFor(value, subject string, expires time.Time) bool {
+	if s.Ended(value) {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.belowWatermarkLocked(subject, nanos(expires))
 }
 
 // Len reports how many tokens the store holds, expired ones included.
@@ -489,10 +686,7 @@ func (s *Store) Len() int {
 func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokens, s.ring, s.next = map[key]int32{}, nil, 0
-	s.owners, s.ids, s.lastOwner = map[owner]*owner{}, nil, nil
-	s.revoked, s.revOrd = map[key]struct{}{}, nil
-	s.revokedIDs, s.revIDOrd = nil, nil
+	s.resetLocked()
 }
 
 // Tracker follows the tokens minted while one request is served: the

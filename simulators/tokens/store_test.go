@@ -101,10 +101,13 @@ func TestStore_BoundedAndCompacted(t *testing.T) {
 		_ = s.Revoke(v)
 	}
 	s.mu.Lock()
-	n, held := len(s.ring), len(s.tokens)
+	held, ended, order := len(s.tokens), len(s.endedKeys), 0
+	for _, l := range s.logins {
+		order += len(l.order)
+	}
 	s.mu.Unlock()
-	if n > 10 || held > 10 {
-		t.Fatalf("add-and-end cycles grew the store to %d places, %d tokens held (bound 10)", n, held)
+	if held > 10 || ended > 10 || order > 2*10+64 {
+		t.Fatalf("add-and-end cycles grew the store: %d tokens held, %d ended remembered, %d in order (bound 10)", held, ended, order)
 	}
 }
 
@@ -245,37 +248,112 @@ func TestStore_SignedIDsDoNotRepeat(t *testing.T) {
 	}
 }
 
-// The store holds the last tokens minted, up to its bound: a new one takes
-// the oldest's place, an ended one leaves its place empty, and a token is
-// found by its value only (no prefix, no other spelling).
+// The store holds the last tokens minted, up to its bound: a new one makes
+// the oldest of its own login go, a token is found by its value only (no
+// prefix, no other spelling).
 func TestStore_HoldsTheLastMinted(t *testing.T) {
 	t.Parallel()
 	c := clock.NewSimulated()
 	s := NewStore(c).Limit(3)
-	add := func(v string) { s.Add(context.Background(), Token{Value: v, Subject: "u-" + v, Kind: "k"}) }
+	add := func(v string) { s.Add(context.Background(), Token{Value: v, Subject: "u", Kind: "k"}) }
 	for _, v := range []string{"a", "b", "c"} {
 		add(v)
 	}
 	if err := s.Revoke("b"); err != nil {
 		t.Fatal(err)
 	}
-	add("d") // takes a's place: the oldest minted
-	for v, want := range map[string]error{"a": ErrUnknown, "b": ErrUnknown, "c": nil, "d": nil, "D": ErrUnknown, "": ErrUnknown} {
+	add("d") // an ended token's room is free: a stays
+	add("e") // the login is full: its oldest, a, goes
+	for v, want := range map[string]error{"a": ErrUnknown, "b": ErrUnknown, "c": nil, "d": nil, "e": nil, "D": ErrUnknown, "": ErrUnknown} {
 		if _, err := s.Check(v); !errors.Is(err, want) && err != want {
 			t.Errorf("Check(%q) = %v, want %v", v, err, want)
 		}
 	}
 	tok, err := s.Check("d")
-	if err != nil || tok.Value != "d" || tok.Subject != "u-d" || tok.Kind != "k" || !tok.IssuedAt.Equal(tok.LastUsed) && tok.LastUsed.Before(tok.IssuedAt) {
+	if err != nil || tok.Value != "d" || tok.Subject != "u" || tok.Kind != "k" || !tok.IssuedAt.Equal(tok.LastUsed) && tok.LastUsed.Before(tok.IssuedAt) {
 		t.Fatalf("the token as held: %+v %v", tok, err)
 	}
-	if s.Len() != 2 {
-		t.Fatalf("Len = %d, want 2 (c, d)", s.Len())
+	if s.Len() != 3 {
+		t.Fatalf("Len = %d, want 3 (c, d, e)", s.Len())
 	}
-	add("c") // the same value again keeps its place
-	add("e")
-	add("f")
-	if _, err := s.Check("c"); !errors.Is(err, ErrUnknown) {
-		t.Errorf("c outlived the ring: %v", err)
+}
+
+// Issue 31, N2: one login's flood ends none of another's tokens. 25,000
+// logins of one user leave another user's fresh token good; when the
+// store as a whole is full, the login holding the most pays.
+func TestStore_AFloodEvictsOnlyTheFlooder(t *testing.T) {
+	t.Parallel()
+	s := NewStore(clock.NewSimulated())
+	ctx := context.Background()
+	s.Add(ctx, Token{Value: "victim-token", Subject: "victim"})
+	for i := range 25_000 {
+		s.Add(ctx, Token{Value: fmt.Sprint("flood-", i), Subject: "flooder"})
+	}
+	if _, err := s.Check("victim-token"); err != nil {
+		t.Fatalf("the victim's token after 25,000 logins of another user: %v", err)
+	}
+	if _, err := s.Check("flood-24999"); err != nil {
+		t.Fatalf("the flooder's newest token: %v", err)
+	}
+	if _, err := s.Check("flood-0"); !errors.Is(err, ErrUnknown) {
+		t.Fatalf("the flooder's oldest token outlived its login's bound: %v", err)
+	}
+	if n := s.Len(); n != DefaultMaxPerLogin+1 {
+		t.Fatalf("Len = %d, want the flooder's %d and the victim's one", n, DefaultMaxPerLogin)
+	}
+	// Many logins at once, past the store's bound: the heaviest pays.
+	small := NewStore(clock.NewSimulated()).Limit(100).LimitPerLogin(60)
+	small.Add(ctx, Token{Value: "victim-token", Subject: "victim"})
+	for i := range 100 {
+		small.Add(ctx, Token{Value: fmt.Sprint("a-", i), Subject: "a"})
+		small.Add(ctx, Token{Value: fmt.Sprint("b-", i), Subject: "b"})
+	}
+	if _, err := small.Check("victim-token"); err != nil || small.Len() > 100 {
+		t.Fatalf("past the store's bound (%d held): the victim's token %v", small.Len(), err)
+	}
+}
+
+// Issue 31, N2: an ended token stays ended until it expires, however many
+// tokens are ended after it: 20,001 login-and-end cycles of one login do
+// not revive its first token, signed (honoured by any replica with the
+// secret) or not.
+func TestStore_EndedStaysEnded(t *testing.T) {
+	t.Parallel()
+	c := clock.NewSimulated()
+	for _, shared := range []bool{false, true} {
+		s := NewStore(c)
+		if shared {
+			s = sharedStore("a-secret-long-enough-for-anybody-0123456789", c)
+		}
+		ctx := context.Background()
+		mint := func() string {
+			id := s.NewID(ctx, "alice", c.Now().Add(time.Hour))
+			v := fmt.Sprintf("%x", id)
+			s.Add(ctx, Token{Value: v, Subject: "alice", ExpiresAt: c.Now().Add(time.Hour)})
+			return v
+		}
+		first := mint()
+		if err := s.Revoke(first); err != nil {
+			t.Fatal(err)
+		}
+		for range 20_001 {
+			c.Advance(time.Millisecond) // later tokens expire later
+			if err := s.Revoke(mint()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Check(first); err == nil {
+			t.Fatalf("shared %v: the first ended token came back after 20,001 later ones were ended", shared)
+		}
+		fresh := mint()
+		if _, err := s.Check(fresh); err != nil {
+			t.Fatalf("shared %v: a token minted after the flood: %v", shared, err)
+		}
+		s.mu.Lock()
+		n := len(s.endedKeys)
+		s.mu.Unlock()
+		if n > DefaultMaxPerLogin {
+			t.Fatalf("shared %v: %d ended tokens remembered for one login, bound %d", shared, n, DefaultMaxPerLogin)
+		}
 	}
 }
