@@ -12,7 +12,6 @@ import (
 	"errors"
 	"hash/maphash"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -132,12 +131,20 @@ type Store struct {
 	max      int // tokens held and ended tokens remembered, each
 	perLogin int
 
-	mu     sync.Mutex // guards everything below
-	tokens map[key]stored
+	mu sync.Mutex // guards everything below
+	// tokens indexes the held tokens in slots: a map of small integers
+	// the collector need not scan, and one block of slots it scans at
+	// once (a token of eight pointers each cost most of a load test's
+	// marking once).
+	tokens map[key]int32
+	slots  []stored
+	free   []int32           // slots of forgotten tokens, taken again first
 	logins map[string]*login // by subject: the order its tokens came in, its ended ones
 	heavy  loginHeap         // logins by weight (held and ended), for the store's bound
 	held   int
 	ended  int
+	marked int    // logins with a watermark: none, and no check looks one up
+	last   *login // the login last found (a load test's logins are mostly one login's)
 	owners map[owner]*owner
 	// lastOwner is the owner last found or made (no vendor data).
 	lastOwner *owner
@@ -155,14 +162,65 @@ type Store struct {
 // login is one subject's share of the store.
 type login struct {
 	subject   string
-	order     []key // its tokens in minting order; ended or forgotten ones stay until compacted
-	live      int   // of order, the tokens still held
+	order     keyRing // its tokens in minting order; ended or forgotten ones stay until compacted
+	live      int     // of order, the tokens still held
 	ended     []endedEntry
 	watermark int64 // its tokens expiring at or before this are ended (0: none)
 	index     int   // in the heap
 }
 
 func (l *login) weight() int { return l.live + len(l.ended) }
+
+// keyRing is a queue of keys in a circular buffer: a login at its bound
+// pushes one and pops one per token, with no allocation.
+type keyRing struct {
+	buf     []key
+	head, n int
+}
+
+func (q *keyRing) push(k key) {
+	if q.n == len(q.buf) {
+		q.resize(max(8, 2*len(q.buf)))
+	}
+	q.buf[(q.head+q.n)%len(q.buf)] = k
+	q.n++
+}
+
+func (q *keyRing) pop() (key, bool) {
+	if q.n == 0 {
+		return key{}, false
+	}
+	k := q.buf[q.head]
+	q.head = (q.head + 1) % len(q.buf)
+	q.n--
+	return k, true
+}
+
+// resize moves the queue into a buffer of size (at least q.n).
+func (q *keyRing) resize(size int) {
+	nb := make([]key, size)
+	for i := range q.n {
+		nb[i] = q.buf[(q.head+i)%len(q.buf)]
+	}
+	q.buf, q.head = nb, 0
+}
+
+// keep drops the keys keep refuses, in place, and gives back room when
+// the queue holds a quarter of its buffer.
+func (q *keyRing) keep(keep func(key) bool) {
+	kept := 0
+	for i := range q.n {
+		k := q.buf[(q.head+i)%len(q.buf)]
+		if keep(k) {
+			q.buf[(q.head+kept)%len(q.buf)] = k
+			kept++
+		}
+	}
+	q.n = kept
+	if len(q.buf) > 64 && q.n < len(q.buf)/4 {
+		q.resize(max(8, 2*q.n))
+	}
+}
 
 // endedEntry is an ended token a login's list remembers.
 type endedEntry struct {
@@ -187,14 +245,51 @@ func (h *loginHeap) Pop() any {
 	return l
 }
 
+// heldLocked is the held token of key k, and whether there is one.
+func (s *Store) heldLocked(k key) (*stored, bool) {
+	i, ok := s.tokens[k]
+	if !ok {
+		return nil, false
+	}
+	return &s.slots[i], true
+}
+
+// holdLocked puts a new token in a slot.
+func (s *Store) holdLocked(k key, st stored) {
+	var i int32
+	if n := len(s.free); n > 0 {
+		i, s.free = s.free[n-1], s.free[:n-1]
+		s.slots[i] = st
+	} else {
+		i = int32(len(s.slots))
+		s.slots = append(s.slots, st)
+	}
+	s.tokens[k] = i
+}
+
+// releaseLocked forgets the held token of key k, freeing its slot.
+func (s *Store) releaseLocked(k key) {
+	if i, ok := s.tokens[k]; ok {
+		s.slots[i] = stored{}
+		s.free = append(s.free, i)
+		delete(s.tokens, k)
+		delete(s.ids, k)
+	}
+}
+
 // loginLocked is subject's share, made when it has none.
 func (s *Store) loginLocked(subject string) *login {
+	if l := s.last; l != nil && l.index >= 0 && l.subject == subject {
+		return l
+	}
 	if l, ok := s.logins[subject]; ok {
+		s.last = l
 		return l
 	}
 	l := &login{subject: strings.Clone(subject)}
 	s.logins[l.subject] = l
 	heap.Push(&s.heavy, l)
+	s.last = l
 	return l
 }
 
@@ -205,7 +300,7 @@ func (s *Store) weighedLocked(l *login) {
 		return
 	}
 	if l.weight() == 0 && l.watermark == 0 {
-		heap.Remove(&s.heavy, l.index)
+		heap.Remove(&s.heavy, l.index) // its index is -1 from now on
 		delete(s.logins, l.subject)
 		return
 	}
@@ -311,6 +406,9 @@ func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
 // belowWatermarkLocked reports a token of subject expiring at exp that
 // its login's watermark ends.
 func (s *Store) belowWatermarkLocked(subject string, exp int64) bool {
+	if s.marked == 0 || exp == 0 {
+		return false
+	}
 	l, ok := s.logins[subject]
 	return ok && l.watermark != 0 && exp != 0 && exp <= l.watermark
 }
@@ -323,7 +421,8 @@ func NewStore(c clock.Clock) *Store {
 }
 
 func (s *Store) resetLocked() {
-	s.tokens, s.logins, s.heavy, s.held, s.ended = map[key]stored{}, map[string]*login{}, nil, 0, 0
+	s.tokens, s.slots, s.free = map[key]int32{}, nil, nil
+	s.logins, s.heavy, s.held, s.ended, s.marked, s.last = map[string]*login{}, nil, 0, 0, 0, nil
 	s.owners, s.ids, s.lastOwner = map[owner]*owner{}, nil, nil
 	s.endedKeys, s.endedIDs = map[key]int64{}, map[[16]byte]int64{}
 }
@@ -369,8 +468,8 @@ func (s *Store) Add(ctx context.Context, t Token) Token {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.owner = s.ownerLocked(t.Subject, t.Kind, t.Data)
-	if old, ok := s.tokens[k]; ok && old.owner.subject == st.owner.subject {
-		s.tokens[k] = st // the same value again: its place is kept
+	if old, ok := s.heldLocked(k); ok && old.owner.subject == st.owner.subject {
+		*old = st // the same value again: its place is kept
 	} else {
 		if ok {
 			s.forgetLocked(k) // the same value for another login: it moves
@@ -393,15 +492,20 @@ func (s *Store) Add(ctx context.Context, t Token) Token {
 // login's.
 func (s *Store) putLocked(k key, st stored) {
 	l := s.loginLocked(st.owner.subject)
-	s.tokens[k] = st
-	l.order = append(l.order, k)
+	s.holdLocked(k, st)
+	l.order.push(k)
 	l.live++
 	s.held++
-	for l.live > s.perLogin {
-		s.forgetOldestLocked(l)
+	if l.live > s.perLogin {
+		for l.live > s.perLogin {
+			s.forgetOldestLocked(l)
+		}
+	} else {
+		s.weighedLocked(l) // heavier: at the bound it weighs the same
 	}
-	s.weighedLocked(l)
-	s.boundLocked()
+	if s.held > s.max {
+		s.boundLocked()
+	}
 }
 
 // boundLocked makes room past the store's bounds: the heaviest login
@@ -427,12 +531,13 @@ func (s *Store) boundLocked() {
 
 // forgetOldestLocked forgets the oldest token a login holds.
 func (s *Store) forgetOldestLocked(l *login) {
-	for len(l.order) > 0 {
-		k := l.order[0]
-		l.order = l.order[1:]
-		if st, ok := s.tokens[k]; ok && st.owner.subject == l.subject {
-			delete(s.tokens, k)
-			delete(s.ids, k)
+	for {
+		k, ok := l.order.pop()
+		if !ok {
+			return
+		}
+		if st, ok := s.heldLocked(k); ok && st.owner.subject == l.subject {
+			s.releaseLocked(k)
 			l.live--
 			s.held--
 			return
@@ -443,26 +548,23 @@ func (s *Store) forgetOldestLocked(l *login) {
 // forgetLocked forgets a held token, wherever it is in its login's order
 // (the order is compacted when it holds mostly forgotten ones).
 func (s *Store) forgetLocked(k key) {
-	st, ok := s.tokens[k]
+	st, ok := s.heldLocked(k)
 	if !ok {
 		return
 	}
-	delete(s.tokens, k)
-	delete(s.ids, k)
+	subject := st.owner.subject
+	s.releaseLocked(k)
 	s.held--
-	l := s.logins[st.owner.subject]
+	l := s.logins[subject]
 	if l == nil {
 		return
 	}
 	l.live--
-	if len(l.order) > 2*l.live+64 {
-		kept := l.order[:0]
-		for _, o := range l.order {
-			if h, ok := s.tokens[o]; ok && h.owner.subject == l.subject {
-				kept = append(kept, o)
-			}
-		}
-		l.order = slices.Clip(kept)
+	if l.order.n > 2*l.live+64 {
+		l.order.keep(func(o key) bool {
+			h, ok := s.heldLocked(o)
+			return ok && h.owner.subject == l.subject
+		})
 	}
 	s.weighedLocked(l)
 }
@@ -506,6 +608,9 @@ func (s *Store) dropEndedLocked(l *login) {
 	}
 	s.ended--
 	if e.exp > l.watermark && e.exp > nanos(s.clock.Now()) {
+		if l.watermark == 0 {
+			s.marked++
+		}
 		l.watermark = e.exp
 	}
 }
@@ -523,7 +628,7 @@ func (s *Store) Check(value string) (Token, error) {
 	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.tokens[k]
+	st, ok := s.heldLocked(k)
 	if !ok {
 		return s.remoteLocked(value, now)
 	}
@@ -534,7 +639,6 @@ func (s *Store) Check(value string) (Token, error) {
 		return st.token(value), ErrExpired
 	}
 	st.lastUsed = nanos(now)
-	s.tokens[k] = st
 	return st.token(value), nil
 }
 
@@ -555,7 +659,7 @@ func (s *Store) Valid(value string) bool {
 	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.tokens[k]
+	st, ok := s.heldLocked(k)
 	if !ok {
 		_, err := s.remoteLocked(value, now)
 		return err == nil
@@ -568,7 +672,7 @@ func (s *Store) Revoke(value string) error {
 	k := keyOf(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, local := s.tokens[k]
+	st, local := s.heldLocked(k)
 	subject, exp := "", int64(0)
 	if local {
 		subject, exp = st.owner.subject, st.expiresAt
@@ -607,13 +711,14 @@ func (s *Store) EndSubject(subject string) int {
 		return 0
 	}
 	var held []key
-	for _, k := range l.order {
-		if st, ok := s.tokens[k]; ok && st.owner.subject == subject {
+	l.order.keep(func(k key) bool {
+		if st, ok := s.heldLocked(k); ok && st.owner.subject == subject {
 			held = append(held, k)
 		}
-	}
+		return true
+	})
 	for _, k := range held {
-		st := s.tokens[k]
+		st, _ := s.heldLocked(k)
 		e := endedEntry{key: k, exp: st.expiresAt}
 		if id, ok := s.ids[k]; ok {
 			e.id, e.hasID = id, true

@@ -103,7 +103,7 @@ func TestStore_BoundedAndCompacted(t *testing.T) {
 	s.mu.Lock()
 	held, ended, order := len(s.tokens), len(s.endedKeys), 0
 	for _, l := range s.logins {
-		order += len(l.order)
+		order += l.order.n
 	}
 	s.mu.Unlock()
 	if held > 10 || ended > 10 || order > 2*10+64 {
