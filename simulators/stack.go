@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/mockauth/mockauth"
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/journal"
@@ -47,6 +49,12 @@ const (
 	DefaultBodyTimeout  = time.Minute
 	DefaultWriteTimeout = 11 * time.Minute // beyond the longest fault wait (10 min)
 	DefaultDrainWindow  = time.Second      // mockauth serve's; a Stack's is 0
+	// DefaultMaxConns is each vendor port's bound of open connections:
+	// four full ports of idle connections stay within the deployment's
+	// 128 MiB (issue 31, N5).
+	DefaultMaxConns = 1024
+	// MaxAdminConns is the admin port's bound of open connections.
+	MaxAdminConns = 256
 )
 
 // Options configure a stack. The zero value starts every simulator on
@@ -113,6 +121,12 @@ type Options struct {
 	// fresh connection first. Close waits less when every connection has
 	// closed. 0 (what tests want): no window.
 	DrainWindow time.Duration
+	// MaxConns bounds the connections each vendor port holds open at once
+	// (default DefaultMaxConns): past it, a new connection waits in the
+	// system's accept queue until one closes. An idle connection costs
+	// about 20 KB; the admin port keeps its own MaxAdminConns, so
+	// /__admin/health answers while the vendor ports are full.
+	MaxConns int
 	// NoListener builds the whole stack without listening on any port:
 	// Handler and AdminHandler serve it, and Client reaches it in memory
 	// (URL gives each vendor a base URL that only Client resolves). Faults
@@ -325,6 +339,9 @@ func build(opts Options) (*Stack, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = DefaultMaxConns
 	}
 	for _, d := range []struct {
 		v   *time.Duration
@@ -579,6 +596,11 @@ func (s *Stack) listen(sv *served, offset int) error {
 	if err != nil {
 		return fmt.Errorf("simulators: %s: %w", sv.name, err)
 	}
+	limit := s.opts.MaxConns
+	if sv == s.admin {
+		limit = MaxAdminConns
+	}
+	ln = netutil.LimitListener(ln, limit)
 	scheme := "http"
 	if s.certs != nil {
 		scheme = "https"

@@ -46,6 +46,7 @@ type serveConfig struct {
 	AdminTokenFile, TokenSecretFile string
 
 	IdleTimeout, BodyTimeout, WriteTimeout, DrainWindow time.Duration
+	MaxConns                                            int
 
 	Upstream        []string            // VENDOR=URL, as given
 	Upstreams       map[string]*url.URL // parsed
@@ -84,6 +85,7 @@ func serveFlags(fs *pflag.FlagSet, c *serveConfig) {
 	fs.StringVar(&c.UpstreamCA, "upstream-ca", "", "PEM certificates the upstreams' TLS is verified against, beyond the system roots")
 	fs.StringVar(&c.RecordDir, "record", "", "with --upstream: write the real answers, redacted, as stubs into DIR/<vendor>.yaml (replay: --fixtures DIR)")
 	fs.BoolVar(&c.RecordKeepHosts, "record-keep-hosts", false, "with --record: keep the upstream's host names in the recorded answers (default: {{.Host}})")
+	fs.IntVar(&c.MaxConns, "max-conns", simulators.DefaultMaxConns, "connections each vendor port holds open at once; past it new ones wait (the admin port has its own bound)")
 	fs.DurationVar(&c.DrainWindow, "drain-window", simulators.DefaultDrainWindow, "at shutdown, keep answering (with Connection: close) this long so keep-alive clients move off before idle connections close; 0: none")
 }
 
@@ -198,6 +200,9 @@ func (c *serveConfig) finish(fs *pflag.FlagSet) error {
 		}
 		*f.v = secret
 	}
+	if c.MaxConns < 1 {
+		return usagef("--max-conns must be at least 1")
+	}
 	if c.JournalSize < 1 {
 		return usagef("--journal-size must be at least 1")
 	}
@@ -221,6 +226,7 @@ func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 		BodyTimeout:  c.BodyTimeout,
 		WriteTimeout: c.WriteTimeout,
 		DrainWindow:  c.DrainWindow,
+		MaxConns:     c.MaxConns,
 
 		Upstreams:       c.Upstreams,
 		UpstreamCA:      c.UpstreamCA,
