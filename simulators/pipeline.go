@@ -239,6 +239,12 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.handler, x.validator = x.vs.sim, p.validator
 	if p.upstream != nil {
 		x.handler = p.upstream.handler
+		// The real answer is held until the exchange ends: its share of
+		// the stack's budget too.
+		hold := p.upstream.budget.NewHold()
+		defer hold.Release()
+		r = r.WithContext(upstream.WithHold(r.Context(), hold))
+		x.r = r
 	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError

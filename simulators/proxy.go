@@ -28,7 +28,8 @@ type proxied struct {
 	drift    *upstream.Drift    // the stack's drift report
 	recorder *upstream.Recorder // nil unless recording
 	spec     vendor.Spec
-	answers  redact.Policy // the usual secrets, for the tokens an answer hands out
+	answers  redact.Policy    // the usual secrets, for the tokens an answer hands out
+	budget   *upstream.Budget // the bytes of real answers held at once, shared by the stack's proxies
 }
 
 // fromUpstream notes what the real service answered: the tokens it hands
@@ -230,7 +231,7 @@ func (s *Stack) checkUpstreams(specs []vendor.Spec) error {
 	if err != nil {
 		return err
 	}
-	s.upstreamTransport = tr
+	s.upstreamTransport, s.upstreamBudget = tr, upstream.NewBudget(upstream.DefaultBudget)
 	if s.opts.RecordDir != "" {
 		if s.recorder, err = upstream.NewRecorder(s.opts.RecordDir, s.opts.RecordKeepHosts, s.log); err != nil {
 			return err
@@ -242,7 +243,7 @@ func (s *Stack) checkUpstreams(specs []vendor.Spec) error {
 // proxyTo puts a vendor in front of its real service at u.
 func (s *Stack) proxyTo(spec vendor.Spec, u *url.URL, fx vendor.File, stubs int) (*proxied, error) {
 	px := &proxied{handler: upstream.NewProxy(u, s.upstreamTransport, s.log), drift: s.drift, recorder: s.recorder,
-		spec: spec, answers: redact.NewPolicy()}
+		spec: spec, answers: redact.NewPolicy(), budget: s.upstreamBudget}
 	if s.recorder != nil {
 		s.recorder.Vendor(spec.Name, fx.Data, spec.Fixtures.Data, []string{u.Host, u.Hostname()}, stubs)
 	}

@@ -213,12 +213,13 @@ type Stack struct {
 	drift    *upstream.Drift
 	recorder *upstream.Recorder // nil unless Options.RecordDir
 
-	upstreamTransport *http.Transport // the proxies' client side
-	done              chan struct{}   // closed by Close: faults that wait stop waiting
-	inFlight          atomic.Int64    // vendor requests being served
-	first             firstSignal     // closed by the first vendor request
-	conns             atomic.Int64    // connections open, every listener
-	draining          atomic.Bool     // Close has begun: answers close their connection
+	upstreamTransport *http.Transport  // the proxies' client side
+	upstreamBudget    *upstream.Budget // the bytes of real answers the proxies hold at once
+	done              chan struct{}    // closed by Close: faults that wait stop waiting
+	inFlight          atomic.Int64     // vendor requests being served
+	first             firstSignal      // closed by the first vendor request
+	conns             atomic.Int64     // connections open, every listener
+	draining          atomic.Bool      // Close has begun: answers close their connection
 
 	vendors []*served
 	admin   *served

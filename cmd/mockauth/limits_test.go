@@ -2,9 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -126,5 +129,71 @@ func TestServe_HealthAnswersAmongIdleConnections(t *testing.T) {
 		t.Errorf("RSS %d MiB with %d idle connections: the deployment's limit is %d MiB", got>>20, n, deployLimit>>20)
 	} else {
 		t.Logf("RSS %.1f MiB with %d idle connections", float64(got)/(1<<20), n)
+	}
+}
+
+// hwm is a process's peak resident set size.
+func hwm(t *testing.T, pid int) int {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM")
+	return 0
+}
+
+// Issue 31, N4: 64 concurrent 8 MiB answers of a real service, through
+// the proxy, keep the server under 256 MiB at its peak (it reached 1 GiB):
+// each is passed whole, or answered 503 with Retry-After at once when the
+// stack holds as many answers as it may.
+func TestServe_ProxyHoldsBoundedAnswers(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), (8<<20)/16)
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write(big)
+	}))
+	defer fake.Close()
+	s := startServer(t, "--upstream", "ucontact="+fake.URL, "--log-level", "error")
+	defer s.stop(t, syscall.SIGTERM)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	client := &http.Client{Timeout: time.Minute}
+	for range 64 {
+		wg.Go(func() {
+			res, err := client.Get(s.url(1, "http") + "/Integra/resources/big")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			n, _ := io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case res.StatusCode == 200 && n == int64(len(big)):
+			case res.StatusCode == 503 && res.Header.Get("Retry-After") == "1":
+			default:
+				t.Errorf("an answer of %d bytes with status %d", n, res.StatusCode)
+			}
+			statuses[res.StatusCode]++
+		})
+	}
+	wg.Wait()
+	peak := hwm(t, s.cmd.Process.Pid)
+	t.Logf("64 concurrent 8 MiB answers: %v by status; peak RSS %.1f MiB", statuses, float64(peak)/(1<<20))
+	if statuses[200] == 0 {
+		t.Error("no answer passed whole")
+	}
+	if peak > 256<<20 {
+		t.Errorf("peak RSS %d MiB: want under 256", peak>>20)
 	}
 }

@@ -10,6 +10,7 @@ package upstream
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -21,7 +22,10 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // MaxAnswerBytes bounds an answer of the real service: the pipeline keeps
@@ -32,7 +36,80 @@ const MaxAnswerBytes = 8 << 20
 const (
 	MsgUnreachable = "mockauth: the upstream did not answer"
 	MsgTooLarge    = "mockauth: the upstream's answer is larger than 8 MiB"
+	MsgBusy        = "mockauth: the stack holds as many of the upstream's answers as it may at once; try again"
 )
+
+// DefaultBudget is how many bytes of real answers a stack holds at once,
+// counted as heldCopies of each (issue 31, N4): 64 concurrent 8 MiB
+// answers had a stack at 1 GiB.
+const DefaultBudget = 64 << 20
+
+// heldCopies is what holding an answer costs, in copies of it: the read
+// buffer, the pipeline's own, and the contract check's and journal's work
+// on it.
+const heldCopies = 4
+
+// Budget bounds the bytes of real answers the stack holds at once: an
+// answer past it is answered 503 at once (Retry-After: 1), not read into
+// memory.
+type Budget struct {
+	sem  *semaphore.Weighted
+	size int64
+}
+
+// NewBudget returns a budget of n bytes.
+func NewBudget(n int64) *Budget { return &Budget{sem: semaphore.NewWeighted(n), size: n} }
+
+// Hold is one exchange's share of the budget, given back when the
+// exchange ends (Release): the pipeline holds the answer until then.
+type Hold struct {
+	b  *Budget
+	mu sync.Mutex // guards n
+	n  int64
+}
+
+// NewHold is an empty share.
+func (b *Budget) NewHold() *Hold { return &Hold{b: b} }
+
+// take adds n bytes to the share, or reports that the budget has no room.
+func (h *Hold) take(n int64) bool {
+	if h == nil {
+		return true // an exchange outside a pipeline (a test's proxy): unbounded
+	}
+	if n > h.b.size || !h.b.sem.TryAcquire(n) {
+		return false
+	}
+	h.mu.Lock()
+	h.n += n
+	h.mu.Unlock()
+	return true
+}
+
+// Release gives the share back.
+func (h *Hold) Release() {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	n := h.n
+	h.n = 0
+	h.mu.Unlock()
+	if n > 0 {
+		h.b.sem.Release(n)
+	}
+}
+
+type holdKey struct{}
+
+// WithHold returns ctx carrying an exchange's share of the budget.
+func WithHold(ctx context.Context, h *Hold) context.Context {
+	return context.WithValue(ctx, holdKey{}, h)
+}
+
+func holdFrom(ctx context.Context) *Hold {
+	h, _ := ctx.Value(holdKey{}).(*Hold)
+	return h
+}
 
 // ParseTarget reads VENDOR=URL: an http or https URL with a host, and an
 // optional base path the vendor's documented paths are appended to.
@@ -97,30 +174,58 @@ func NewProxy(target *url.URL, tr http.RoundTripper, log *slog.Logger) http.Hand
 		Transport: tr,
 		ModifyResponse: func(res *http.Response) error {
 			// Read whole (and bounded) here: the pipeline buffers the answer
-			// anyway, and a copy error later would abort the connection.
-			body, err := io.ReadAll(io.LimitReader(res.Body, MaxAnswerBytes+1))
-			res.Body.Close()
-			if err != nil {
-				return err
-			}
-			if len(body) > MaxAnswerBytes {
+			// anyway, and a copy error later would abort the connection. The
+			// exchange's share of the budget grows as the answer is read.
+			defer res.Body.Close()
+			if res.ContentLength > MaxAnswerBytes {
 				return errTooLarge
 			}
-			res.Body = io.NopCloser(bytes.NewReader(body))
+			hold := holdFrom(res.Request.Context())
+			var body bytes.Buffer
+			if res.ContentLength > 0 {
+				if !hold.take(heldCopies * res.ContentLength) {
+					return errBusy
+				}
+				body.Grow(int(res.ContentLength) + 1)
+			}
+			chunk := int64(64 << 10)
+			for {
+				if res.ContentLength <= 0 && !hold.take(heldCopies*chunk) {
+					return errBusy
+				}
+				n, err := io.CopyN(&body, res.Body, chunk)
+				if int64(body.Len()) > MaxAnswerBytes {
+					return errTooLarge
+				}
+				if err == io.EOF || n < chunk && err == nil {
+					break
+				}
+				if err != nil {
+					return err
+				}
+			}
+			res.Body = io.NopCloser(bytes.NewReader(body.Bytes()))
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			msg := MsgUnreachable
-			if errors.Is(err, errTooLarge) {
+			status, msg := http.StatusBadGateway, MsgUnreachable
+			switch {
+			case errors.Is(err, errTooLarge):
 				msg = MsgTooLarge
+			case errors.Is(err, errBusy):
+				status, msg = http.StatusServiceUnavailable, MsgBusy
+				w.Header().Set("Retry-After", "1")
 			}
 			log.Warn("upstream", slog.String("host", target.Host), slog.String("path", r.URL.Path), slog.Any("error", err))
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.WriteHeader(http.StatusBadGateway)
+			w.WriteHeader(status)
 			_, _ = io.WriteString(w, msg+"\n")
 		},
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
 
-var errTooLarge = errors.New("answer larger than MaxAnswerBytes")
+var (
+	errTooLarge = errors.New("answer larger than MaxAnswerBytes")
+	errBusy     = errors.New("no room in the budget of answers held at once")
+)
