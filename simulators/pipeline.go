@@ -14,6 +14,7 @@ import (
 
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/admin"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
@@ -40,6 +41,10 @@ const HeaderDiagnosis = "X-Mockauth-Diagnosis"
 // users can match them.
 const (
 	MsgBodyTooLarge      = "mockauth: request body larger than 1 MiB\n"
+	// MsgForeignHost refuses, in proxy mode, a Host that is not this
+	// machine's: a DNS-rebinding page would read, through the
+	// developer's mockauth, a real service only that machine reaches.
+	MsgForeignHost = "mockauth: in proxy mode the vendor ports answer this machine's names only (loopback, the bind address, --allow-host)\n"
 	MsgBodyUnread        = "mockauth: could not read the request body\n"
 	MsgStrictPrefix      = "mockauth --strict: request refused by its contract:\n"
 	MsgBadScenarioHeader = "mockauth: " + HeaderScenario + ": "
@@ -61,6 +66,7 @@ type pipeline struct {
 	strict      bool
 	done        <-chan struct{} // closed when the stack stops: faults that wait give up
 	inFlight    *atomic.Int64   // requests being served, stack-wide
+	hosts       []string        // proxy mode: the Host names answered beyond loopback ones
 	first       *firstSignal    // told of the stack's first request
 	checker     *checker        // contract checks off the hot path
 	heavy       heavyGate       // a place for each request with a large body
@@ -189,6 +195,12 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.inFlight.Add(1)
 	defer p.inFlight.Add(-1)
 	x := &exchange{start: time.Now(), r: r, vs: p.cur.Load()}
+	if p.upstream != nil && !admin.LocalHost(r.Host, p.hosts) {
+		x.outcome = journal.OutcomeRefused
+		w.Header().Set("Connection", "close")
+		p.answer(w, x, plain(http.StatusForbidden, MsgForeignHost))
+		return
+	}
 	rc := http.NewResponseController(w)
 	if p.bodyTimeout > 0 {
 		_ = rc.SetReadDeadline(x.start.Add(p.bodyTimeout)) // not supported in memory: no limit there

@@ -422,3 +422,43 @@ func TestProxy_TenantSecretsNeverReachDisk(t *testing.T) {
 		t.Errorf("an echoed password was recorded as a token:\n%s", seen.String())
 	}
 }
+
+// Issue 31, N7: in proxy mode a vendor port answers this machine's names
+// only: a page that DNS rebinding points at the stack (Host: its own
+// name) gets 403 and never reaches the real service; --allow-host adds a
+// name. Without an upstream any Host is answered, as before.
+func TestProxy_ForeignHostRefused(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		_, _ = io.WriteString(w, "INTERNAL-ONLY-DATA")
+	}))
+	t.Cleanup(fake.Close)
+	target, _ := url.Parse(fake.URL)
+	s := start(t, simulators.Options{Vendors: []string{crmcom.Name}, Upstreams: map[string]*url.URL{crmcom.Name: target}, AllowHosts: []string{"mockauth.internal"}})
+	getFrom := func(stack *simulators.Stack, host string) reply {
+		req, _ := http.NewRequest(http.MethodGet, stack.URL(crmcom.Name)+"/anything", nil)
+		req.Host = host
+		res, err := stack.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		data, _ := io.ReadAll(res.Body)
+		return reply{status: res.StatusCode, body: string(data)}
+	}
+	get := func(host string) reply { return getFrom(s, host) }
+	if r := get("attacker.example:80"); r.status != 403 || r.body != simulators.MsgForeignHost || calls.Load() != 0 {
+		t.Errorf("a rebinding page's Host: %d %q, the real service called %d times", r.status, r.body, calls.Load())
+	}
+	for _, host := range []string{"127.0.0.1", "localhost:1234", "mockauth.internal"} {
+		if r := get(host); r.status != 200 || r.body != "INTERNAL-ONLY-DATA" {
+			t.Errorf("Host %s: %d %q", host, r.status, r.body)
+		}
+	}
+	plain := start(t, simulators.Options{Vendors: []string{crmcom.Name}})
+	if r := getFrom(plain, "attacker.example"); r.status == 403 {
+		t.Errorf("without an upstream a foreign Host is refused: %d", r.status)
+	}
+}

@@ -127,6 +127,10 @@ type Options struct {
 	// about 20 KB; the admin port keeps its own MaxAdminConns, so
 	// /__admin/health answers while the vendor ports are full.
 	MaxConns int
+	// AllowHosts, in proxy mode, are Host names the vendor ports answer
+	// beyond this machine's loopback names and Bind: a page a DNS
+	// rebinding points at the stack gets 403, not the real service.
+	AllowHosts []string
 	// NoListener builds the whole stack without listening on any port:
 	// Handler and AdminHandler serve it, and Client reaches it in memory
 	// (URL gives each vendor a base URL that only Client resolves). Faults
@@ -502,6 +506,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		strict:      s.opts.Strict,
 		done:        s.done,
 		inFlight:    &s.inFlight,
+		hosts:       s.allowedHosts(spec.Name),
 		first:       &s.first,
 		checker:     s.checker,
 		heavy:       s.heavy,
@@ -743,6 +748,17 @@ func (s *Stack) ValidToken(vendorName, token string) bool {
 // have reached the journal. Checks run off the hot path; a test that reads
 // violations right after a request calls Sync first.
 func (s *Stack) Sync() { s.checker.sync() }
+
+// allowedHosts are the Host names a vendor's port answers in proxy mode
+// beyond the loopback ones: the bind address, the in-memory name, and
+// Options.AllowHosts.
+func (s *Stack) allowedHosts(name string) []string {
+	out := append([]string{name + memoryHost}, s.opts.AllowHosts...)
+	if ip := net.ParseIP(s.opts.Bind); ip == nil || !ip.IsUnspecified() {
+		out = append(out, s.opts.Bind)
+	}
+	return out
+}
 
 // Requested is closed when the first request reaches one of the stack's
 // vendors: the conformance judge starts a program's deadline there, not

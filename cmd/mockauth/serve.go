@@ -48,6 +48,7 @@ type serveConfig struct {
 	IdleTimeout, BodyTimeout, WriteTimeout, DrainWindow time.Duration
 	MaxConns                                            int
 
+	AllowHosts      []string            // proxy mode: Host names answered beyond this machine's
 	Upstream        []string            // VENDOR=URL, as given
 	Upstreams       map[string]*url.URL // parsed
 	UpstreamCA      string
@@ -82,6 +83,7 @@ func serveFlags(fs *pflag.FlagSet, c *serveConfig) {
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", simulators.DefaultBodyTimeout, "give up reading a request body after this long (headers: 10s)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", simulators.DefaultWriteTimeout, "cut a vendor answer not sent within this long (beyond every fault's wait)")
 	fs.StringArrayVar(&c.Upstream, "upstream", nil, "proxy mode: VENDOR=URL puts that vendor's port in front of its real service (repeatable; also MOCKAUTH_UPSTREAM_<VENDOR>=URL)")
+	fs.StringArrayVar(&c.AllowHosts, "allow-host", nil, "proxy mode: a Host name the vendor ports answer beyond this machine's (loopback, --bind); repeatable")
 	fs.StringVar(&c.UpstreamCA, "upstream-ca", "", "PEM certificates the upstreams' TLS is verified against, beyond the system roots")
 	fs.StringVar(&c.RecordDir, "record", "", "with --upstream: write the real answers, redacted, as stubs into DIR/<vendor>.yaml (replay: --fixtures DIR)")
 	fs.BoolVar(&c.RecordKeepHosts, "record-keep-hosts", false, "with --record: keep the upstream's host names in the recorded answers (default: {{.Host}})")
@@ -178,8 +180,8 @@ func (c *serveConfig) finish(fs *pflag.FlagSet) error {
 		}
 		c.Upstreams[name] = u
 	}
-	if (c.RecordDir != "" || c.RecordKeepHosts || c.UpstreamCA != "") && len(c.Upstreams) == 0 {
-		return usagef("--record, --record-keep-hosts and --upstream-ca need --upstream VENDOR=URL")
+	if (c.RecordDir != "" || c.RecordKeepHosts || c.UpstreamCA != "" || len(c.AllowHosts) > 0) && len(c.Upstreams) == 0 {
+		return usagef("--record, --record-keep-hosts, --upstream-ca and --allow-host need --upstream VENDOR=URL")
 	}
 	if c.DrainWindow < 0 {
 		return usagef("--drain-window must be 0 or more")
@@ -227,6 +229,7 @@ func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 		WriteTimeout: c.WriteTimeout,
 		DrainWindow:  c.DrainWindow,
 		MaxConns:     c.MaxConns,
+		AllowHosts:   c.AllowHosts,
 
 		Upstreams:       c.Upstreams,
 		UpstreamCA:      c.UpstreamCA,

@@ -271,7 +271,7 @@ func sameOrigin(opts Options, next http.Handler) http.Handler {
 		refuse := func(status int, format string, args ...any) {
 			writeJSON(w, status, map[string]string{"error": "mockauth admin: " + fmt.Sprintf(format, args...)})
 		}
-		if opts.Token == "" && !localHost(r.Host, opts.Hosts) {
+		if opts.Token == "" && !LocalHost(r.Host, opts.Hosts) {
 			refuse(http.StatusForbidden, "Host %q is not this machine: the admin API without a token answers loopback names only (--admin-token for others)", clipped(r.Host))
 			return
 		}
@@ -297,7 +297,9 @@ func sameOrigin(opts Options, next http.Handler) http.Handler {
 
 // localHost reports whether a Host header names this machine: localhost,
 // a loopback address, or one of also.
-func localHost(hostport string, also []string) bool {
+// LocalHost reports whether a Host header names this machine: localhost,
+// a loopback address, or one of also.
+func LocalHost(hostport string, also []string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
