@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/mockauth/mockauth/contracts"
-	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/admin"
+	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
@@ -40,11 +40,11 @@ const HeaderDiagnosis = "X-Mockauth-Diagnosis"
 // Messages of the answers the pipeline gives itself, exact so tests and
 // users can match them.
 const (
-	MsgBodyTooLarge      = "mockauth: request body larger than 1 MiB\n"
+	MsgBodyTooLarge = "mockauth: request body larger than 1 MiB\n"
 	// MsgForeignHost refuses, in proxy mode, a Host that is not this
 	// machine's: a DNS-rebinding page would read, through the
 	// developer's mockauth, a real service only that machine reaches.
-	MsgForeignHost = "mockauth: in proxy mode the vendor ports answer this machine's names only (loopback, the bind address, --allow-host)\n"
+	MsgForeignHost       = "mockauth: in proxy mode the vendor ports answer this machine's names only (loopback, the bind address, --allow-host)\n"
 	MsgBodyUnread        = "mockauth: could not read the request body\n"
 	MsgStrictPrefix      = "mockauth --strict: request refused by its contract:\n"
 	MsgBadScenarioHeader = "mockauth: " + HeaderScenario + ": "

@@ -19,8 +19,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/net/netutil"
-
 	"github.com/mockauth/mockauth"
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/journal"
@@ -606,7 +604,7 @@ func (s *Stack) listen(sv *served, offset int) error {
 	if sv == s.admin {
 		limit = MaxAdminConns
 	}
-	ln = netutil.LimitListener(ln, limit)
+	ln = newLimitListener(ln, limit)
 	scheme := "http"
 	if s.certs != nil {
 		scheme = "https"

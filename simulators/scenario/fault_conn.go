@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -68,8 +67,14 @@ func hijack(w http.ResponseWriter) (net.Conn, net.Conn, error) {
 		return nil, nil, err
 	}
 	raw := conn
-	if tc, ok := conn.(*tls.Conn); ok {
-		raw = tc.NetConn()
+	// Under TLS, and under the stack's bound on connections, the TCP
+	// connection is a layer or two down.
+	for {
+		u, ok := raw.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		raw = u.NetConn()
 	}
 	return conn, raw, nil
 }

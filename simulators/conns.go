@@ -1,0 +1,60 @@
+package simulators
+
+import (
+	"net"
+	"sync"
+)
+
+// limitListener holds at most n connections open: Accept waits for one to
+// close, leaving the rest in the system's accept queue (issue 31, N5). It
+// is golang.org/x/net/netutil's LimitListener, but for one thing: its
+// connections give the TCP connection back (NetConn), so a fault can
+// reset it (SetLinger) as it resets an unwrapped one.
+type limitListener struct {
+	net.Listener
+	sem       chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func newLimitListener(l net.Listener, n int) *limitListener {
+	return &limitListener{Listener: l, sem: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+// Accept waits for room, then for a connection.
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+// Close stops the listener; an Accept waiting for room returns.
+func (l *limitListener) Close() error {
+	err := l.Listener.Close()
+	l.closeOnce.Do(func() { close(l.done) })
+	return err
+}
+
+// limitedConn gives its place back when it closes, once.
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
+
+// NetConn is the connection underneath, as tls.Conn's NetConn is.
+func (c *limitedConn) NetConn() net.Conn { return c.Conn }
