@@ -3,6 +3,9 @@ package simulators
 import (
 	"context"
 	"runtime"
+	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // heavyBody is the size above which a body is heavy work. Logins and the
@@ -20,20 +23,61 @@ type heavyGate chan struct{}
 
 func newHeavyGate() heavyGate { return make(heavyGate, max(1, runtime.GOMAXPROCS(0)/2)) }
 
-// enter waits for a place; false when ctx ends or done closes first.
-func (g heavyGate) enter(ctx context.Context, done <-chan struct{}) bool {
+// gateWait bounds how long a request waits for a place at the heavy gate,
+// or for room to read its large body: then 503 with Retry-After, not a
+// wait as long as another client's (issue 31, N6).
+const gateWait = 10 * time.Second
+
+// enter waits for a place; false when ctx ends, done closes or wait
+// passes first.
+func (g heavyGate) enter(ctx context.Context, done <-chan struct{}, wait time.Duration) bool {
 	select {
 	case g <- struct{}{}:
 		return true
 	default:
 	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
 	select {
 	case g <- struct{}{}:
 		return true
 	case <-ctx.Done():
 	case <-done:
+	case <-t.C:
 	}
 	return false
+}
+
+// heavyReading bounds the bytes of large bodies being read at once,
+// stack-wide: the rest of a large body is read before its request takes
+// a place at the gate (a client that trickles its body holds no place
+// while it does), with room for it taken first.
+const heavyReading = 32 << 20
+
+// reserveReading takes room to read a large body of the declared length
+// (MaxBodyBytes when it declares none); false when none comes within
+// gateWait, or ctx ends or done closes first.
+func reserveReading(sem *semaphore.Weighted, ctx context.Context, done <-chan struct{}, length int64) (int64, bool) {
+	n := int64(MaxBodyBytes)
+	if length > 0 && length < n {
+		n = length
+	}
+	if sem.TryAcquire(n) {
+		return n, true
+	}
+	ctx, cancel := context.WithTimeout(ctx, gateWait)
+	defer cancel()
+	go func() {
+		select {
+		case <-done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if sem.Acquire(ctx, n) != nil {
+		return 0, false
+	}
+	return n, true
 }
 
 // leave gives the place back.

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/admin"
 	"github.com/mockauth/mockauth/simulators/clock"
@@ -41,6 +43,7 @@ const HeaderDiagnosis = "X-Mockauth-Diagnosis"
 // users can match them.
 const (
 	MsgBodyTooLarge = "mockauth: request body larger than 1 MiB\n"
+	MsgHeavyBusy    = "mockauth: too many large bodies at once; try again\n"
 	// MsgForeignHost refuses, in proxy mode, a Host that is not this
 	// machine's: a DNS-rebinding page would read, through the
 	// developer's mockauth, a real service only that machine reaches.
@@ -64,12 +67,13 @@ type pipeline struct {
 	engine      *scenario.Engine
 	respRedact  redact.Policy // the usual secrets: a vendor's request field may be an ordinary answer field
 	strict      bool
-	done        <-chan struct{} // closed when the stack stops: faults that wait give up
-	inFlight    *atomic.Int64   // requests being served, stack-wide
-	hosts       []string        // proxy mode: the Host names answered beyond loopback ones
-	first       *firstSignal    // told of the stack's first request
-	checker     *checker        // contract checks off the hot path
-	heavy       heavyGate       // a place for each request with a large body
+	done        <-chan struct{}     // closed when the stack stops: faults that wait give up
+	inFlight    *atomic.Int64       // requests being served, stack-wide
+	hosts       []string            // proxy mode: the Host names answered beyond loopback ones
+	first       *firstSignal        // told of the stack's first request
+	checker     *checker            // contract checks off the hot path
+	heavy       heavyGate           // a place for each request with a large body
+	reading     *semaphore.Weighted // room for the large bodies being read (heavy.go)
 	log         *slog.Logger
 	stubs       *stubRegistry // the stubs added at run time
 	upstream    *proxied      // proxy mode: the real service answers; nil otherwise
@@ -213,20 +217,30 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := readBody(limited, r.ContentLength)
 	if err == nil && len(body) > heavyBody {
-		// A large body: the rest is read, and the work done, with a place
-		// at the heavy gate (heavy.go).
+		// A large body: the rest is read with room reserved for it, then
+		// the work done with a place at the heavy gate (heavy.go). A
+		// client that trickles its body holds no place meanwhile; in proxy
+		// mode no place is held across the real service's answer.
 		x.heavy = true
-		if !p.enterHeavy(x) {
+		n, ok := reserveReading(p.reading, r.Context(), p.done, r.ContentLength)
+		if !ok {
 			p.refuseAtGate(w, x)
 			return
 		}
-		defer p.leaveHeavy(x)
+		defer p.reading.Release(n)
 		if p.bodyTimeout > 0 {
 			_ = rc.SetReadDeadline(time.Now().Add(p.bodyTimeout))
 		}
 		var rest []byte
 		rest, err = io.ReadAll(limited)
 		body = append(body, rest...)
+		if err == nil && p.upstream == nil {
+			if !p.enterHeavy(x) {
+				p.refuseAtGate(w, x)
+				return
+			}
+			defer p.leaveHeavy(x)
+		}
 	}
 	if err != nil {
 		// The rest of the body is not read: the connection closes after
@@ -419,7 +433,7 @@ type dateText struct {
 // enterHeavy takes a place at the heavy gate for x; false when the
 // client went away or the stack stops first.
 func (p *pipeline) enterHeavy(x *exchange) bool {
-	x.holds = p.heavy.enter(x.r.Context(), p.done)
+	x.holds = p.heavy.enter(x.r.Context(), p.done, gateWait)
 	return x.holds
 }
 
@@ -431,11 +445,18 @@ func (p *pipeline) leaveHeavy(x *exchange) {
 }
 
 // refuseAtGate answers a request that waited at the heavy gate until the
-// stack stopped (or its client left): 503, and the connection closes.
+// stack stopped (or its client left), or past gateWait: 503, and the
+// connection closes.
 func (p *pipeline) refuseAtGate(w http.ResponseWriter, x *exchange) {
 	w.Header().Set("Connection", "close")
 	x.outcome = journal.OutcomeRefused
-	p.answer(w, x, plain(http.StatusServiceUnavailable, scenario.MsgShuttingDown))
+	select {
+	case <-p.done:
+		p.answer(w, x, plain(http.StatusServiceUnavailable, scenario.MsgShuttingDown))
+	default:
+		w.Header().Set("Retry-After", "1")
+		p.answer(w, x, plain(http.StatusServiceUnavailable, MsgHeavyBusy))
+	}
 }
 
 // vendorOutcome says what the vendor's own answer meant: a login that
@@ -462,7 +483,7 @@ type faultExchange struct {
 
 func (f *faultExchange) vendorAnswer() *recorder {
 	if f.answer == nil {
-		if f.x.heavy && !f.x.holds {
+		if f.x.heavy && !f.x.holds && f.p.upstream == nil {
 			if !f.p.enterHeavy(f.x) {
 				return plain(http.StatusServiceUnavailable, scenario.MsgShuttingDown)
 			}

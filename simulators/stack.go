@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/mockauth/mockauth"
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/journal"
@@ -210,8 +212,9 @@ type Stack struct {
 	certs   *certs // nil without TLS
 
 	engine   *scenario.Engine
-	checker  *checker  // contract checks off the hot path
-	heavy    heavyGate // work on large bodies, bounded stack-wide
+	checker  *checker            // contract checks off the hot path
+	heavy    heavyGate           // work on large bodies, bounded stack-wide
+	reading  *semaphore.Weighted // large bodies being read, bounded stack-wide
 	drift    *upstream.Drift
 	recorder *upstream.Recorder // nil unless Options.RecordDir
 
@@ -396,7 +399,7 @@ func build(opts Options) (*Stack, error) {
 		done:    make(chan struct{}),
 	}
 	s.lines.limit.Store(requestLinesPerSecond)
-	s.heavy = newHeavyGate()
+	s.heavy, s.reading = newHeavyGate(), semaphore.NewWeighted(heavyReading)
 	s.checker = newChecker(s.journal, s.heavy)
 	s.drift = upstream.NewDrift(s.log)
 	if err := s.checkUpstreams(specs); err != nil {
@@ -508,6 +511,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		first:       &s.first,
 		checker:     s.checker,
 		heavy:       s.heavy,
+		reading:     s.reading,
 		log:         s.opts.Logger,
 		lines:       &s.lines,
 		bodyTimeout: s.opts.BodyTimeout,
