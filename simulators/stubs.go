@@ -28,7 +28,11 @@ func stubRules(spec vendor.Spec, v *contracts.Validator) stub.Rules {
 	for i, a := range spec.Auth {
 		names[i] = a.Name
 	}
-	return stub.Rules{Auth: names, Operation: func(id string) bool {
+	documented := make([]string, len(spec.Endpoints))
+	for i, e := range spec.Endpoints {
+		documented[i] = e.Method + " " + e.Path
+	}
+	return stub.Rules{Auth: names, Documented: documented, Operation: func(id string) bool {
 		_, _, ok := v.Operation(id)
 		return ok
 	}}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +24,9 @@ type Rules struct {
 	// Operation reports whether the vendor's contract has an operationId
 	// (for contract: NAME); nil accepts none.
 	Operation func(id string) bool
+	// Documented lists the vendor's own operations as "METHOD /path": a
+	// stub that would answer one of them (a login) takes override: true.
+	Documented []string
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -160,6 +164,11 @@ func parseStub(file, name string, nameLine int, n *yaml.Node, rules Rules) (*Stu
 			if err := parseContract(st, v, rules, fail); err != nil {
 				return nil, err
 			}
+		case "override":
+			if v.Value != "true" && v.Value != "false" {
+				return nil, fail(v.Line, "override: true or false")
+			}
+			st.Override = v.Value == "true"
 		case "reading", "evidence":
 			if v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" {
 				return nil, fail(v.Line, "%s: one line saying what the answer rests on", k.Value)
@@ -169,7 +178,7 @@ func parseStub(file, name string, nameLine int, n *yaml.Node, rules Rules) (*Stu
 			}
 			st.Basis = k.Value + ": " + v.Value
 		default:
-			return nil, fail(k.Line, "unknown key %q (keys: method, path, auth, match, response, responses, contract, reading, evidence)", clip(k.Value))
+			return nil, fail(k.Line, "unknown key %q (keys: method, path, auth, match, response, responses, contract, override, reading, evidence)", clip(k.Value))
 		}
 	}
 	for _, key := range []string{"method", "path", "auth"} {
@@ -190,6 +199,9 @@ func parseStub(file, name string, nameLine int, n *yaml.Node, rules Rules) (*Stu
 		if responses.Kind != yaml.MappingNode || len(responses.Content) == 0 {
 			return nil, fail(responses.Line, "responses: a mapping of media types (application/json, application/xml) to responses")
 		}
+		if n := len(responses.Content) / 2; n > MaxResponses {
+			return nil, fail(responses.Line, "responses: %d, at most %d", n, MaxResponses)
+		}
 		for i := 0; i+1 < len(responses.Content); i += 2 {
 			k, v := responses.Content[i], responses.Content[i+1]
 			if !strings.Contains(k.Value, "/") {
@@ -204,7 +216,37 @@ func parseStub(file, name string, nameLine int, n *yaml.Node, rules Rules) (*Stu
 	default:
 		return nil, fail(n.Line, "has no response")
 	}
+	total := 0
+	for _, r := range st.Responses {
+		total += len(r.Body)
+	}
+	if total > MaxStubBytes {
+		return nil, fail(n.Line, "responses: %d bytes of bodies, at most %d in all", total, MaxStubBytes)
+	}
+	if !st.Override {
+		if doc := shadowed(st, rules.Documented); doc != "" {
+			return nil, fail(seen["path"], "%s %s would answer the vendor's own %s: say override: true if that is meant", st.Method, clip(st.Path), doc)
+		}
+	}
 	return st, nil
+}
+
+// shadowed is the first of the vendor's documented operations ("METHOD
+// /path") the stub's route takes, or "".
+func shadowed(st *Stub, documented []string) string {
+	route := mux.NewRouter().SkipClean(true).NewRoute().Methods(st.Method).Path(st.Path)
+	for _, d := range documented {
+		method, path, _ := strings.Cut(d, " ")
+		req, err := http.NewRequest(method, path, nil)
+		if err != nil {
+			continue
+		}
+		var m mux.RouteMatch
+		if route.Match(req, &m) && m.MatchErr == nil {
+			return d
+		}
+	}
+	return ""
 }
 
 func checkPath(p string) error {
@@ -216,7 +258,54 @@ func checkPath(p string) error {
 	case strings.ContainsAny(p, "?# \t\r\n"):
 		return fmt.Errorf("a path alone: no query, fragment or spaces")
 	}
+	if err := checkPathRegexps(p); err != nil {
+		return err
+	}
 	return mux.NewRouter().NewRoute().Path(p).GetError()
+}
+
+// checkPathRegexps bounds the patterns of a path's parameters ({id:[0-9]+})
+// by length and by the size of their compiled program.
+func checkPathRegexps(p string) error {
+	for rest := p; ; {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			return nil
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			return nil // the router says what is wrong
+		}
+		// A pattern may hold braces of its own ({n:[0-9]{2}}): up to the
+		// brace that closes the parameter.
+		depth, j := 0, open
+		for ; j < len(rest); j++ {
+			if rest[j] == '{' {
+				depth++
+			} else if rest[j] == '}' {
+				if depth--; depth == 0 {
+					break
+				}
+			}
+		}
+		param := rest[open+1 : min(j, len(rest))]
+		rest = rest[min(j+1, len(rest)):]
+		_, pattern, ok := strings.Cut(param, ":")
+		if !ok {
+			continue
+		}
+		if len(pattern) > maxVarRegex {
+			return fmt.Errorf("the pattern of {%s} is %d bytes, at most %d", clip(param), len(pattern), maxVarRegex)
+		}
+		re, err := syntax.Parse(pattern, syntax.Perl)
+		if err != nil {
+			return fmt.Errorf("the pattern of {%s}: %v", clip(param), err)
+		}
+		prog, err := syntax.Compile(re.Simplify())
+		if err != nil || len(prog.Inst) > maxRegexInsts {
+			return fmt.Errorf("the pattern of {%s} is too costly to match (more than %d steps of program)", clip(param), maxRegexInsts)
+		}
+	}
 }
 
 type failFunc func(line int, format string, args ...any) error

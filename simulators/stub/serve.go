@@ -64,7 +64,13 @@ func (c Call) Handler(vendorName string, body []byte, now func() time.Time) http
 		}
 		data := NewData(vendorName, r, body, c.Params, login, now())
 		if c.Mint != nil {
-			data.mint = func() (string, error) { return c.Mint(r.Context(), c.User) }
+			mints := 0
+			data.mint = func() (string, error) {
+				if mints++; mints > MaxMints {
+					return "", fmt.Errorf("a stub's answer mints at most %d tokens", MaxMints)
+				}
+				return c.Mint(r.Context(), c.User)
+			}
 		}
 		if err := c.Stub.Pick(r.Header.Get("Accept")).Render(w, data); err != nil {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")

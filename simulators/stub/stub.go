@@ -44,6 +44,23 @@ const (
 	MaxNameBytes = 64
 	MaxHeaders   = 32
 	MaxMatches   = 32
+	// MaxResponses bounds a stub's answers (by media type), and
+	// MaxStubBytes their bodies together: 505 stubs of many answers held
+	// 1.73 GB (issue 31, N10).
+	MaxResponses = 8
+	MaxStubBytes = 128 << 10
+	// MaxMints bounds the tokens one rendering mints ({{.Token}}): a loop
+	// of them would flush the vendor's store in one call.
+	MaxMints = 16
+	// maxRangeLiteral bounds {{range N}}, and maxRangeDepth the ranges
+	// nested in one another: a template runs at load and on every request,
+	// and text/template cannot be stopped once it runs.
+	maxRangeLiteral = 1000
+	maxRangeDepth   = 2
+	// maxVarRegex and maxRegexInsts bound a path parameter's pattern: a
+	// 512-byte one cost 6.8 s a request.
+	maxVarRegex   = 64
+	maxRegexInsts = 256
 )
 
 // Origins of a stub.
@@ -76,6 +93,9 @@ type Stub struct {
 
 	// Operation is the inline OpenAPI operation (JSON), when Contract is "inline".
 	Operation json.RawMessage `json:"operation,omitempty"`
+	// Override lets the stub answer one of the vendor's own operations (a
+	// login): without it such a stub is refused.
+	Override bool `json:"override,omitempty"`
 }
 
 // Match narrows a stub to requests whose fields have these values

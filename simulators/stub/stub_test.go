@@ -1,6 +1,8 @@
 package stub_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -258,5 +260,66 @@ func TestSet_LookupPrefilter(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s %s: stub %q, want %q", tc.method, tc.path, got, tc.want)
 		}
+	}
+}
+
+// Issue 31, N10: a stub cannot make the stack work without end or hold
+// without bound. A template's ranges are over the request's data or a
+// small number, nested twice at most, and it calls no other template; a
+// stub has at most MaxResponses answers of MaxStubBytes in all; a path
+// parameter's pattern is short and cheap; one rendering mints at most
+// MaxMints tokens; and a stub that would answer one of the vendor's own
+// operations (a login) says override: true.
+func TestParse_Budgets(t *testing.T) {
+	t.Parallel()
+	withDocs := stub.Rules{Auth: []string{"token"}, Documented: []string{"POST /auth/login", "GET /configuration/whoami"}}
+	stubOf := func(body string) string {
+		return "method: GET\npath: /x\nauth: none\nresponse: {body: '" + body + "'}\n"
+	}
+	many := "method: GET\npath: /x\nauth: none\nresponses:\n"
+	for i := range stub.MaxResponses + 1 {
+		many += fmt.Sprintf("  text/t%d: {body: x}\n", i)
+	}
+	big := "method: GET\npath: /x\nauth: none\nresponses:\n"
+	for i := range 3 {
+		big += fmt.Sprintf("  text/t%d: {body: %s}\n", i, strings.Repeat("x", 60<<10))
+	}
+	testCases := []struct {
+		name, stub, want string
+	}{
+		{"range over a large number", stubOf("{{range 1000000000}}x{{end}}"), "{{range 1000000000}}: at most 1000"},
+		{"range over a helper", stubOf("{{range unix .Now}}x{{end}}"), "{{range}} takes a field of the request"},
+		{"ranges nested three deep", stubOf("{{range .Form}}{{range .Form}}{{range .Form}}x{{end}}{{end}}{{end}}"), "ranges nested deeper than 2"},
+		{"a template that calls one", stubOf(`{{define "a"}}{{template "a"}}{{end}}{{template "a"}}`), "is not taken"},
+		{"too many answers", many, fmt.Sprintf("responses: %d, at most %d", stub.MaxResponses+1, stub.MaxResponses)},
+		{"answers too large together", big, "bytes of bodies, at most"},
+		{"a long pattern", "method: GET\npath: /x/{id:" + strings.Repeat("[0-9]", 20) + "}\nauth: none\nresponse: {body: x}\n", "at most 64"},
+		{"a costly pattern", "method: GET\npath: /x/{id:(a{1,20}){1,20}}\nauth: none\nresponse: {body: x}\n", "too costly to match"},
+		{"a login shadowed", "method: POST\npath: /auth/login\nauth: none\nresponse: {body: x}\n", "would answer the vendor's own POST /auth/login: say override: true"},
+		{"every path caught", "method: GET\npath: /{rest:.*}\nauth: none\nresponse: {body: x}\n", "would answer the vendor's own GET /configuration/whoami"},
+	}
+	for _, tc := range testCases {
+		if _, err := stub.ParseOne("s.yaml", "s", []byte(tc.stub), withDocs); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := stub.ParseOne("s.yaml", "s", []byte("method: POST\npath: /auth/login\nauth: none\noverride: true\nresponse: {body: x}\n"), withDocs); err != nil {
+		t.Errorf("a login stub that says override: true: %v", err)
+	}
+	for _, ok := range []string{"{{range .Form}}{{range .Query}}x{{end}}{{end}}", "{{range 3}}x{{end}}", "{{range $k, $v := .Form}}{{$k}}{{end}}"} {
+		if _, err := stub.ParseOne("s.yaml", "s", []byte(stubOf(ok)), withDocs); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	st, err := stub.ParseOne("s.yaml", "s", []byte(stubOf("{{range 20}}{{$.Token}} {{end}}")), withDocs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	minted := 0
+	c := stub.Call{Stub: st, Mint: func(context.Context, string) (string, error) { minted++; return "t", nil }}
+	w := httptest.NewRecorder()
+	c.Handler("acme", nil, time.Now).ServeHTTP(w, httptest.NewRequest("GET", "/x", nil))
+	if minted > stub.MaxMints || w.Code != 500 {
+		t.Errorf("a loop of {{.Token}}: %d minted, answer %d", minted, w.Code)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
 
 	"github.com/google/uuid"
@@ -173,6 +174,16 @@ func compile(name, body string) (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, tt := range t.Templates() {
+		if tt.Name() != name {
+			return nil, fmt.Errorf("template: %s: {{define}} is not taken: a stub's body is one template", name)
+		}
+		if tt.Tree != nil {
+			if err := bounded(tt.Tree.Root, 0); err != nil {
+				return nil, fmt.Errorf("template: %s: %v", name, err)
+			}
+		}
+	}
 	sample := Data{Method: http.MethodPost, Host: "127.0.0.1:9301", Vendor: "sample", Path: map[string]string{}, Query: map[string]string{},
 		Form: map[string]string{}, Login: map[string]string{"user": "sample"}, Now: time.Unix(0, 0),
 		mint: func() (string, error) { return "sample-token", nil }}
@@ -180,6 +191,60 @@ func compile(name, body string) (*template.Template, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// bounded refuses what would make a template run without end: {{range N}}
+// over a large number, ranges nested deeper than maxRangeDepth, and
+// {{template}} (which could call itself). text/template cannot be stopped
+// once it runs; a stub's template runs at load and on every request.
+func bounded(n parse.Node, depth int) error {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Nodes {
+			if err := bounded(c, depth); err != nil {
+				return err
+			}
+		}
+	case *parse.TemplateNode:
+		return fmt.Errorf("{{template}} is not taken: a stub's body is one template")
+	case *parse.RangeNode:
+		if depth+1 > maxRangeDepth {
+			return fmt.Errorf("ranges nested deeper than %d", maxRangeDepth)
+		}
+		// What a range goes over: the request's data (its maps hold at most
+		// maxFields entries) or a number up to maxRangeLiteral; never what
+		// a helper computes ({{range unix .Now}} would not end).
+		if n.Pipe == nil || len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 {
+			return fmt.Errorf("{{range}} takes a field of the request's data or a number up to %d", maxRangeLiteral)
+		}
+		switch a := n.Pipe.Cmds[0].Args[0].(type) {
+		case *parse.FieldNode, *parse.VariableNode, *parse.DotNode:
+		case *parse.NumberNode:
+			if !a.IsInt || a.Int64 > maxRangeLiteral {
+				return fmt.Errorf("{{range %s}}: at most %d", a.Text, maxRangeLiteral)
+			}
+		default:
+			return fmt.Errorf("{{range %s}}: a range takes a field of the request's data or a number up to %d", a, maxRangeLiteral)
+		}
+		if err := bounded(n.List, depth+1); err != nil {
+			return err
+		}
+		return bounded(n.ElseList, depth+1)
+	case *parse.IfNode:
+		if err := bounded(n.List, depth); err != nil {
+			return err
+		}
+		return bounded(n.ElseList, depth)
+	case *parse.WithNode:
+		if err := bounded(n.List, depth); err != nil {
+			return err
+		}
+		return bounded(n.ElseList, depth)
+	}
+	return nil
 }
 
 // templateLine reads the line a text/template error names ("template:

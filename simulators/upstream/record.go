@@ -51,6 +51,7 @@ type recorded struct {
 	path      string
 	auth      string
 	contract  string
+	override  bool // it answers one of the vendor's own operations (a recorded login)
 	match     stub.Match
 	responses map[string]recordedResponse // by media type ("" none)
 	at        time.Time
@@ -226,7 +227,7 @@ func (rc *Recorder) Record(x Exchange) {
 		v.perOp[x.Endpoint]++
 		v.room--
 		st = &recorded{name: v.uniqueName(x), method: x.Request.Method, path: x.Request.URL.Path, auth: x.Auth,
-			contract: x.Contract, match: match, responses: map[string]recordedResponse{}}
+			contract: x.Contract, override: x.Endpoint != "", match: match, responses: map[string]recordedResponse{}}
 		v.stubs[key] = st
 	}
 	if old, ok := st.responses[mediaType]; ok {
@@ -500,6 +501,9 @@ func (st *recorded) node() (*yaml.Node, error) {
 	}
 	if st.contract != "" {
 		out["contract"] = st.contract
+	}
+	if st.override {
+		out["override"] = true // the replay answers the vendor's own operation as the real service did
 	}
 	match := map[string]map[string]string{}
 	for k, m := range map[string]map[string]string{"query": st.match.Query, "form": st.match.Form, "json": st.match.JSON, "xml": st.match.XML} {

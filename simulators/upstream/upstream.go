@@ -85,6 +85,18 @@ func (h *Hold) take(n int64) bool {
 	return true
 }
 
+// give returns n bytes of the share early.
+func (h *Hold) give(n int64) {
+	if h == nil || n <= 0 {
+		return
+	}
+	h.mu.Lock()
+	n = min(n, h.n)
+	h.n -= n
+	h.mu.Unlock()
+	h.b.sem.Release(n)
+}
+
 // Release gives the share back.
 func (h *Hold) Release() {
 	if h == nil {
@@ -180,30 +192,29 @@ func NewProxy(target *url.URL, tr http.RoundTripper, log *slog.Logger) http.Hand
 			if res.ContentLength > MaxAnswerBytes {
 				return errTooLarge
 			}
+			// An answer of unknown length takes room for the largest one,
+			// and gives back what it did not need once read: room taken
+			// bit by bit, by many answers at once, would leave each one
+			// part of what it needs and none able to finish.
 			hold := holdFrom(res.Request.Context())
+			want := res.ContentLength
+			if want < 0 {
+				want = MaxAnswerBytes
+			}
+			if !hold.take(heldCopies * want) {
+				return errBusy
+			}
 			var body bytes.Buffer
 			if res.ContentLength > 0 {
-				if !hold.take(heldCopies * res.ContentLength) {
-					return errBusy
-				}
 				body.Grow(int(res.ContentLength) + 1)
 			}
-			chunk := int64(64 << 10)
-			for {
-				if res.ContentLength <= 0 && !hold.take(heldCopies*chunk) {
-					return errBusy
-				}
-				n, err := io.CopyN(&body, res.Body, chunk)
-				if int64(body.Len()) > MaxAnswerBytes {
-					return errTooLarge
-				}
-				if err == io.EOF || n < chunk && err == nil {
-					break
-				}
-				if err != nil {
-					return err
-				}
+			if _, err := io.Copy(&body, io.LimitReader(res.Body, MaxAnswerBytes+1)); err != nil {
+				return err
 			}
+			if body.Len() > MaxAnswerBytes {
+				return errTooLarge
+			}
+			hold.give(heldCopies * (want - int64(body.Len())))
 			res.Body = io.NopCloser(bytes.NewReader(body.Bytes()))
 			return nil
 		},
