@@ -94,6 +94,7 @@ type vendorState struct {
 	stubs         *stubTable        // those and the run-time ones, ready to match
 	endpointAuth  map[string]string // built-in endpoint -> the vendor's check of its token
 	fixturesFrom  string            // the fixture file's name: a user's file, or the embedded one's
+	fixtures      []byte            // and what it held: a reload that finds it unchanged keeps the vendor as it is
 }
 
 func newVendorState(spec vendor.Spec, sim vendor.Simulator, fixtureStubs []*stub.Stub, stubs *stubTable) *vendorState {

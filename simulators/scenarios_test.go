@@ -198,3 +198,29 @@ func TestScenarios_UserFileAddsToTheCatalogue(t *testing.T) {
 		t.Fatalf("NoBuiltinScenarios: %d scenarios, want the file's 2", n)
 	}
 }
+
+// Issue 31, N11: a reload after one vendor's fixture file changed starts
+// that vendor afresh and leaves the others as they are, their tokens good.
+func TestReloadFixtures_OnlyTheChangedVendor(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir+"/ucontact.yaml", "users:\n  first:\n    password: one\n    demo: true\n")
+	s := start(t, simulators.Options{FixturesDir: dir, Vendors: []string{"ucontact", "crmcom"}})
+	crm := send(t, s.Client(), http.MethodPost, s.URL("crmcom")+"/crmapi/rest/v2/authentication/token", "application/json",
+		`{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO"}`)
+	var env struct{ Data struct{ Token string } }
+	if err := json.Unmarshal([]byte(crm.body), &env); err != nil || env.Data.Token == "" {
+		t.Fatalf("crmcom login: %q", crm.body)
+	}
+	uc := strings.Trim(login(t, s, "first", "one").body, `"`)
+	writeFile(t, dir+"/ucontact.yaml", "users:\n  first:\n    password: one\n    demo: true\n  second:\n    password: two\n")
+	if err := s.ReloadFixtures(dir); err != nil {
+		t.Fatal(err)
+	}
+	if !s.ValidToken("crmcom", env.Data.Token) {
+		t.Error("editing ucontact's fixtures ended crmcom's token")
+	}
+	if s.ValidToken("ucontact", uc) {
+		t.Error("ucontact's reloaded fixtures kept its tokens")
+	}
+}

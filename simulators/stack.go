@@ -1,6 +1,7 @@
 package simulators
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -257,6 +258,7 @@ func (s *Stack) ReloadFixtures(dir string) error {
 	next := make([]vendor.Simulator, len(s.vendors))
 	stubs := make([][]*stub.Stub, len(s.vendors))
 	from := make([]string, len(s.vendors))
+	data := make([][]byte, len(s.vendors))
 	if dir != "" {
 		if err := CheckFixturesDir(dir); err != nil {
 			return err
@@ -272,8 +274,12 @@ func (s *Stack) ReloadFixtures(dir string) error {
 			// bring back the embedded fixtures (and drop every token).
 			return fmt.Errorf("%s: %w: what is loaded stays (put it back, or restart for the embedded fixtures)", was, fs.ErrNotExist)
 		}
-		from[i] = origin
-		if next[i], err = sv.spec.Build(fx, vendorEnv(sv.name, s)); err != nil {
+		from[i], data[i] = origin, fx.Data
+		if cur := sv.pipe.cur.Load(); origin == cur.fixturesFrom && bytes.Equal(fx.Data, cur.fixtures) {
+			// Its file did not change: the vendor stays as it is, its
+			// tokens and registrations with it (issue 31, N11).
+			next[i] = cur.sim
+		} else if next[i], err = sv.spec.Build(fx, vendorEnv(sv.name, s)); err != nil {
 			return err
 		}
 		if stubs[i], err = parseFixtureStubs(sv.spec, sv.pipe.validator, fx); err != nil {
@@ -302,7 +308,7 @@ func (s *Stack) ReloadFixtures(dir string) error {
 	for i, sv := range s.vendors {
 		warnUserScenarios(s.log, sv.name, next[i], cat)
 		vs := newVendorState(sv.spec, next[i], stubs[i], tables[i])
-		vs.fixturesFrom = from[i]
+		vs.fixturesFrom, vs.fixtures = from[i], data[i]
 		sv.pipe.cur.Store(vs)
 	}
 	s.log.Info("fixtures reloaded", slog.String("dir", dir))
@@ -517,7 +523,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		bodyTimeout: s.opts.BodyTimeout,
 	}
 	vs := newVendorState(spec, sim, fixtureStubs, table)
-	vs.fixturesFrom = origin
+	vs.fixturesFrom, vs.fixtures = origin, fx.Data
 	p.cur.Store(vs)
 	if u, ok := s.opts.Upstreams[spec.Name]; ok {
 		if p.upstream, err = s.proxyTo(spec, u, fx, declared); err != nil {
@@ -811,7 +817,7 @@ func (s *Stack) ReloadScenarios(name string, data []byte) error {
 		warnUserScenarios(s.log, sv.name, sv.sim(), cat)
 	}
 	if dropped := s.engine.Replace(cat); len(dropped) > 0 {
-		s.log.Warn("scenarios reloaded without some active ones", slog.Any("deactivated", dropped))
+		s.log.Warn("scenarios reloaded without some active ones: they are off until a reload has them again", slog.Any("deactivated", dropped))
 	}
 	s.log.Info("scenarios reloaded", slog.String("file", name), slog.Int("scenarios", len(cat.Scenarios)))
 	return nil

@@ -137,10 +137,14 @@ type RuleInfo struct {
 type Engine struct {
 	now func() time.Time
 
-	mu       sync.Mutex             // guards cat, active, selected
+	mu       sync.Mutex             // guards cat, active, selected, dormant
 	cat      *Catalogue             // never nil
 	active   map[string]*activation // switched on for everybody
 	selected map[string]*activation // chosen per request (header, fixture user)
+	// dormant are scenarios that were on when a reload's file lacked them
+	// (a file written in two steps, read between them): a later reload
+	// that has them again switches them back on, until their TTL.
+	dormant map[string]time.Time
 }
 
 // NewEngine returns an engine with nothing active.
@@ -193,11 +197,13 @@ func (e *Engine) DeactivateAll() {
 	defer e.mu.Unlock()
 	clear(e.active)
 	clear(e.selected)
+	clear(e.dormant)
 }
 
 // Replace puts a new catalogue in place (a hot reload). Active scenarios
 // that it still has stay active, with fresh counters; the names of those
-// it dropped are returned.
+// it dropped are returned. A dropped one is dormant: the first reload
+// that has it again switches it back on (issue 31, N11).
 func (e *Engine) Replace(cat *Catalogue) (dropped []string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -207,10 +213,25 @@ func (e *Engine) Replace(cat *Catalogue) (dropped []string) {
 		sc := cat.Find(name)
 		if sc == nil {
 			dropped = append(dropped, name)
+			if e.dormant == nil {
+				e.dormant = map[string]time.Time{}
+			}
+			e.dormant[name] = a.expires
 			continue
 		}
 		next[name] = newActivation(sc, now, 0)
 		next[name].expires = a.expires
+	}
+	for name, expires := range e.dormant {
+		sc := cat.Find(name)
+		if sc == nil {
+			continue
+		}
+		delete(e.dormant, name)
+		if expires.IsZero() || now.Before(expires) {
+			next[name] = newActivation(sc, now, 0)
+			next[name].expires = expires
+		}
 	}
 	e.cat, e.active = cat, next
 	clear(e.selected)

@@ -234,6 +234,22 @@ func TestEngine_Replace(t *testing.T) {
 	if got := e.ActiveNames(); len(got) != 1 || got[0] != "keep" {
 		t.Fatalf("active after reload = %v", got)
 	}
+	// Issue 31, N11: the file was read half written; the next reload has
+	// the scenario again, and it is on again.
+	both, err := Load("s3.yaml", []byte("scenarios:\n  keep:\n    rules:\n      - fault: {type: empty-response}\n  drop:\n    rules:\n      - fault: {type: empty-response}\n"), vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Replace(both)
+	if got := e.ActiveNames(); len(got) != 2 {
+		t.Fatalf("active after a reload that has the dropped scenario again = %v, want keep and drop", got)
+	}
+	e.Replace(cat)
+	e.DeactivateAll()
+	e.Replace(both)
+	if got := e.ActiveNames(); len(got) != 0 {
+		t.Fatalf("switched off while dormant, yet on again after a reload: %v", got)
+	}
 }
 
 func TestClosest(t *testing.T) {
