@@ -2,6 +2,7 @@ package simulators
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +72,7 @@ type pipeline struct {
 	inFlight    *atomic.Int64       // requests being served, stack-wide
 	hosts       []string            // proxy mode: the Host names answered beyond loopback ones
 	first       *firstSignal        // told of the stack's first request
+	cut         <-chan struct{}     // closed at shutdown after the drain window: proxied calls still waiting end
 	checker     *checker            // contract checks off the hot path
 	heavy       heavyGate           // a place for each request with a large body
 	reading     *semaphore.Weighted // room for the large bodies being read (heavy.go)
@@ -270,7 +272,19 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// the stack's budget too.
 		hold := p.upstream.budget.NewHold()
 		defer hold.Release()
-		r = r.WithContext(upstream.WithHold(r.Context(), hold))
+		// A call still waiting on the real service when the stack shuts
+		// down (past the drain window) is answered 503 with Connection:
+		// close, never cut off without an answer (issue 31, N13).
+		ctx, cancel := context.WithCancelCause(upstream.WithHold(r.Context(), hold))
+		defer cancel(nil)
+		go func() {
+			select {
+			case <-p.cut:
+				cancel(upstream.ErrShuttingDown)
+			case <-ctx.Done():
+			}
+		}()
+		r = r.WithContext(ctx)
 		x.r = r
 	}
 	if err != nil {

@@ -18,10 +18,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/upstream"
 )
 
 // The real vendor's password in the proxy tests: it must reach the real
@@ -460,5 +462,55 @@ func TestProxy_ForeignHostRefused(t *testing.T) {
 	plain := start(t, simulators.Options{Vendors: []string{crmcom.Name}})
 	if r := getFrom(plain, "attacker.example"); r.status == 403 {
 		t.Errorf("without an upstream a foreign Host is refused: %d", r.status)
+	}
+}
+
+// Issue 31, N13: a proxied call still waiting on the real service when
+// the stack shuts down is answered 503 with Connection: close and
+// Retry-After, never cut off without a byte.
+func TestProxy_InFlightAtShutdownAnswered(t *testing.T) {
+	t.Parallel()
+	hang := make(chan struct{})
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(fake.Close)
+	t.Cleanup(func() { close(hang) })
+	target, _ := url.Parse(fake.URL)
+	s, err := simulators.Start(simulators.Options{Vendors: []string{crmcom.Name}, Upstreams: map[string]*url.URL{crmcom.Name: target}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		r   reply
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		res, err := s.Client().Post(s.URL(crmcom.Name)+crmcom.PathToken, "application/json", strings.NewReader(`{"username":"u","password":"p","organisation":"o"}`))
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		got <- result{r: reply{status: res.StatusCode, header: res.Header, body: string(b)}}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.InFlight() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the proxied call never started")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-got
+	if r.err != nil || r.r.status != 503 || r.r.body != upstream.MsgShuttingDown || r.r.header.Get("Retry-After") != "1" {
+		t.Fatalf("a proxied call in flight at shutdown: %+v", r)
 	}
 }

@@ -222,6 +222,7 @@ type Stack struct {
 	upstreamTransport *http.Transport  // the proxies' client side
 	upstreamBudget    *upstream.Budget // the bytes of real answers the proxies hold at once
 	done              chan struct{}    // closed by Close: faults that wait stop waiting
+	cut               chan struct{}    // closed by Close after the drain window: proxied calls still waiting are cut
 	inFlight          atomic.Int64     // vendor requests being served
 	first             firstSignal      // closed by the first vendor request
 	conns             atomic.Int64     // connections open, every listener
@@ -397,6 +398,7 @@ func build(opts Options) (*Stack, error) {
 	}
 	s := &Stack{
 		first:   firstSignal{ch: make(chan struct{})},
+		cut:     make(chan struct{}),
 		opts:    opts,
 		log:     opts.Logger,
 		clock:   clock.NewSimulated(),
@@ -512,6 +514,7 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 		respRedact:  redact.NewPolicy(),
 		strict:      s.opts.Strict,
 		done:        s.done,
+		cut:         s.cut,
 		inFlight:    &s.inFlight,
 		hosts:       s.allowedHosts(spec.Name),
 		first:       &s.first,
@@ -889,6 +892,7 @@ func (s *Stack) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.done)
 		s.drain()
+		close(s.cut)
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		all := s.all()

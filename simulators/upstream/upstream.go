@@ -219,22 +219,33 @@ func NewProxy(target *url.URL, tr http.RoundTripper, log *slog.Logger) http.Hand
 			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			status, msg := http.StatusBadGateway, MsgUnreachable
+			status, msg := http.StatusBadGateway, MsgUnreachable+"\n"
 			switch {
+			case errors.Is(context.Cause(r.Context()), ErrShuttingDown):
+				status, msg = http.StatusServiceUnavailable, MsgShuttingDown
+				w.Header().Set("Connection", "close")
+				w.Header().Set("Retry-After", "1")
 			case errors.Is(err, errTooLarge):
-				msg = MsgTooLarge
+				msg = MsgTooLarge + "\n"
 			case errors.Is(err, errBusy):
-				status, msg = http.StatusServiceUnavailable, MsgBusy
+				status, msg = http.StatusServiceUnavailable, MsgBusy+"\n"
 				w.Header().Set("Retry-After", "1")
 			}
 			log.Warn("upstream", slog.String("host", target.Host), slog.String("path", r.URL.Path), slog.Any("error", err))
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(status)
-			_, _ = io.WriteString(w, msg+"\n")
+			_, _ = io.WriteString(w, msg)
 		},
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
+
+// ErrShuttingDown is the cause a pipeline cancels a proxied call with when
+// the stack shuts down: the client is answered 503, not cut off.
+var ErrShuttingDown = errors.New("the stack is shutting down")
+
+// MsgShuttingDown answers a proxied call cut short by the stack's shutdown.
+const MsgShuttingDown = "mockauth: the stack is shutting down\n"
 
 var (
 	errTooLarge = errors.New("answer larger than MaxAnswerBytes")
