@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -19,6 +20,9 @@ type Vocabulary map[string][]string
 type Catalogue struct {
 	File      string
 	Scenarios []*Scenario // in file order
+
+	indexOnce sync.Once
+	byName    map[string]*Scenario
 }
 
 // Scenario is a named set of rules.
@@ -63,13 +67,19 @@ type When struct {
 }
 
 // Find returns a scenario by name.
+// A catalogue is read-only once loaded: its index by name is made on the
+// first look-up (a request naming a scenario looks one up under the
+// engine's lock: a 20,000-scenario file made that a scan).
 func (c *Catalogue) Find(name string) *Scenario {
-	for _, s := range c.Scenarios {
-		if s.Name == name {
-			return s
+	c.indexOnce.Do(func() {
+		c.byName = make(map[string]*Scenario, len(c.Scenarios))
+		for _, s := range c.Scenarios {
+			if _, dup := c.byName[s.Name]; !dup {
+				c.byName[s.Name] = s
+			}
 		}
-	}
-	return nil
+	})
+	return c.byName[name]
 }
 
 // Names lists the scenario names in file order.

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,6 +16,8 @@ import (
 type UnknownScenarioError struct {
 	Name        string
 	Suggestions []string
+
+	cat *Catalogue // read-only: the suggestions are made from it outside the engine's lock
 }
 
 func (e *UnknownScenarioError) Error() string {
@@ -159,13 +162,30 @@ func (e *Engine) Catalogue() *Catalogue {
 	return e.cat
 }
 
+// unknown is the error of a name the catalogue lacks; its suggestions are
+// made by suggest, after the engine's lock is released (issue 31, N14:
+// weighing 20,000 names under it held every other request).
 func (e *Engine) unknown(name string) error {
-	return &UnknownScenarioError{Name: name, Suggestions: closest(name, e.cat.Names())}
+	return &UnknownScenarioError{Name: name, cat: e.cat}
+}
+
+// suggest fills in the suggestions of an unknown scenario's error.
+func suggest(err error) error {
+	var u *UnknownScenarioError
+	if errors.As(err, &u) && u.cat != nil {
+		u.Suggestions, u.cat = closest(u.Name, u.cat.Names()), nil
+	}
+	return err
 }
 
 // Activate switches a scenario on for every request, restarting its
 // counters; with ttl > 0 it switches itself off after ttl.
 func (e *Engine) Activate(name string, ttl time.Duration) (Status, error) {
+	st, err := e.activate(name, ttl)
+	return st, suggest(err)
+}
+
+func (e *Engine) activate(name string, ttl time.Duration) (Status, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	sc := e.cat.Find(name)
@@ -179,6 +199,11 @@ func (e *Engine) Activate(name string, ttl time.Duration) (Status, error) {
 
 // Deactivate switches a scenario off.
 func (e *Engine) Deactivate(name string) (Status, error) {
+	st, err := e.deactivate(name)
+	return st, suggest(err)
+}
+
+func (e *Engine) deactivate(name string) (Status, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	sc := e.cat.Find(name)
@@ -297,6 +322,11 @@ func (e *Engine) expireLocked() {
 // that does not exist is an error: the request cannot be served as its
 // sender meant.
 func (e *Engine) Decide(q Query) (*Decision, error) {
+	d, err := e.decide(q)
+	return d, suggest(err)
+}
+
+func (e *Engine) decide(q Query) (*Decision, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if q.Header != "" {
