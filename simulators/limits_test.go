@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 )
 
@@ -106,5 +107,21 @@ func TestLimits_ConfigFiles(t *testing.T) {
 	}
 	if r := login(t, s, "alpha", "a-pass"); r.body == `"0"` {
 		t.Error("the deleted file's user no longer logs in: the embedded fixtures came back")
+	}
+}
+
+// Issue 31, N15: a request URI past 8 KiB is refused 414 before any work:
+// no near-miss diagnosis, no vendor answer echoing it, a capped journal
+// entry.
+func TestPipeline_LongURIRefused(t *testing.T) {
+	t.Parallel()
+	s := start(t, simulators.Options{Vendors: []string{"ucontact"}})
+	r := send(t, s.Client(), http.MethodGet, s.URL("ucontact")+"/"+strings.Repeat("a", 60<<10), "", "")
+	if r.status != http.StatusRequestURITooLong || r.body != simulators.MsgURITooLong || r.header.Get(simulators.HeaderDiagnosis) != "" {
+		t.Fatalf("a 60 KB path: %d %q %v", r.status, r.body, r.header)
+	}
+	entries := s.Requests(journal.Filter{}, 1)
+	if len(entries) != 1 || len(entries[0].Path) > 4<<10 || entries[0].Outcome != journal.OutcomeRefused {
+		t.Fatalf("journal: %+v", entries)
 	}
 }

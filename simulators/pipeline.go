@@ -40,11 +40,17 @@ const HeaderScenario = "X-Mockauth-Scenario"
 // documented operation, which operations are closest and what differs.
 const HeaderDiagnosis = "X-Mockauth-Diagnosis"
 
+// MaxRequestURI bounds a request's URI on the vendor ports (a reading: the
+// vendors' servers refuse far shorter ones; Tomcat's whole request head
+// defaults to 8 KB).
+const MaxRequestURI = 8 << 10
+
 // Messages of the answers the pipeline gives itself, exact so tests and
 // users can match them.
 const (
 	MsgBodyTooLarge = "mockauth: request body larger than 1 MiB\n"
 	MsgHeavyBusy    = "mockauth: too many large bodies at once; try again\n"
+	MsgURITooLong   = "mockauth: request URI longer than 8 KiB\n"
 	// MsgForeignHost refuses, in proxy mode, a Host that is not this
 	// machine's: a DNS-rebinding page would read, through the
 	// developer's mockauth, a real service only that machine reaches.
@@ -202,6 +208,14 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.inFlight.Add(1)
 	defer p.inFlight.Add(-1)
 	x := &exchange{start: time.Now(), r: r, vs: p.cur.Load()}
+	if len(r.RequestURI) > MaxRequestURI {
+		// No vendor takes one: refused before any work on it (a 60 KB
+		// path's near-miss diagnosis, and a vendor's 404 that echoes it,
+		// cost every other request; issue 31, N15).
+		x.outcome = journal.OutcomeRefused
+		p.answer(w, x, plain(http.StatusRequestURITooLong, MsgURITooLong))
+		return
+	}
 	if p.upstream != nil && !admin.LocalHost(r.Host, p.hosts) {
 		x.outcome = journal.OutcomeRefused
 		w.Header().Set("Connection", "close")
