@@ -5,7 +5,6 @@ package clock
 
 import (
 	"errors"
-	"math"
 	"sync/atomic"
 	"time"
 )
@@ -34,19 +33,21 @@ func (c *Simulated) Now() time.Time {
 	return c.now().Add(time.Duration(c.offset.Load()))
 }
 
-// maxOffset is as far ahead as the clock goes: advances saturate there
-// instead of overflowing into the past.
-const maxOffset = time.Duration(math.MaxInt64)
+// End is as far as the simulated clock goes: advances saturate there.
+// Token times are kept as Unix nanoseconds, which end in 2262: a clock
+// past that would mint every token already expired (issue 31, N17).
+var End = time.Date(2200, time.January, 1, 0, 0, 0, 0, time.UTC)
 
-// Advance moves the clock forward by d, at most to maxOffset.
+// Advance moves the clock forward by d, at most to End.
 func (c *Simulated) Advance(d time.Duration) error {
 	if d < 0 {
 		return ErrNegativeAdvance
 	}
 	for {
 		cur := c.offset.Load()
-		next := int64(maxOffset)
-		if d <= maxOffset-time.Duration(cur) {
+		room := End.Sub(c.now()) // time.Duration saturates at its bounds
+		next := int64(max(room, time.Duration(cur)))
+		if d <= room-time.Duration(cur) {
 			next = cur + int64(d)
 		}
 		if c.offset.CompareAndSwap(cur, next) {
