@@ -53,7 +53,7 @@ const (
 	// DefaultMaxConns is each vendor port's bound of open connections:
 	// four full ports of idle connections stay within the deployment's
 	// 128 MiB (issue 31, N5).
-	DefaultMaxConns = 1024
+	DefaultMaxConns = 512
 	// MaxAdminConns is the admin port's bound of open connections.
 	MaxAdminConns = 256
 )

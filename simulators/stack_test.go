@@ -251,6 +251,17 @@ func TestTLS(t *testing.T) {
 	if _, err := simulators.Start(simulators.Options{TLS: true, TLSDir: dir, Vendors: []string{ucontact.Name}}); err == nil || !strings.Contains(err.Error(), "is readable by others") {
 		t.Errorf("a world-readable CA key: %v", err)
 	}
+	// Issue 31, N17: a directory others can write to is not used: they
+	// could put their CA there.
+	if err := os.Chmod(filepath.Join(dir, "ca-key.pem"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := simulators.Start(simulators.Options{TLS: true, TLSDir: dir, Vendors: []string{ucontact.Name}}); err == nil || !strings.Contains(err.Error(), "can be written by other users") {
+		t.Errorf("a world-writable --tls-dir: %v", err)
+	}
 }
 
 func BenchmarkStartClose(b *testing.B) {

@@ -102,6 +102,11 @@ func loadCA(dir string) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
 	if dir == "" {
 		return nil, nil, nil, fs.ErrNotExist
 	}
+	if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o022 != 0 {
+		// Another user could put a CA of theirs in place of ours, and our
+		// clients would trust it (issue 31, N17).
+		return nil, nil, nil, fmt.Errorf("--tls-dir %s can be written by other users (mode %v): whoever writes there gives your clients a CA to trust; chmod go-w %s", dir, st.Mode().Perm(), dir)
+	}
 	certPEM, err := os.ReadFile(filepath.Join(dir, CAFile))
 	if err != nil {
 		return nil, nil, nil, err

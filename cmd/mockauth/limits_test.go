@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mockauth/mockauth/simulators"
 )
 
 // wantIdle is the figure: the admin API answers, and the server
@@ -113,9 +115,9 @@ func TestServe_HealthAnswersAmongIdleConnections(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	t.Logf("%d connections to the vendor ports (%d refused): %d answered and held open (bound %d a port), the rest waiting", n, dialErrs, answered, 1024)
-	if answered > 4*1024 {
-		t.Errorf("%d connections held open: the vendor ports' bound is 4 × 1024", answered)
+	t.Logf("%d connections to the vendor ports (%d refused): %d answered and held open (bound %d a port), the rest waiting", n, dialErrs, answered, simulators.DefaultMaxConns)
+	if answered > 4*simulators.DefaultMaxConns {
+		t.Errorf("%d connections held open: the vendor ports' bound is 4 × %d", answered, simulators.DefaultMaxConns)
 	}
 	res, err := (&http.Client{Timeout: 5 * time.Second}).Get(s.url(0, "http") + "/__admin/health")
 	if err != nil {

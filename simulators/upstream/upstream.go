@@ -164,8 +164,17 @@ func Transport(caFile string) (*http.Transport, error) {
 	return tr, nil
 }
 
-// HeaderOwn are request headers of the stack's own, never forwarded.
-var HeaderOwn = []string{"X-Mockauth-Scenario"}
+// headerOwnPrefix starts the request headers of the stack's own
+// (X-Mockauth-Scenario, ...), never forwarded.
+const headerOwnPrefix = "X-Mockauth-"
+
+// MsgDotDot refuses a path with a ".." segment: joined to the upstream's
+// base path, it would reach past it.
+const MsgDotDot = "mockauth: a path with a .. segment is not forwarded\n"
+
+// bodyTimeout bounds reading an answer's body, as ResponseHeaderTimeout
+// bounds its headers: an upstream that trickles cannot hold a request.
+const bodyTimeout = 2 * time.Minute
 
 // NewProxy forwards every request to target (its path appended to the
 // target's base path), with the real service's Host, and answers what the
@@ -173,11 +182,13 @@ var HeaderOwn = []string{"X-Mockauth-Scenario"}
 // for byte. A service that cannot be reached, or answers more than
 // MaxAnswerBytes, is answered 502 with a plain line saying so.
 func NewProxy(target *url.URL, tr http.RoundTripper, log *slog.Logger) http.Handler {
-	return &httputil.ReverseProxy{
+	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
-			for _, h := range HeaderOwn {
-				pr.Out.Header.Del(h)
+			for h := range pr.Out.Header {
+				if strings.HasPrefix(http.CanonicalHeaderKey(h), headerOwnPrefix) {
+					pr.Out.Header.Del(h)
+				}
 			}
 			// The pipeline reads the answer (journal, contract, recording):
 			// the transport asks for gzip itself and hands it back decoded.
@@ -208,6 +219,8 @@ func NewProxy(target *url.URL, tr http.RoundTripper, log *slog.Logger) http.Hand
 			if res.ContentLength > 0 {
 				body.Grow(int(res.ContentLength) + 1)
 			}
+			stop := time.AfterFunc(bodyTimeout, func() { res.Body.Close() })
+			defer stop.Stop()
 			if _, err := io.Copy(&body, io.LimitReader(res.Body, MaxAnswerBytes+1)); err != nil {
 				return err
 			}
@@ -238,6 +251,17 @@ func NewProxy(target *url.URL, tr http.RoundTripper, log *slog.Logger) http.Hand
 		},
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, seg := range strings.Split(r.URL.Path, "/") {
+			if seg == ".." {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = io.WriteString(w, MsgDotDot)
+				return
+			}
+		}
+		rp.ServeHTTP(w, r)
+	})
 }
 
 // ErrShuttingDown is the cause a pipeline cancels a proxied call with when

@@ -263,3 +263,33 @@ func TestRecorder_ReplayableAndSafe(t *testing.T) {
 		t.Errorf("%d junk stubs (want %d) and the documented call recorded: %v", junk, upstream.MaxPerOperation, documented)
 	}
 }
+
+// Issue 31, N17: none of the stack's own X-Mockauth- headers is forwarded,
+// and a path with a .. segment (which would reach past the base path) is
+// refused, never sent.
+func TestProxy_OwnHeadersAndDotDot(t *testing.T) {
+	var got []http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Clone())
+	}))
+	defer srv.Close()
+	target, _ := url.Parse(srv.URL + "/base")
+	p := upstream.NewProxy(target, http.DefaultTransport, quiet)
+	req := httptest.NewRequest(http.MethodGet, "/x", nil)
+	req.Header.Set("X-Mockauth-Scenario", "s")
+	req.Header.Set("X-Mockauth-Anything", "a")
+	p.ServeHTTP(httptest.NewRecorder(), req)
+	if len(got) != 1 || got[0].Get("X-Mockauth-Scenario") != "" || got[0].Get("X-Mockauth-Anything") != "" {
+		t.Fatalf("forwarded headers: %v", got)
+	}
+	for _, path := range []string{"/a/../admin", "/%2e%2e/admin"} {
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != 400 || w.Body.String() != upstream.MsgDotDot {
+			t.Errorf("%s: %d %q", path, w.Code, w.Body)
+		}
+	}
+	if len(got) != 1 {
+		t.Errorf("a .. path reached the upstream")
+	}
+}
