@@ -47,21 +47,22 @@ func idleBudget(t *testing.T) int {
 	return n
 }
 
-// rss is a process's resident set size.
-func rss(t *testing.T, pid int) int {
+// procBytes reads a size of a process's /proc status: VmRSS (resident
+// now) or VmHWM (its peak).
+func procBytes(t *testing.T, pid int, field string) int {
 	t.Helper()
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			var kb int
 			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
 			return kb << 10
 		}
 	}
-	t.Fatal("no VmRSS")
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
 }
 
@@ -127,29 +128,11 @@ func TestServe_HealthAnswersAmongIdleConnections(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("health with %d idle connections open: %d", n, res.StatusCode)
 	}
-	if got := rss(t, s.cmd.Process.Pid); got > deployLimit {
+	if got := procBytes(t, s.cmd.Process.Pid, "VmRSS"); got > deployLimit {
 		t.Errorf("RSS %d MiB with %d idle connections: the deployment's limit is %d MiB", got>>20, n, deployLimit>>20)
 	} else {
 		t.Logf("RSS %.1f MiB with %d idle connections", float64(got)/(1<<20), n)
 	}
-}
-
-// hwm is a process's peak resident set size.
-func hwm(t *testing.T, pid int) int {
-	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb int
-			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
 }
 
 // Issue 31, N4: 64 concurrent 8 MiB answers of a real service, through
@@ -190,7 +173,7 @@ func TestServe_ProxyHoldsBoundedAnswers(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	peak := hwm(t, s.cmd.Process.Pid)
+	peak := procBytes(t, s.cmd.Process.Pid, "VmHWM")
 	t.Logf("64 concurrent 8 MiB answers: %v by status; peak RSS %.1f MiB", statuses, float64(peak)/(1<<20))
 	if statuses[200] == 0 {
 		t.Error("no answer passed whole")
