@@ -48,17 +48,27 @@ func (g heavyGate) enter(ctx context.Context, done <-chan struct{}, wait time.Du
 	return false
 }
 
-// heavyReading bounds the bytes of large bodies being read at once,
-// stack-wide: the rest of a large body is read before its request takes
-// a place at the gate (a client that trickles its body holds no place
-// while it does), with room for it taken first.
-const heavyReading = 32 << 20
+// newReadingRoom is the room for large bodies being read at once,
+// stack-wide: as many bodies of MaxBodyBytes as the gate has places. The
+// rest of a large body is read before its request takes a place at the
+// gate, with room for it taken first; more read at once cost every other
+// client's answers (four 1 MiB bodies read together took a login's p99
+// to 4× idle on 2 cores).
+func newReadingRoom(g heavyGate) *semaphore.Weighted {
+	return semaphore.NewWeighted(int64(cap(g)) * (MaxBodyBytes + 1))
+}
+
+// heavyReadTimeout bounds how long a request may take to send the rest of
+// a large body while it holds room to read it: a client that trickles
+// its body cannot keep another's large login waiting longer (it waited
+// 58 s; issue 31, N6).
+const heavyReadTimeout = 5 * time.Second
 
 // reserveReading takes room to read a large body of the declared length
 // (MaxBodyBytes when it declares none); false when none comes within
 // gateWait, or ctx ends or done closes first.
 func reserveReading(sem *semaphore.Weighted, ctx context.Context, done <-chan struct{}, length int64) (int64, bool) {
-	n := int64(MaxBodyBytes)
+	n := int64(MaxBodyBytes + 1)
 	if length > 0 && length < n {
 		n = length
 	}

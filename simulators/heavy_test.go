@@ -98,13 +98,15 @@ func TestHeavyGate_NotHeldByATricklerOrAnUpstream(t *testing.T) {
 	large := func(n int) string {
 		return `{"userName":"demo","password":"demo","pad":"` + strings.Repeat("x", n) + `"}`
 	}
-	// The trickler: declares 200 KB, sends 70 KB, then waits.
+	// The trickler: declares a whole 1 MiB (all the room there is to read
+	// large bodies on 2 cores), sends 70 KB, then waits; it keeps the room
+	// heavyReadTimeout at most.
 	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL(autoalert.Name), "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	body := large(200 << 10)
+	body := large(MaxBodyBytes - 100)
 	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", autoalert.PathAuthenticate, len(body), body[:70<<10])
 	// The hanging upstream: a large request to the proxied vendor.
 	go func() {
@@ -120,7 +122,7 @@ func TestHeavyGate_NotHeldByATricklerOrAnUpstream(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	c := &http.Client{Timeout: 8 * time.Second}
+	c := &http.Client{Timeout: heavyReadTimeout + 5*time.Second} // it waited 58 s
 	res, err := c.Post(s.URL(autoalert.Name)+autoalert.PathAuthenticate, "application/json", strings.NewReader(large(100<<10)))
 	if err != nil {
 		t.Fatalf("another client's large login while one trickles and one waits on the upstream: %v", err)

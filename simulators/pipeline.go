@@ -246,11 +246,9 @@ func (p *pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		defer p.reading.Release(n)
 		if p.bodyTimeout > 0 {
-			_ = rc.SetReadDeadline(time.Now().Add(p.bodyTimeout))
+			_ = rc.SetReadDeadline(time.Now().Add(min(p.bodyTimeout, heavyReadTimeout)))
 		}
-		var rest []byte
-		rest, err = io.ReadAll(limited)
-		body = append(body, rest...)
+		body, err = readRest(body, limited, r.ContentLength)
 		if err == nil && p.upstream == nil {
 			if !p.enterHeavy(x) {
 				p.refuseAtGate(w, x)
@@ -436,6 +434,33 @@ func readBody(body io.Reader, length int64) ([]byte, error) {
 		if len(buf) == cap(buf) {
 			// Longer than it said (a server checks that; a test's request may not).
 			rest, err := io.ReadAll(io.LimitReader(body, heavyBody+1-int64(len(buf))))
+			return append(buf, rest...), err
+		}
+	}
+}
+
+// readRest reads the rest of a large body after its first part, into one
+// buffer of the declared length when there is one: 1 MiB bodies read at
+// once, each grown by doubling and copied again, cost the collector what
+// other clients then waited for.
+func readRest(first []byte, body io.Reader, length int64) ([]byte, error) {
+	if length <= int64(len(first)) || length > MaxBodyBytes {
+		rest, err := io.ReadAll(body)
+		return append(first, rest...), err
+	}
+	buf := make([]byte, len(first), length+1) // +1: the end is seen without growing
+	copy(buf, first)
+	for {
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			rest, err := io.ReadAll(body) // longer than it said: the reader's cap still holds
 			return append(buf, rest...), err
 		}
 	}

@@ -407,7 +407,8 @@ func build(opts Options) (*Stack, error) {
 		done:    make(chan struct{}),
 	}
 	s.lines.limit.Store(requestLinesPerSecond)
-	s.heavy, s.reading = newHeavyGate(), semaphore.NewWeighted(heavyReading)
+	s.heavy = newHeavyGate()
+	s.reading = newReadingRoom(s.heavy)
 	s.checker = newChecker(s.journal, s.heavy)
 	s.drift = upstream.NewDrift(s.log)
 	if err := s.checkUpstreams(specs); err != nil {
