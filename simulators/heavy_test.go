@@ -82,7 +82,7 @@ func TestHeavyGate_SmallPassLargeWaitUntilShutdown(t *testing.T) {
 // proxied to a real service that hangs, holds no place at the heavy gate:
 // another client's large login is answered meanwhile (it waited 58 s and
 // 118 s).
-func TestHeavyGate_NotHeldByATricklerOrAnUpstream(t *testing.T) {
+func TestHostile_HeavyGateNotHeldByATricklerOrAnUpstream(t *testing.T) {
 	hang := make(chan struct{})
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-hang

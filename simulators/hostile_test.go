@@ -326,3 +326,62 @@ func TestHostile_KeepAlivePostsAtShutdown(t *testing.T) {
 		errs.Range(func(k, _ any) bool { t.Errorf("lost: %v", k); return true })
 	}
 }
+
+// secondPassFlood is how many logins the N2 tests send: past one login's
+// bound (1,000) in the gate, the issue's figures under make soak.
+func secondPassFlood(full int) int {
+	if os.Getenv("MOCKAUTH_SOAK") != "" && !raceEnabled {
+		return full
+	}
+	return 1500
+}
+
+// Issue 31, N2: one user's flood of logins (20,000 in 5.4 s used to log
+// every other user out) ends none of another user's tokens: the flooder
+// forgets its own oldest.
+func TestHostile_OneUsersFloodLogsNoOneElseOut(t *testing.T) {
+	t.Parallel()
+	s := start(t, simulators.Options{Vendors: []string{ucontact.Name}})
+	victim := strings.Trim(login(t, s, "demo", "demo").body, `"`)
+	n := secondPassFlood(25_000)
+	var first string
+	for i := range n {
+		tok := strings.Trim(login(t, s, "supervisor", "supervisor-2024").body, `"`)
+		if i == 0 {
+			first = tok
+		}
+	}
+	if len(first) < 16 || len(victim) < 16 {
+		t.Fatalf("logins: %q, %q", first, victim)
+	}
+	if !s.ValidToken(ucontact.Name, victim) {
+		t.Fatalf("another user's token after %d logins of one user", n)
+	}
+	if s.ValidToken(ucontact.Name, first) {
+		t.Errorf("the flooder's first token outlived %d of its logins (its bound is 1,000)", n)
+	}
+}
+
+// Issue 31, N2: with signed tokens an ended token used to come back once
+// 20,000 later ones were ended; now it stays ended, however many follow.
+func TestHostile_EndedTokensNeverComeBack(t *testing.T) {
+	t.Parallel()
+	s := start(t, simulators.Options{Vendors: []string{ucontact.Name}, TokenSecret: strings.Repeat("s", 40)})
+	c := s.Client()
+	end := func(tok string) {
+		send(t, c, http.MethodPost, s.URL(ucontact.Name)+ucontact.PathEndSession, formCT, url.Values{"user": {"demo"}, "token": {tok}}.Encode())
+	}
+	first := strings.Trim(login(t, s, "demo", "demo").body, `"`)
+	if len(first) < 16 {
+		t.Fatalf("login: %q", first)
+	}
+	end(first)
+	n := secondPassFlood(20_001)
+	for range n {
+		end(strings.Trim(login(t, s, "demo", "demo").body, `"`))
+	}
+	got := send(t, c, http.MethodPost, s.URL(ucontact.Name)+"/Integra/resources/Supervisor/campaignstatus", formCT, "queue=", "Authorization", "Basic "+first).status
+	if got != http.StatusUnauthorized {
+		t.Fatalf("the first ended token after %d more were ended: %d, want 401", n, got)
+	}
+}

@@ -113,7 +113,7 @@ func TestLimits_ConfigFiles(t *testing.T) {
 // Issue 31, N15: a request URI past 8 KiB is refused 414 before any work:
 // no near-miss diagnosis, no vendor answer echoing it, a capped journal
 // entry.
-func TestPipeline_LongURIRefused(t *testing.T) {
+func TestHostile_LongURIRefused(t *testing.T) {
 	t.Parallel()
 	s := start(t, simulators.Options{Vendors: []string{"ucontact"}})
 	r := send(t, s.Client(), http.MethodGet, s.URL("ucontact")+"/"+strings.Repeat("a", 60<<10), "", "")

@@ -348,7 +348,7 @@ func TestProxy_EveryDriftKindCountedAndLogged(t *testing.T) {
 // password it echoes in an error, session ids in a header, a Location
 // query and body fields — reaches neither the recording on disk, nor the
 // journal, nor the drift report, nor the log. The client gets every byte.
-func TestProxy_TenantSecretsNeverReachDisk(t *testing.T) {
+func TestHostile_TenantSecretsNeverReachDisk(t *testing.T) {
 	t.Parallel()
 	const (
 		key      = "KEY-7f3a9b2c1d4e5f60"
@@ -429,7 +429,7 @@ func TestProxy_TenantSecretsNeverReachDisk(t *testing.T) {
 // only: a page that DNS rebinding points at the stack (Host: its own
 // name) gets 403 and never reaches the real service; --allow-host adds a
 // name. Without an upstream any Host is answered, as before.
-func TestProxy_ForeignHostRefused(t *testing.T) {
+func TestHostile_ForeignHostRefusedInProxyMode(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int64
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -468,7 +468,7 @@ func TestProxy_ForeignHostRefused(t *testing.T) {
 // Issue 31, N13: a proxied call still waiting on the real service when
 // the stack shuts down is answered 503 with Connection: close and
 // Retry-After, never cut off without a byte.
-func TestProxy_InFlightAtShutdownAnswered(t *testing.T) {
+func TestHostile_ProxiedCallAtShutdownAnswered(t *testing.T) {
 	t.Parallel()
 	hang := make(chan struct{})
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

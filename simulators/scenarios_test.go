@@ -201,7 +201,7 @@ func TestScenarios_UserFileAddsToTheCatalogue(t *testing.T) {
 
 // Issue 31, N11: a reload after one vendor's fixture file changed starts
 // that vendor afresh and leaves the others as they are, their tokens good.
-func TestReloadFixtures_OnlyTheChangedVendor(t *testing.T) {
+func TestHostile_FixtureReloadKeepsOtherVendors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, dir+"/ucontact.yaml", "users:\n  first:\n    password: one\n    demo: true\n")
