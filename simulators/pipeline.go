@@ -421,35 +421,30 @@ func readBody(body io.Reader, length int64) ([]byte, error) {
 	if length <= 0 || length > heavyBody {
 		return io.ReadAll(io.LimitReader(body, heavyBody+1))
 	}
-	buf := make([]byte, 0, length+1) // +1: io.ReadAll's way of seeing the end without growing
-	for {
-		n, err := body.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-		if len(buf) == cap(buf) {
-			// Longer than it said (a server checks that; a test's request may not).
-			rest, err := io.ReadAll(io.LimitReader(body, heavyBody+1-int64(len(buf))))
-			return append(buf, rest...), err
-		}
-	}
+	// Longer than it said (a server checks that; a test's request may
+	// not): at most heavyBody+1 in all.
+	return fill(make([]byte, 0, length+1), body, heavyBody+1)
 }
 
 // readRest reads the rest of a large body after its first part, into one
 // buffer of the declared length when there is one: 1 MiB bodies read at
 // once, each grown by doubling and copied again, cost the collector what
-// other clients then waited for.
+// other clients then waited for. body is capped by its reader.
 func readRest(first []byte, body io.Reader, length int64) ([]byte, error) {
 	if length <= int64(len(first)) || length > MaxBodyBytes {
 		rest, err := io.ReadAll(body)
 		return append(first, rest...), err
 	}
-	buf := make([]byte, len(first), length+1) // +1: the end is seen without growing
+	buf := make([]byte, len(first), length+1)
 	copy(buf, first)
+	return fill(buf, body, MaxBodyBytes+1)
+}
+
+// fill reads body into buf's spare room (one more byte than the declared
+// length: io.ReadAll's way of seeing the end without growing), then, if a
+// body is longer than it said, the rest as it comes, up to limit bytes in
+// all.
+func fill(buf []byte, body io.Reader, limit int64) ([]byte, error) {
 	for {
 		n, err := body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -460,7 +455,7 @@ func readRest(first []byte, body io.Reader, length int64) ([]byte, error) {
 			return buf, err
 		}
 		if len(buf) == cap(buf) {
-			rest, err := io.ReadAll(body) // longer than it said: the reader's cap still holds
+			rest, err := io.ReadAll(io.LimitReader(body, limit-int64(len(buf))))
 			return append(buf, rest...), err
 		}
 	}
