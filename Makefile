@@ -11,15 +11,10 @@ TESTFLAGS ?= -race -count=1 -timeout 8m
 # the tests: "DONE 612 tests, 3 skipped in 61.2s".
 GOTESTSUM ?= $(GO) tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg
 
-# Fuzz targets as Name:package for `make fuzz`. Their seed corpora (f.Add and
-# testdata/fuzz) run as ordinary tests in `make test`; time-boxed fuzzing
-# stays out of the gate, where a loaded machine made it fail by chance.
-FUZZ_TARGETS = FuzzRequest:./simulators/ucontact FuzzParseFixtures:./simulators/ucontact \
-	FuzzLogin:./simulators/crmcom FuzzParseFixtures:./simulators/crmcom \
-	FuzzAuthenticate:./simulators/autoalert FuzzParseFixtures:./simulators/autoalert \
-	FuzzBasicAuth:./simulators/exotel FuzzParseFixtures:./simulators/exotel \
-	FuzzLoad:./simulators/scenario FuzzAdminJSON:./simulators FuzzStub:./simulators/stub FuzzPlantedSecret:./simulators/redact \
-	FuzzRecordedSecret:./simulators/upstream
+# `make fuzz` finds the fuzz targets itself (go test -list), so a new one
+# is never left out. Their seed corpora (f.Add and testdata/fuzz) run as
+# ordinary tests in `make test`; time-boxed fuzzing stays out of the gate,
+# where a loaded machine made it fail by chance.
 FUZZTIME ?= 60s
 
 .PHONY: help run build test test-repeat fuzz bench soak lint fmt vet tidy clean
@@ -43,11 +38,12 @@ test: ## every test with the race detector (fuzz seeds included), ending with a 
 test-repeat: ## make test N times (default 20) in a fresh clone of HEAD; prints how many passed
 	scripts/test-repeat $(or $(N),20)
 
-fuzz: ## each fuzz target for FUZZTIME (60s)
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		name=$${t%%:*}; pkg=$${t#*:}; \
-		echo "fuzz $$name $$pkg ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+fuzz: ## each fuzz target (found with go test -list) for FUZZTIME (60s)
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+		for name in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$name $$pkg ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
 	done
 
 bench: ## benchmarks per layer, then mockauth serve against a bare handler under wrk (installed here if missing) and vegeta load

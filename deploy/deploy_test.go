@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -165,7 +166,7 @@ func TestDockerfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var froms, users, checks []string
+	var froms, users, checks, exposed []string
 	for _, line := range strings.Split(string(data), "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
@@ -178,7 +179,18 @@ func TestDockerfile(t *testing.T) {
 			users = append(users, f[1])
 		case "HEALTHCHECK":
 			checks = append(checks, line)
+		case "EXPOSE":
+			exposed = append(exposed, f[1:]...)
 		}
+	}
+	// EXPOSE names the stack's ports on their defaults: the admin API and
+	// one per registered vendor, no more, no fewer.
+	var want []string
+	for i := range simulators.Ports() {
+		want = append(want, fmt.Sprint(simulators.DefaultPortBase+i))
+	}
+	if strings.Join(exposed, " ") != strings.Join(want, " ") {
+		t.Errorf("EXPOSE %v, want the stack's ports %v", exposed, want)
 	}
 	if len(froms) < 2 || !strings.Contains(string(data), "CGO_ENABLED=0") {
 		t.Error("the image must be built in stages into a static binary")
