@@ -140,6 +140,25 @@ func crmLoginP99(t *testing.T, s *simulators.Stack) time.Duration {
 	return ds[len(ds)*99/100]
 }
 
+// p99Rounds measures crmcom's login p99 idle and under the load start
+// starts, in three rounds one after the other, and returns the median of
+// each: one round's p99 rests on its four slowest logins, and a
+// collection that falls in it moved a single measure by 4x either way.
+func p99Rounds(t *testing.T, s *simulators.Stack, start func() (stop func())) (idle, loaded time.Duration) {
+	t.Helper()
+	var idles, loads []time.Duration
+	for range 3 {
+		idles = append(idles, crmLoginP99(t, s))
+		stop := start()
+		loads = append(loads, crmLoginP99(t, s))
+		stop()
+	}
+	slices.Sort(idles)
+	slices.Sort(loads)
+	t.Logf("crmcom login p99, three rounds: idle %v, loaded %v", idles, loads)
+	return idles[1], loads[1]
+}
+
 // flood runs send in each of clients goroutines until the returned stop is
 // called (which waits for them).
 func flood(clients int, send func(i int)) (stop func()) {
@@ -181,20 +200,19 @@ func TestHostile_ScenarioHeaderFlood(t *testing.T) {
 	}
 	s := start(t, simulators.Options{Vendors: []string{ucontact.Name, crmcom.Name}})
 	c := s.Client()
-	idle := crmLoginP99(t, s)
 	name := strings.Repeat("no-such-scenario-", 60_000/17)
-	stop := flood(8, func(int) {
-		time.Sleep(time.Second / 7)
-		req, _ := http.NewRequest(http.MethodPost, s.URL(ucontact.Name)+ucontact.PathGetUserToken, strings.NewReader("user=demo&password=demo"))
-		req.Header.Set("Content-Type", formCT)
-		req.Header.Set(simulators.HeaderScenario, name)
-		if res, err := c.Do(req); err == nil {
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-		}
+	idle, flooded := p99Rounds(t, s, func() (stop func()) {
+		return flood(8, func(int) {
+			time.Sleep(time.Second / 7)
+			req, _ := http.NewRequest(http.MethodPost, s.URL(ucontact.Name)+ucontact.PathGetUserToken, strings.NewReader("user=demo&password=demo"))
+			req.Header.Set("Content-Type", formCT)
+			req.Header.Set(simulators.HeaderScenario, name)
+			if res, err := c.Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+		})
 	})
-	flooded := crmLoginP99(t, s)
-	stop()
 	withinTwiceIdle(t, "the header flood", idle, flooded)
 }
 
@@ -223,20 +241,21 @@ func TestHostile_LargeXMLBodies(t *testing.T) {
 	}
 	s := start(t, simulators.Options{Vendors: []string{autoalert.Name, crmcom.Name}})
 	c := s.Client()
-	idle := crmLoginP99(t, s)
 	var answered atomic.Int64
-	stop := flood(4, func(i int) {
-		res, err := c.Post(s.URL(autoalert.Name)+autoalert.PathAuthenticate, "application/xml", strings.NewReader(largeXMLLogin(i)))
-		if err == nil {
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				answered.Add(1)
+	var round atomic.Int64
+	idle, flooded := p99Rounds(t, s, func() (stop func()) {
+		r := round.Add(1)
+		return flood(4, func(i int) {
+			res, err := c.Post(s.URL(autoalert.Name)+autoalert.PathAuthenticate, "application/xml", strings.NewReader(largeXMLLogin(int(r)<<20+i)))
+			if err == nil {
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					answered.Add(1)
+				}
 			}
-		}
+		})
 	})
-	flooded := crmLoginP99(t, s)
-	stop()
 	if answered.Load() == 0 {
 		t.Fatal("no large login was answered 200")
 	}
