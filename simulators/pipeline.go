@@ -616,12 +616,17 @@ func (p *pipeline) record(x *exchange, status int, respHeader http.Header, respB
 			// A real service's answer is checked here, before its journal
 			// entry and log line, which count its drift: proxy mode waits
 			// on the network anyway, and nothing of it is shed.
-			// Its violations are counted as the drift report counts them.
-			violations, job = contracts.DriftKinds(append(slices.Clip(violations), p.checker.cachedCheck(*job)...)), nil
+			violations, job = append(slices.Clip(violations), p.checker.cachedCheck(*job)...), nil
 		} else if v, ok := p.checker.cached(job.key); ok {
 			// Checked before, byte for byte: the verdict goes in at once.
 			violations, job = append(slices.Clip(violations), v...), nil
 		}
+	}
+	if x.upstreamAnswer != nil {
+		// A real answer's violations are the kinds of its drift, each
+		// rule once (contracts.DriftKinds), in the journal, the log line
+		// and the drift report alike.
+		violations = contracts.DriftKinds(violations)
 	}
 	end := time.Now()
 	dur := end.Sub(x.start)

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/tokens"
@@ -194,8 +193,10 @@ type driftNote struct {
 }
 
 // add reports the violations of the real answers (those of the request
-// are the client's, not drift), one kind per rule (contracts.DriftKinds),
-// and marks the journal entry.
+// are the client's, not drift), already one kind per rule
+// (contracts.DriftKinds, applied once by the pipeline: a second pass would
+// read the split lines as a oneOf's shapes and keep one), and marks the
+// journal entry.
 func (d *driftNote) add(j *journal.Journal, violations []string, now time.Time) {
 	var answers []string
 	for _, v := range violations {
@@ -203,7 +204,6 @@ func (d *driftNote) add(j *journal.Journal, violations []string, now time.Time) 
 			answers = append(answers, v)
 		}
 	}
-	answers = contracts.DriftKinds(answers)
 	if len(answers) == 0 {
 		return
 	}

@@ -514,3 +514,34 @@ func TestHostile_ProxiedCallAtShutdownAnswered(t *testing.T) {
 		t.Fatalf("a proxied call in flight at shutdown: %+v", r)
 	}
 }
+
+// An answer that breaks two rules of the same shape is two kinds in the
+// drift report and two violations in its journal entry (each rule counted
+// once, however many places report it).
+func TestProxy_TwoRulesOfOneShapeAreTwoKinds(t *testing.T) {
+	t.Parallel()
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		_, _ = io.WriteString(w, `{"status":{"code":"OK","message":null,"description":null},"data":{"token":5,"expires_in":3600}}`)
+	}))
+	t.Cleanup(fake.Close)
+	target, _ := url.Parse(fake.URL)
+	s, err := simulators.Start(simulators.Options{Vendors: []string{crmcom.Name}, Upstreams: map[string]*url.URL{crmcom.Name: target}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	send(t, s.Client(), http.MethodPost, s.URL(crmcom.Name)+crmcom.PathToken, "application/json", `{"username":"u","password":"p","organisation":"o"}`)
+	s.Sync()
+	var kinds []string
+	for _, k := range s.Drift().Kinds {
+		kinds = append(kinds, k.Kind)
+	}
+	joined := strings.Join(kinds, "\n")
+	if len(kinds) != 2 || !strings.Contains(joined, `property "expires_in" is unsupported`) || !strings.Contains(joined, `"/data/token"`) {
+		t.Errorf("drift kinds: %q, want the extra member and the token's type, one each", kinds)
+	}
+	if e := s.Requests(journal.Filter{}, 1); len(e) != 1 || len(e[0].Violations) != 2 {
+		t.Errorf("journal violations: %+v", e)
+	}
+}
