@@ -64,10 +64,7 @@ func conformanceCommand() *cobra.Command {
 		if cmd.ArgsLenAtDash() != 0 || len(args) == 0 {
 			return usagef("no client program: give it after --, as in mockauth conformance --vendor ucontact -- ./client")
 		}
-		if vendorName == "" {
-			return usagef("--vendor is required (%s)", vendorList())
-		}
-		if err := checkVendor(vendorName); err != nil {
+		if err := requiredVendor(vendorName); err != nil {
 			return err
 		}
 		endpoints := clienttests.Endpoints(vendorName)

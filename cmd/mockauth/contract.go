@@ -161,10 +161,7 @@ func contractCheckCommand() *cobra.Command {
 	fs.DurationVar(&timeout, "timeout", 10*time.Second, "per-request timeout")
 	target := stackFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if vendorName == "" {
-			return usagef("--vendor is required (%s)", vendorList())
-		}
-		if err := checkVendor(vendorName); err != nil {
+		if err := requiredVendor(vendorName); err != nil {
 			return err
 		}
 		spec, _ := simulators.SpecOf(vendorName)

@@ -363,6 +363,14 @@ func checkVendor(name string) error {
 	return usagef("no vendor %q%s: the vendors are %s", name, fuzzy.DidYouMean(name, simulators.VendorNames()), vendorList())
 }
 
+// requiredVendor is checkVendor for a --vendor a command cannot go without.
+func requiredVendor(name string) error {
+	if name == "" {
+		return usagef("--vendor is required (%s)", vendorList())
+	}
+	return checkVendor(name)
+}
+
 // vendorList names the vendors for help texts: "a, b, c or d".
 func vendorList() string {
 	names := simulators.VendorNames()

@@ -711,20 +711,15 @@ func (s *Store) EndSubject(subject string) int {
 		return 0
 	}
 	var held []key
-	l.order.keep(func(k key) bool {
+	for i := range l.order.n {
+		k := l.order.buf[(l.order.head+i)%len(l.order.buf)]
 		if st, ok := s.heldLocked(k); ok && st.owner.subject == subject {
 			held = append(held, k)
 		}
-		return true
-	})
+	}
 	for _, k := range held {
 		st, _ := s.heldLocked(k)
-		e := endedEntry{key: k, exp: st.expiresAt}
-		if id, ok := s.ids[k]; ok {
-			e.id, e.hasID = id, true
-		}
-		s.forgetLocked(k)
-		s.endLocked(subject, e)
+		s.endValueLocked(k, "", subject, st.expiresAt) // a held token's signed id is in ids
 	}
 	return len(held)
 }
