@@ -6,6 +6,7 @@ import (
 
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/admin"
+	"github.com/mockauth/mockauth/simulators/internal/pipeline"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/upstream"
@@ -31,7 +32,7 @@ type adminBackend struct{ s *Stack }
 var _ admin.Backend = adminBackend{}
 
 func (b adminBackend) Health() admin.Health {
-	h := admin.Health{Status: "ok", Vendors: map[string]string{}, ContractChecksShed: b.s.checker.shed.Load()}
+	h := admin.Health{Status: "ok", Vendors: map[string]string{}, ContractChecksShed: b.s.pipes.Shed()}
 	for _, sv := range b.s.vendors {
 		state := "serving"
 		if !sv.serving.Load() {
@@ -53,20 +54,20 @@ func (b adminBackend) VendorNames() []string {
 func (b adminBackend) Vendors() ([]admin.VendorInfo, error) { return b.s.Vendors() }
 
 func (b adminBackend) Contract(name string) (*contracts.Validator, string, error) {
-	sv := b.s.vendor(name)
-	if sv == nil {
-		return nil, "", &unknownVendorError{name}
+	sv, err := b.s.served(name)
+	if err != nil {
+		return nil, "", err
 	}
-	v, err := validatorFor(sv.spec)
+	v, err := pipeline.ValidatorFor(sv.spec)
 	return v, sv.url, err
 }
 
 func (b adminBackend) Drift() upstream.Report { return b.s.Drift() }
 
 func (b adminBackend) Fidelity(name string) ([]contracts.Basis, error) {
-	sv := b.s.vendor(name)
-	if sv == nil {
-		return nil, &unknownVendorError{name}
+	sv, err := b.s.served(name)
+	if err != nil {
+		return nil, err
 	}
 	return Fidelity(sv.spec)
 }
@@ -105,7 +106,3 @@ func (b adminBackend) PutStub(vendorName, name string, data []byte) (*stub.Stub,
 func (b adminBackend) DeleteStub(vendorName, name string) error {
 	return b.s.DeleteStub(vendorName, name)
 }
-
-type unknownVendorError struct{ name string }
-
-func (e *unknownVendorError) Error() string { return "no vendor " + e.name + " in this stack" }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mockauth/mockauth/simulators/internal/pipeline"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
@@ -92,7 +93,7 @@ func BenchmarkPipeline(b *testing.B) {
 // The layers one at a time.
 
 func BenchmarkLayer_ContractCheck(b *testing.B) {
-	v, err := validatorFor(ucontact.Spec)
+	v, err := pipeline.ValidatorFor(ucontact.Spec)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -162,23 +163,5 @@ func BenchmarkLargeXMLLogin(b *testing.B) {
 			}
 			s.Sync() // the contract checks count too
 		})
-	}
-}
-
-// BenchmarkLayer_VerdictKey is the contract check's cache key of a login,
-// computed on the request's goroutine for every exchange.
-func BenchmarkLayer_VerdictKey(b *testing.B) {
-	v, err := validatorFor(ucontact.Spec)
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := httptest.NewRequest("POST", ucontact.PathGetUserToken, nil)
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	tok := "ZGVtbzo0OTExZWM4OS00OTQ2LTQwYzctYTMzNC1iNzMwNjk3MjNmODE="
-	job := &checkJob{v: v, r: r, path: ucontact.PathGetUserToken, body: []byte("user=demo&password=demo"), minted: []string{tok},
-		answers: []answered{{status: 200, header: http.Header{"Content-Type": {"text/plain;charset=UTF-8"}}, body: []byte(`"` + tok + `"`)}}}
-	b.ReportAllocs()
-	for b.Loop() {
-		keyOf(job)
 	}
 }

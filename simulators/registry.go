@@ -1,7 +1,6 @@
 package simulators
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
@@ -19,6 +18,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/autoalert"
 	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/exotel"
+	"github.com/mockauth/mockauth/simulators/internal/pipeline"
 	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/ucontact"
@@ -109,11 +109,11 @@ func vocabularyOf(dir string, files map[string]vendor.File) scenario.Vocabulary 
 		if f, ok := files[spec.Name]; ok {
 			fx, err = f, nil
 		}
-		val, verr := validatorFor(spec)
+		val, verr := pipeline.ValidatorFor(spec)
 		if err != nil || verr != nil {
 			continue // the stack's build reports it
 		}
-		stubs, err := parseFixtureStubs(spec, val, fx)
+		stubs, err := pipeline.FixtureStubs(spec, val, fx)
 		if err != nil {
 			continue
 		}
@@ -178,32 +178,6 @@ func vendorEnv(name string, s *Stack) vendor.Env {
 			return h.Sum(nil)
 		},
 	}
-}
-
-// validators are built once per process: a contract is read-only once
-// loaded, and loading one takes longer than starting a whole stack (an
-// embedded one loads on first use, so a stack starts without waiting).
-var validators sync.Map // vendor name -> *validatorOnce
-
-type validatorOnce struct {
-	once sync.Once
-	v    *contracts.Validator
-	err  error
-}
-
-func validatorFor(spec vendor.Spec) (*contracts.Validator, error) {
-	vo, _ := validators.LoadOrStore(spec.Name, &validatorOnce{})
-	o := vo.(*validatorOnce)
-	o.once.Do(func() {
-		if name, data, err := contracts.Default(spec.Name); err == nil && name == spec.Contract.Name && bytes.Equal(data, spec.Contract.Data) {
-			// The embedded contract: loaded when first needed (a check),
-			// routed meanwhile by its index (contracts.NewEmbeddedValidator).
-			o.v, o.err = contracts.NewEmbeddedValidator(spec.Name)
-			return
-		}
-		o.v, o.err = contracts.NewValidatorFrom(spec.Name, spec.Contract.Name, spec.Contract.Data)
-	})
-	return o.v, o.err
 }
 
 // FixturesEmbedded is where a vendor's fixtures come from when no file

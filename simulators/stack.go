@@ -1,7 +1,6 @@
 package simulators
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -20,14 +19,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/semaphore"
-
 	"github.com/mockauth/mockauth"
 	"github.com/mockauth/mockauth/simulators/clock"
+	"github.com/mockauth/mockauth/simulators/internal/certs"
+	"github.com/mockauth/mockauth/simulators/internal/netlimit"
+	"github.com/mockauth/mockauth/simulators/internal/pipeline"
 	"github.com/mockauth/mockauth/simulators/journal"
-	"github.com/mockauth/mockauth/simulators/redact"
 	"github.com/mockauth/mockauth/simulators/scenario"
-	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/upstream"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
@@ -207,15 +205,12 @@ func isLoopback(bind string) bool {
 type Stack struct {
 	opts    Options
 	log     *slog.Logger
-	lines   lineSampler // the request lines of every vendor
 	clock   *clock.Simulated
 	journal *journal.Journal
-	certs   *certs // nil without TLS
+	certs   *certs.Certs // nil without TLS
 
 	engine   *scenario.Engine
-	checker  *checker            // contract checks off the hot path
-	heavy    heavyGate           // work on large bodies, bounded stack-wide
-	reading  *semaphore.Weighted // large bodies being read, bounded stack-wide
+	pipes    *pipeline.Shared // what the vendors' pipelines share: checker, heavy gate, log sampling
 	drift    *upstream.Drift
 	recorder *upstream.Recorder // nil unless Options.RecordDir
 
@@ -223,8 +218,6 @@ type Stack struct {
 	upstreamBudget    *upstream.Budget // the bytes of real answers the proxies hold at once
 	done              chan struct{}    // closed by Close: faults that wait stop waiting
 	cut               chan struct{}    // closed by Close after the drain window: proxied calls still waiting are cut
-	inFlight          atomic.Int64     // vendor requests being served
-	first             firstSignal      // closed by the first vendor request
 	conns             atomic.Int64     // connections open, every listener
 	draining          atomic.Bool      // Close has begun: answers close their connection
 
@@ -241,8 +234,8 @@ type Stack struct {
 // served is one listener with its server.
 type served struct {
 	name    string
-	spec    vendor.Spec // zero for the admin API
-	pipe    *pipeline   // nil for the admin API
+	spec    vendor.Spec        // zero for the admin API
+	pipe    *pipeline.Pipeline // nil for the admin API
 	url     string
 	ln      net.Listener
 	srv     *http.Server
@@ -254,70 +247,63 @@ type served struct {
 // for files it lacks) and puts them in place together; a file that does
 // not load changes nothing. A reloaded vendor starts with no tokens of its
 // own and no registered credentials; with a token secret, the signed tokens
-// it minted before stay good.
+// it minted before stay good. A vendor whose file did not change stays as
+// it is, its tokens and registrations with it (issue 31, N11).
 func (s *Stack) ReloadFixtures(dir string) error {
-	next := make([]vendor.Simulator, len(s.vendors))
-	stubs := make([][]*stub.Stub, len(s.vendors))
-	from := make([]string, len(s.vendors))
-	data := make([][]byte, len(s.vendors))
 	if dir != "" {
 		if err := CheckFixturesDir(dir); err != nil {
 			return err
 		}
 	}
-	for i, sv := range s.vendors {
-		fx, origin, err := fixturesOf(dir, sv.spec)
+	reloads := make([]*pipeline.Reload, 0, len(s.vendors))
+	defer func() {
+		for _, r := range reloads {
+			r.Abandon() // nothing committed: a later vendor failed
+		}
+	}()
+	for _, sv := range s.vendors {
+		r, err := s.prepareReload(sv, dir)
 		if err != nil {
 			return err
 		}
-		if was := sv.pipe.cur.Load().fixturesFrom; origin == FixturesEmbedded && dir != "" && was != FixturesEmbedded && filepath.Dir(was) == filepath.Clean(dir) {
-			// A file that was loaded is gone: say so rather than quietly
-			// bring back the embedded fixtures (and drop every token).
-			return fmt.Errorf("%s: %w: what is loaded stays (put it back, or restart for the embedded fixtures)", was, fs.ErrNotExist)
-		}
-		from[i], data[i] = origin, fx.Data
-		if cur := sv.pipe.cur.Load(); origin == cur.fixturesFrom && bytes.Equal(fx.Data, cur.fixtures) {
-			// Its file did not change: the vendor stays as it is, its
-			// tokens and registrations with it (issue 31, N11).
-			next[i] = cur.sim
-		} else if next[i], err = sv.spec.Build(fx, vendorEnv(sv.name, s)); err != nil {
-			return err
-		}
-		if stubs[i], err = parseFixtureStubs(sv.spec, sv.pipe.validator, fx); err != nil {
-			return err
-		}
-		if sv.pipe.upstream != nil {
-			stubs[i] = nil // proxy mode: the real service answers what the fixture's stubs would
-		}
+		reloads = append(reloads, r)
 	}
-	// Every table first, so a stub that does not build changes nothing;
-	// run-time stubs stay, their registries locked until the swap.
-	tables := make([]*stubTable, len(s.vendors))
-	for i, sv := range s.vendors {
-		sv.pipe.stubs.mu.Lock()
-		defer sv.pipe.stubs.mu.Unlock()
-		t, err := newStubTable(sv.name, sv.pipe.validator, stubs[i], sv.pipe.stubs.runtime)
-		if err != nil {
-			return err
-		}
-		if n := len(t.set.Stubs()); n > stub.MaxStubs {
-			return fmt.Errorf("%s: %d stubs with the run-time ones: %w", sv.name, n, ErrTooManyStub)
-		}
-		tables[i] = t
+	for _, r := range reloads {
+		r.Commit()
 	}
-	cat := s.engine.Catalogue()
-	for i, sv := range s.vendors {
-		warnUserScenarios(s.log, sv.name, next[i], cat)
-		vs := newVendorState(sv.spec, next[i], stubs[i], tables[i])
-		vs.fixturesFrom, vs.fixtures = from[i], data[i]
-		sv.pipe.cur.Store(vs)
-	}
+	reloads = nil
 	s.log.Info("fixtures reloaded", slog.String("dir", dir))
 	return nil
 }
 
+// prepareReload readies one vendor's reload from dir; its stubs stay
+// locked until the reload is committed or abandoned.
+func (s *Stack) prepareReload(sv *served, dir string) (*pipeline.Reload, error) {
+	fx, origin, err := fixturesOf(dir, sv.spec)
+	if err != nil {
+		return nil, err
+	}
+	if was := sv.pipe.FixturesFrom(); origin == FixturesEmbedded && dir != "" && was != FixturesEmbedded && filepath.Dir(was) == filepath.Clean(dir) {
+		// A file that was loaded is gone: say so rather than quietly
+		// bring back the embedded fixtures (and drop every token).
+		return nil, fmt.Errorf("%s: %w: what is loaded stays (put it back, or restart for the embedded fixtures)", was, fs.ErrNotExist)
+	}
+	sim := sv.sim()
+	if !sv.pipe.Unchanged(fx, origin) {
+		if sim, err = sv.spec.Build(fx, vendorEnv(sv.name, s)); err != nil {
+			return nil, err
+		}
+	}
+	stubs, err := pipeline.FixtureStubs(sv.spec, sv.pipe.Validator(), fx)
+	if err != nil {
+		return nil, err
+	}
+	warnUserScenarios(s.log, sv.name, sim, s.engine.Catalogue())
+	return sv.pipe.Prepare(sim, fx, origin, stubs)
+}
+
 // sim is the vendor's current simulator.
-func (sv *served) sim() vendor.Simulator { return sv.pipe.cur.Load().sim }
+func (sv *served) sim() vendor.Simulator { return sv.pipe.Sim() }
 
 // Start builds every simulator, listens on its port and serves it. On error
 // nothing is left listening.
@@ -333,7 +319,7 @@ func Start(opts Options) (*Stack, error) {
 			close(sv.done) // nothing to wait for at Close
 			sv.serving.Store(true)
 		}
-		s.checker.start()
+		s.pipes.Start()
 		return s, nil
 	}
 	if err := s.listenAll(); err != nil {
@@ -375,7 +361,7 @@ func build(opts Options) (*Stack, error) {
 	}
 	for _, n := range opts.Vendors {
 		if PortOffset(n) < 0 {
-			return nil, fmt.Errorf("simulators: unknown vendor %q (known: %v)", n, VendorNames())
+			return nil, fmt.Errorf("simulators: %w", unknownVendor(n, VendorNames(), true))
 		}
 	}
 	if !isLoopback(opts.Bind) && opts.AdminToken == "" {
@@ -397,7 +383,6 @@ func build(opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s := &Stack{
-		first:   firstSignal{ch: make(chan struct{})},
 		cut:     make(chan struct{}),
 		opts:    opts,
 		log:     opts.Logger,
@@ -406,16 +391,14 @@ func build(opts Options) (*Stack, error) {
 		engine:  scenario.NewEngine(cat),
 		done:    make(chan struct{}),
 	}
-	s.lines.limit.Store(requestLinesPerSecond)
-	s.heavy = newHeavyGate()
-	s.reading = newReadingRoom(s.heavy)
-	s.checker = newChecker(s.journal, s.heavy)
+	s.pipes = pipeline.NewShared(pipeline.SharedConfig{Clock: s.clock, Journal: s.journal, Engine: s.engine, Log: opts.Logger,
+		Strict: opts.Strict, BodyTimeout: opts.BodyTimeout, Done: s.done, Cut: s.cut})
 	s.drift = upstream.NewDrift(s.log)
 	if err := s.checkUpstreams(specs); err != nil {
 		return nil, err
 	}
 	if opts.TLS {
-		if s.certs, err = makeCerts(opts.TLSDir); err != nil {
+		if s.certs, err = certs.Make(opts.TLSDir); err != nil {
 			return nil, err
 		}
 	}
@@ -486,55 +469,28 @@ func (s *Stack) buildVendor(spec vendor.Spec, cat *scenario.Catalogue) (*served,
 	if err != nil {
 		return nil, err
 	}
-	v, err := validatorFor(spec)
+	v, err := pipeline.ValidatorFor(spec)
 	if err != nil {
 		return nil, err
 	}
 	warnUserScenarios(s.log, spec.Name, sim, cat)
-	fixtureStubs, err := parseFixtureStubs(spec, v, fx)
+	fixtureStubs, err := pipeline.FixtureStubs(spec, v, fx)
 	if err != nil {
 		return nil, err
 	}
-	declared := len(fixtureStubs)
-	if s.opts.Upstreams[spec.Name] != nil {
-		// Proxy mode: the real service answers what the fixture's stubs
-		// would; stubs added at run time still answer (a deliberate override).
-		fixtureStubs = nil
-	}
-	table, err := newStubTable(spec.Name, v, fixtureStubs, nil)
-	if err != nil {
-		return nil, err
-	}
-	p := &pipeline{
-		advance:     s.clock.Advance,
-		stubs:       &stubRegistry{},
-		clock:       s.clock,
-		validator:   v,
-		journal:     s.journal,
-		engine:      s.engine,
-		respRedact:  redact.NewPolicy(),
-		strict:      s.opts.Strict,
-		done:        s.done,
-		cut:         s.cut,
-		inFlight:    &s.inFlight,
-		hosts:       s.allowedHosts(spec.Name),
-		first:       &s.first,
-		checker:     s.checker,
-		heavy:       s.heavy,
-		reading:     s.reading,
-		log:         s.opts.Logger,
-		lines:       &s.lines,
-		bodyTimeout: s.opts.BodyTimeout,
-	}
-	vs := newVendorState(spec, sim, fixtureStubs, table)
-	vs.fixturesFrom, vs.fixtures = origin, fx.Data
-	p.cur.Store(vs)
+	c := pipeline.Config{Spec: spec, Validator: v, Sim: sim, Fixtures: fx, FixturesFrom: origin, FixtureStubs: fixtureStubs}
 	if u, ok := s.opts.Upstreams[spec.Name]; ok {
-		if p.upstream, err = s.proxyTo(spec, u, fx, declared); err != nil {
-			return nil, err
-		}
+		c.Proxy = s.proxyTo(spec, u, fx, len(fixtureStubs))
 	}
-	return &served{name: spec.Name, spec: spec, pipe: p, srv: s.newServer(p)}, nil
+	p, err := pipeline.New(s.pipes, c)
+	if err != nil {
+		return nil, err
+	}
+	srv := s.newServer(p)
+	// The body's deadline, from the request's start: the pipeline lifts it
+	// for a fault that waits and for a real service's answer.
+	srv.ReadTimeout = s.opts.BodyTimeout
+	return &served{name: spec.Name, spec: spec, pipe: p, srv: srv}, nil
 }
 
 // listenAll opens every port (the admin API's on the port base, each
@@ -560,7 +516,7 @@ func (s *Stack) listenAll() error {
 
 // serveAll starts the contract checker and serves every listener.
 func (s *Stack) serveAll() {
-	s.checker.start()
+	s.pipes.Start()
 	go s.flushRecording()
 	for _, sv := range s.all() {
 		sv.done = make(chan struct{})
@@ -578,9 +534,7 @@ func (s *Stack) serveAll() {
 // all is the admin API and every vendor.
 func (s *Stack) all() []*served { return append([]*served{s.admin}, s.vendors...) }
 
-// newServer is a server with the stack's connection limits. A vendor's
-// body read is bounded by the pipeline (a server ReadTimeout would also
-// cancel the context of a fault that waits longer).
+// newServer is a server with the stack's connection limits.
 func (s *Stack) newServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -618,13 +572,13 @@ func (s *Stack) listen(sv *served, offset int) error {
 	if sv == s.admin {
 		limit = MaxAdminConns
 	}
-	ln = newLimitListener(ln, limit)
+	ln = netlimit.Limit(ln, limit)
 	scheme := "http"
 	if s.certs != nil {
 		scheme = "https"
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{s.certs.server}, MinVersion: tls.VersionTLS12})
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{s.certs.Server}, MinVersion: tls.VersionTLS12})
 	}
-	sv.ln = &onceListener{Listener: ln}
+	sv.ln = netlimit.Once(ln)
 	sv.url = scheme + "://" + urlHost(ln.Addr())
 	return nil
 }
@@ -663,9 +617,8 @@ func (s *Stack) Vendors() ([]VendorInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		cur := sv.pipe.cur.Load()
 		info := VendorInfo{Name: sv.name, BaseURL: sv.url, Endpoints: slices.Clone(sv.spec.Endpoints), Demo: demo, Spec: sv.spec,
-			Stubs: cur.stubs.set.Stubs(), Fixtures: cur.fixturesFrom}
+			Stubs: sv.pipe.Stubs(), Fixtures: sv.pipe.FixturesFrom()}
 		if u := s.opts.Upstreams[sv.name]; u != nil {
 			info.Upstream = u.Redacted()
 		}
@@ -698,7 +651,7 @@ func (s *Stack) CACertPEM() []byte {
 	if s.certs == nil {
 		return nil
 	}
-	return append([]byte(nil), s.certs.caPEM...)
+	return append([]byte(nil), s.certs.CAPEM...)
 }
 
 // Client returns the stack's HTTP client, one for the stack's life: it
@@ -711,7 +664,7 @@ func (s *Stack) Client() *http.Client {
 		if !s.opts.NoListener {
 			tr := http.DefaultTransport.(*http.Transport).Clone()
 			if s.certs != nil {
-				tr.TLSClientConfig = &tls.Config{RootCAs: s.certs.pool, MinVersion: tls.VersionTLS12}
+				tr.TLSClientConfig = &tls.Config{RootCAs: s.certs.Pool, MinVersion: tls.VersionTLS12}
 			}
 			rt = tr
 		}
@@ -756,10 +709,11 @@ func (s *Stack) ValidToken(vendorName, token string) bool {
 	return ok && token != "" && o.ValidToken(token)
 }
 
-// Sync waits until the contract checks of every request answered so far
-// have reached the journal. Checks run off the hot path; a test that reads
-// violations right after a request calls Sync first.
-func (s *Stack) Sync() { s.checker.sync() }
+// Sync waits until every request answered so far is in the journal with
+// its contract check: both run after the answer is sent. A test that
+// reads the journal right after a request calls Sync first (Requests and
+// the admin API do).
+func (s *Stack) Sync() { s.pipes.Sync() }
 
 // allowedHosts are the Host names a vendor's port answers in proxy mode
 // beyond the loopback ones: the bind address, the in-memory name, and
@@ -775,10 +729,10 @@ func (s *Stack) allowedHosts(name string) []string {
 // Requested is closed when the first request reaches one of the stack's
 // vendors: the conformance judge starts a program's deadline there, not
 // at its start-up.
-func (s *Stack) Requested() <-chan struct{} { return s.first.ch }
+func (s *Stack) Requested() <-chan struct{} { return s.pipes.Requested() }
 
 // InFlight reports how many vendor requests are being served right now.
-func (s *Stack) InFlight() int { return int(s.inFlight.Load()) }
+func (s *Stack) InFlight() int { return s.pipes.InFlight() }
 
 // Scenarios switches the stack's scenarios. It hands out copies of their
 // state, never the engine.
@@ -836,24 +790,8 @@ func (s *Stack) Reset() {
 		sv.sim().Reset()
 	}
 	s.journal.Clear()
-	s.checker.reset()
+	s.pipes.Forget()
 	s.clock.Reset()
-}
-
-// onceListener closes once; the server's Shutdown closes it again
-// without an error.
-type onceListener struct {
-	net.Listener
-	once sync.Once
-}
-
-func (l *onceListener) Close() error {
-	err := net.ErrClosed
-	l.once.Do(func() { err = l.Listener.Close() })
-	if errors.Is(err, net.ErrClosed) {
-		return nil
-	}
-	return err
 }
 
 // drain keeps serving for the drain window, each answer closing its
@@ -919,12 +857,11 @@ func (s *Stack) Close() error {
 		for _, sv := range all {
 			sv.serving.Store(false)
 		}
-		s.lines.report(context.Background(), s.log, s.lines.second.Load())
 		s.clientOnce.Do(func() {}) // no client is made after this
 		if s.client != nil {
 			s.client.CloseIdleConnections()
 		}
-		s.checker.stop() // the checks still queued run, so the journal is complete
+		s.pipes.Stop() // the listeners and checks still running finish, so the journal is complete
 		if s.recorder != nil {
 			if err := s.recorder.Flush(); err != nil {
 				errs = append(errs, err)

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -102,7 +103,7 @@ func TestStart_ServesEveryVendor(t *testing.T) {
 
 func TestStart_Errors(t *testing.T) {
 	t.Parallel()
-	if _, err := simulators.Start(simulators.Options{Vendors: []string{"nosuch"}}); err == nil || !strings.Contains(err.Error(), `unknown vendor "nosuch"`) {
+	if _, err := simulators.Start(simulators.Options{Vendors: []string{"nosuch"}}); !errors.Is(err, simulators.ErrUnknownVendor) || !strings.Contains(err.Error(), `unknown vendor "nosuch"`) {
 		t.Fatalf("Start with an unknown vendor: %v", err)
 	}
 	dir := t.TempDir()

@@ -1,272 +1,44 @@
 package simulators
 
 import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"slices"
-	"strings"
-	"sync"
-
-	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/admin"
+	"github.com/mockauth/mockauth/simulators/internal/pipeline"
 	"github.com/mockauth/mockauth/simulators/stub"
-	"github.com/mockauth/mockauth/simulators/vendor"
 )
 
 // Errors of the stub calls.
 var (
 	ErrNoStub      = admin.ErrNoStub
 	ErrFixtureStub = admin.ErrFixtureStub
-	ErrTooManyStub = fmt.Errorf("%w: a vendor has at most %d", admin.ErrTooManyStub, stub.MaxStubs)
+	ErrTooManyStub = pipeline.ErrTooManyStub
 )
-
-// stubRules is what a vendor's stubs may name: its checks, its contract's
-// operations.
-func stubRules(spec vendor.Spec, v *contracts.Validator) stub.Rules {
-	names := make([]string, len(spec.Auth))
-	for i, a := range spec.Auth {
-		names[i] = a.Name
-	}
-	documented := make([]string, len(spec.Endpoints))
-	for i, e := range spec.Endpoints {
-		documented[i] = e.Method + " " + e.Path
-	}
-	return stub.Rules{Auth: names, Documented: documented, Operation: func(id string) bool {
-		_, _, ok := v.Operation(id)
-		return ok
-	}}
-}
-
-// stubCheck is how a stub's exchanges are checked: against which contract,
-// under which documented path.
-type stubCheck struct {
-	v    *contracts.Validator
-	path string
-}
-
-// stubTable is one vendor's stubs: those of its fixtures and those added
-// at run time (which outlive a fixture reload), merged into the set the
-// pipeline matches.
-type stubTable struct {
-	set    *stub.Set
-	checks map[*stub.Stub]stubCheck
-	also   []contracts.Operation // for the near-miss diagnosis
-}
-
-// lookup finds the stub a request is for.
-func (t *stubTable) lookup(r *http.Request, body []byte) (*stub.Stub, map[string]string, *stubCheck) {
-	if t == nil {
-		return nil, nil, nil
-	}
-	st, params := t.set.Lookup(r, body)
-	if st == nil {
-		return nil, nil, nil
-	}
-	c, ok := t.checks[st]
-	if !ok {
-		return st, params, nil
-	}
-	return st, params, &c
-}
-
-// newStubTable merges fixture and run-time stubs (a run-time one replaces
-// the fixture's of its name) and prepares their contract checks.
-func newStubTable(vendorName string, v *contracts.Validator, fixture, runtime []*stub.Stub) (*stubTable, error) {
-	var all []*stub.Stub
-	for _, st := range fixture {
-		if !slices.ContainsFunc(runtime, func(o *stub.Stub) bool { return o.Name == st.Name }) {
-			all = append(all, st)
-		}
-	}
-	all = append(all, runtime...)
-	t := &stubTable{set: stub.NewSet(all), checks: map[*stub.Stub]stubCheck{}}
-	for _, st := range all {
-		if st.Contract == "" || st.Contract == "inline" { // a contract's own operation is named already
-			t.also = append(t.also, contracts.Operation{Method: st.Method, Path: st.Path, OperationID: st.Name + " (stub)"})
-		}
-		switch st.Contract {
-		case "":
-		case "inline":
-			cv, err := inlineContract(vendorName, st)
-			if err != nil {
-				return nil, err
-			}
-			t.checks[st] = stubCheck{v: cv, path: ""}
-		default:
-			_, path, ok := v.Operation(st.Contract)
-			if !ok {
-				return nil, fmt.Errorf("%s: stub %s: contract %q: no such operationId", st.Source, st.Name, st.Contract)
-			}
-			t.checks[st] = stubCheck{v: v, path: path}
-		}
-	}
-	return t, nil
-}
-
-// inlineContract makes a one-operation OpenAPI document of a stub's own
-// operation.
-func inlineContract(vendorName string, st *stub.Stub) (*contracts.Validator, error) {
-	var op map[string]any
-	if err := json.Unmarshal(st.Operation, &op); err != nil {
-		return nil, fmt.Errorf("%s: stub %s: contract: %w", st.Source, st.Name, err)
-	}
-	if _, ok := op["operationId"]; !ok {
-		op["operationId"] = st.Name
-	}
-	doc := map[string]any{
-		"openapi": "3.0.3",
-		"info":    map[string]any{"title": vendorName + " stub " + st.Name, "version": "1"},
-		"paths":   map[string]any{st.Path: map[string]any{strings.ToLower(st.Method): op}},
-	}
-	data, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	v, err := contracts.NewValidatorFrom(vendorName, st.Source+" (stub "+st.Name+")", data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: stub %s: contract: %w", st.Source, st.Name, err)
-	}
-	return v, nil
-}
-
-// stubRegistry keeps a vendor's run-time stubs; mu also orders the swaps
-// of the pipeline's state that stubs and reloads make.
-type stubRegistry struct {
-	mu      sync.Mutex
-	runtime []*stub.Stub
-}
-
-// parseFixtureStubs reads the stubs of a vendor's fixture file; a file
-// without a stubs: section takes the default fixtures' (the catalogue of
-// calls after login), one with `stubs: {}` has none.
-func parseFixtureStubs(spec vendor.Spec, v *contracts.Validator, fx vendor.File) ([]*stub.Stub, error) {
-	if string(fx.Data) != string(spec.Fixtures.Data) {
-		stubs, declared, err := stub.ParseFile(fx.Name, fx.Data, stubRules(spec, v))
-		if declared || err != nil {
-			return stubs, err
-		}
-	}
-	return defaultStubs(spec, v)
-}
-
-// defaultStubs are the stubs of a vendor's embedded fixtures, parsed once
-// per process: a parsed stub is read-only, and stacks start per test.
-func defaultStubs(spec vendor.Spec, v *contracts.Validator) ([]*stub.Stub, error) {
-	once, _ := defaultStubSets.LoadOrStore(spec.Name+"\x00"+spec.Fixtures.Name, sync.OnceValues(func() ([]*stub.Stub, error) {
-		return stub.Parse(spec.Fixtures.Name, spec.Fixtures.Data, stubRules(spec, v))
-	}))
-	return once.(func() ([]*stub.Stub, error))()
-}
-
-var defaultStubSets sync.Map // vendor name -> func() ([]*stub.Stub, error)
 
 // Stubs lists a vendor's stubs, fixtures' first.
 func (s *Stack) Stubs(vendorName string) ([]*stub.Stub, error) {
-	sv := s.vendor(vendorName)
-	if sv == nil {
-		return nil, fmt.Errorf("simulators: unknown vendor %q (known: %v)", vendorName, VendorNames())
+	sv, err := s.served(vendorName)
+	if err != nil {
+		return nil, err
 	}
-	return sv.pipe.cur.Load().stubs.set.Stubs(), nil
+	return sv.pipe.Stubs(), nil
 }
 
 // PutStub adds (or replaces) a run-time stub of a vendor from its YAML or
 // JSON text; it answers on the next request. created is false when it
 // replaced one.
 func (s *Stack) PutStub(vendorName, name string, data []byte) (st *stub.Stub, created bool, err error) {
-	sv := s.vendor(vendorName)
-	if sv == nil {
-		return nil, false, fmt.Errorf("simulators: unknown vendor %q (known: %v)", vendorName, VendorNames())
-	}
-	st, err = stub.ParseOne("stub "+vendorName+"/"+name, name, data, stubRules(sv.spec, sv.pipe.validator))
+	sv, err := s.served(vendorName)
 	if err != nil {
 		return nil, false, err
 	}
-	reg := sv.pipe.stubs
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	next := slices.DeleteFunc(slices.Clone(reg.runtime), func(o *stub.Stub) bool { return o.Name == name })
-	created = len(next) == len(reg.runtime)
-	next = append(next, st)
-	cur := sv.pipe.cur.Load()
-	if created && len(cur.fixtureStubs)+len(next) > stub.MaxStubs {
-		return nil, false, ErrTooManyStub
-	}
-	if err := sv.pipe.swapStubs(cur, next); err != nil {
-		return nil, false, err
-	}
-	reg.runtime = next
-	return st, created, nil
+	return sv.pipe.PutStub(name, data)
 }
 
 // DeleteStub removes a run-time stub (a fixture's of the same name, if
 // any, answers again). A fixture's own stub is changed in its file.
 func (s *Stack) DeleteStub(vendorName, name string) error {
-	sv := s.vendor(vendorName)
-	if sv == nil {
-		return fmt.Errorf("simulators: unknown vendor %q (known: %v)", vendorName, VendorNames())
-	}
-	reg := sv.pipe.stubs
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	i := slices.IndexFunc(reg.runtime, func(o *stub.Stub) bool { return o.Name == name })
-	cur := sv.pipe.cur.Load()
-	if i < 0 {
-		if j := slices.IndexFunc(cur.fixtureStubs, func(o *stub.Stub) bool { return o.Name == name }); j >= 0 {
-			return fmt.Errorf("stub %s/%s: %w (%s): edit the file and reload", vendorName, name, ErrFixtureStub, cur.fixtureStubs[j].Source)
-		}
-		return fmt.Errorf("stub %s/%s: %w", vendorName, name, ErrNoStub)
-	}
-	next := slices.Delete(slices.Clone(reg.runtime), i, i+1)
-	if err := sv.pipe.swapStubs(cur, next); err != nil {
-		return err
-	}
-	reg.runtime = next
-	return nil
-}
-
-// swapStubs puts a new state in place: cur's simulator and fixture stubs
-// with these run-time ones. The caller holds the registry's lock.
-func (p *pipeline) swapStubs(cur *vendorState, runtime []*stub.Stub) error {
-	t, err := newStubTable(cur.spec.Name, p.validator, cur.fixtureStubs, runtime)
+	sv, err := s.served(vendorName)
 	if err != nil {
 		return err
 	}
-	next := *cur
-	next.stubs = t
-	p.cur.Store(&next)
-	return nil
-}
-
-// prepareStub readies an exchange for a stub: the vendor's check of its
-// credential (run once, its verdict journaled), the contract it is checked
-// against, and the handler that answers (the vendor's refusal, or the
-// stub's rendered answer).
-func (p *pipeline) prepareStub(x *exchange, st *stub.Stub, params map[string]string, check *stubCheck) {
-	x.stub = st
-	x.validator, x.noContract = nil, true
-	if check != nil {
-		x.validator, x.noContract = check.v, false
-		if !strings.Contains(st.Path, "{") {
-			x.call.Path = check.path
-		}
-	}
-	named := x.call.User // the login a login request names (Describe)
-	x.call = vendor.Call{Endpoint: st.Name}
-	guard, _ := x.vs.sim.(vendor.Guard)
-	c := stub.Authorize(st, params, guard, x.r, x.body)
-	x.auth, x.call.User = c.Verdict(), c.Login.User
-	if x.call.User == "" {
-		x.call.User = named
-	}
-	c.User = x.call.User
-	if m, ok := x.vs.sim.(vendor.Minter); ok {
-		c.Mint = m.Mint
-	}
-	x.handler = c.Handler(x.vs.spec.Name, x.body, p.clock.Now)
-	x.vendorErr = func(w http.ResponseWriter, r *http.Request) {
-		if !stub.Refuse(st, guard, w, r) {
-			x.vs.sim.VendorError(w, r, "")
-		}
-	}
+	return sv.pipe.DeleteStub(name)
 }

@@ -797,14 +797,22 @@ type Tracker struct {
 
 	mu     sync.Mutex // guards minted
 	minted []string
+	room   [2]string // minted's first place: a login mints one token
 }
 
 type trackerKey struct{}
 
 // Track returns a context carrying a new Tracker.
 func Track(ctx context.Context, mintExpired bool) (context.Context, *Tracker) {
-	t := &Tracker{mintExpired: mintExpired}
-	return context.WithValue(ctx, trackerKey{}, t), t
+	t := &Tracker{}
+	return TrackWith(ctx, t, mintExpired), t
+}
+
+// TrackWith is Track with a Tracker the caller holds (a new one, or one
+// of a request that ended): the request path keeps one in its exchange.
+func TrackWith(ctx context.Context, t *Tracker, mintExpired bool) context.Context {
+	t.mintExpired, t.minted = mintExpired, t.room[:0]
+	return context.WithValue(ctx, trackerKey{}, t)
 }
 
 func trackerFrom(ctx context.Context) *Tracker {
@@ -841,5 +849,8 @@ func Note(ctx context.Context, value string) {
 func (t *Tracker) Minted() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if len(t.minted) == 0 {
+		return nil
+	}
 	return append([]string(nil), t.minted...)
 }

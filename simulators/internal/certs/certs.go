@@ -1,4 +1,7 @@
-package simulators
+// Package certs makes a stack's TLS material: a local CA, kept in a
+// directory so clients trust it across restarts, and a server certificate
+// it signs for the loopback names only.
+package certs
 
 import (
 	"crypto/ecdsa"
@@ -39,17 +42,17 @@ var (
 	}
 )
 
-// certs is the TLS material of a stack: a CA and a server certificate it
+// Certs is the TLS material of a stack: a CA and a server certificate it
 // signed for localhost, 127.0.0.1 and ::1.
-type certs struct {
-	caPEM  []byte
-	pool   *x509.CertPool
-	server tls.Certificate
+type Certs struct {
+	CAPEM  []byte
+	Pool   *x509.CertPool
+	Server tls.Certificate
 }
 
-// makeCerts loads the CA from dir (or creates it, writing it there when dir
-// is set) and issues a fresh server certificate.
-func makeCerts(dir string) (*certs, error) {
+// Make loads the CA from dir (or creates it, writing it there when dir is
+// set) and issues a fresh server certificate.
+func Make(dir string) (*Certs, error) {
 	caCert, caKey, caPEM, err := loadCA(dir)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCAExpired) {
 		caCert, caKey, caPEM, err = newCA(dir)
@@ -78,10 +81,10 @@ func makeCerts(dir string) (*certs, error) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(caCert)
-	return &certs{
-		caPEM:  caPEM,
-		pool:   pool,
-		server: tls.Certificate{Certificate: [][]byte{der, caCert.Raw}, PrivateKey: key},
+	return &Certs{
+		CAPEM:  caPEM,
+		Pool:   pool,
+		Server: tls.Certificate{Certificate: [][]byte{der, caCert.Raw}, PrivateKey: key},
 	}, nil
 }
 

@@ -1,9 +1,8 @@
-package simulators
+package pipeline
 
 import (
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,7 +10,7 @@ import (
 	"time"
 
 	"github.com/mockauth/mockauth/internal/lockedbuf"
-	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/ucontact"
 )
 
 // The sampler lets the first lines of each second through and counts the
@@ -45,31 +44,24 @@ func TestLineSampler(t *testing.T) {
 	}
 }
 
-// Through a stack: lines of plain exchanges are sampled, an exchange that
-// went otherwise (here: matching no documented operation, and refused as
-// too large) is always logged, and the lines left out are counted at
-// Close, to the line.
+// Through a pipeline: lines of plain exchanges are sampled, an exchange
+// that went otherwise (here: matching no documented operation, and
+// refused as too large) is always logged, and the lines left out are
+// counted at Stop, to the line.
 func TestRequestLines_SampledButNeverTheUnusual(t *testing.T) {
 	var out lockedbuf.Buffer
-	s, err := Start(Options{Vendors: []string{"ucontact"}, Logger: slog.New(slog.NewTextHandler(&out, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.lines.limit.Store(0) // no plain line passes: the count is exact whatever the clock does
-	h := s.Handler("ucontact")
+	r := newRig(t, ucontact.Spec, func(sc *SharedConfig, _ *Config) { sc.Log = slog.New(slog.NewTextHandler(&out, nil)) })
+	r.sh.SetLineLimit(0) // no plain line passes: the count is exact whatever the clock does
 	const plain = 25
 	for range plain {
-		r := httptest.NewRequest("POST", "/Integra/resources/auth/getUserToken", strings.NewReader("user=demo&password=demo"))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		h.ServeHTTP(httptest.NewRecorder(), r)
+		r.post(t, ucontact.PathGetUserToken, "application/x-www-form-urlencoded", "user=demo&password=demo")
 	}
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/Integra/resources/nowhere", nil))
-	big := httptest.NewRequest("POST", "/Integra/resources/auth/getUserToken", strings.NewReader(strings.Repeat("x", MaxBodyBytes+1)))
-	big.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	h.ServeHTTP(httptest.NewRecorder(), big) // refused: 413
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
+	r.post(t, "/Integra/resources/nowhere", "text/plain", "")
+	r.post(t, ucontact.PathGetUserToken, "application/x-www-form-urlencoded", strings.Repeat("x", MaxBodyBytes+1)) // refused: 413
+	if n := len(r.entries()); n != plain+2 {
+		t.Fatalf("the journal kept %d exchanges, want every one (%d)", n, plain+2)
 	}
+	r.sh.Stop()
 	log := out.String()
 	if strings.Count(log, "msg=request ") != 2 || !strings.Contains(log, "diagnosis=") || !strings.Contains(log, "status=413") {
 		t.Fatalf("want the lines of the unmatched request and of the refused one, got:\n%s", log)
@@ -81,8 +73,5 @@ func TestRequestLines_SampledButNeverTheUnusual(t *testing.T) {
 	}
 	if left != plain {
 		t.Fatalf("lines left out: %d reported, want %d:\n%s", left, plain, log)
-	}
-	if n := len(s.Requests(journal.Filter{}, 0)); n != plain+2 {
-		t.Fatalf("the journal kept %d exchanges, want every one (%d)", n, plain+2)
 	}
 }

@@ -1,4 +1,4 @@
-package simulators
+package pipeline
 
 import (
 	"net/http"
@@ -12,7 +12,7 @@ import (
 // minted for them; anything else a check reads makes another key.
 func TestVerdictKey(t *testing.T) {
 	t.Parallel()
-	v, err := validatorFor(ucontact.Spec)
+	v, err := ValidatorFor(ucontact.Spec)
 	if err != nil {
 		t.Fatal(err)
 	}

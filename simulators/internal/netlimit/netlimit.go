@@ -1,6 +1,8 @@
-package simulators
+// Package netlimit holds the stack's listeners to their bounds.
+package netlimit
 
 import (
+	"errors"
 	"net"
 	"sync"
 )
@@ -17,7 +19,8 @@ type limitListener struct {
 	closeOnce sync.Once
 }
 
-func newLimitListener(l net.Listener, n int) *limitListener {
+// Limit is l holding at most n connections open at once.
+func Limit(l net.Listener, n int) net.Listener {
 	return &limitListener{Listener: l, sem: make(chan struct{}, n), done: make(chan struct{})}
 }
 
@@ -58,3 +61,21 @@ func (c *limitedConn) Close() error {
 
 // NetConn is the connection underneath, as tls.Conn's NetConn is.
 func (c *limitedConn) NetConn() net.Conn { return c.Conn }
+
+// Once is l closing once: the server's Shutdown closes it again without
+// an error.
+func Once(l net.Listener) net.Listener { return &onceListener{Listener: l} }
+
+type onceListener struct {
+	net.Listener
+	once sync.Once
+}
+
+func (l *onceListener) Close() error {
+	err := net.ErrClosed
+	l.once.Do(func() { err = l.Listener.Close() })
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}

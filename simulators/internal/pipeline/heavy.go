@@ -1,11 +1,15 @@
-package simulators
+package pipeline
 
 import (
 	"context"
+	"net/http"
 	"runtime"
 	"time"
 
 	"golang.org/x/sync/semaphore"
+
+	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/scenario"
 )
 
 // heavyBody is the size above which a body is heavy work. Logins and the
@@ -92,3 +96,41 @@ func reserveReading(sem *semaphore.Weighted, ctx context.Context, done <-chan st
 
 // leave gives the place back.
 func (g heavyGate) leave() { <-g }
+
+// enterHeavy takes a place at the heavy gate for x; false when the
+// client went away or the stack stops first.
+func (p *Pipeline) enterHeavy(x *exchange) bool {
+	x.holds = p.sh.gate.enter(x.r.Context(), p.sh.done, gateWait)
+	return x.holds
+}
+
+func (p *Pipeline) leaveHeavy(x *exchange) {
+	if x.holds {
+		x.holds = false
+		p.sh.gate.leave()
+	}
+}
+
+// refuseAtGate answers a request that waited at the heavy gate until the
+// stack stopped (or its client left), or past gateWait: 503, and the
+// connection closes.
+func (p *Pipeline) refuseAtGate(x *exchange) *buffered {
+	select {
+	case <-p.sh.done:
+		ans := x.settle(http.StatusServiceUnavailable, scenario.MsgShuttingDown, journal.OutcomeRefused)
+		ans.header.Set("Connection", "close")
+		return ans
+	default:
+	}
+	ans := x.settle(http.StatusServiceUnavailable, MsgHeavyBusy, journal.OutcomeRefused)
+	ans.header.Set("Connection", "close")
+	ans.header.Set("Retry-After", "1")
+	return ans
+}
+
+// Exported for the stack's tests: what counts as a large body, and how
+// long the rest of one may take to arrive.
+const (
+	HeavyBody        = heavyBody
+	HeavyReadTimeout = heavyReadTimeout
+)

@@ -1,4 +1,4 @@
-package simulators
+package pipeline
 
 import (
 	"context"

@@ -1,0 +1,122 @@
+package pipeline
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/simulators/journal"
+)
+
+// Finished is one exchange, answered, as the listeners are given it.
+type Finished struct {
+	// Entry is the journal entry (its ID set by the journal listener),
+	// nothing in it secret.
+	Entry journal.Entry
+	// Parts are the exchange's headers and bodies, redacted when the
+	// entry is first read; owned: the pipeline holds them (a buffered
+	// answer), so the journal may keep them until then.
+	Parts journal.Parts
+	owned bool
+
+	x      *exchange
+	status int
+	minted []string  // tokens the answer handed out
+	job    *checkJob // a contract check still to run, off the hot path
+	end    time.Time
+}
+
+// A Listener is told of each finished exchange, in the pipeline's order,
+// after its answer has been written and flushed (for a fault's answer,
+// when the fault is done with the connection).
+type Listener interface {
+	Finished(f *Finished)
+}
+
+// finish is the last stage: the exchange becomes one journal entry,
+// handed to the listeners.
+func (p *Pipeline) finish(x *exchange, status int, respHeader http.Header, respBody []byte, owned bool) {
+	f := &x.fin
+	*f = Finished{x: x, status: status, owned: owned, end: time.Now(), minted: x.minted()}
+	violations := p.verdict(x, f)
+	r := x.r
+	path := r.URL.Path
+	if r.URL.RawQuery != "" {
+		path += "?" + x.vs.reqRedact.Query(r.URL.RawQuery)
+	}
+	f.Entry = journal.Entry{
+		Time:       x.start,
+		Vendor:     x.vs.spec.Name,
+		Endpoint:   x.call.Endpoint,
+		User:       journal.Capped(x.call.User, journal.MaxName),
+		Method:     r.Method,
+		Path:       journaledPath(path),
+		Status:     status,
+		Outcome:    x.outcome,
+		DurationMS: float64(f.end.Sub(x.start).Microseconds()) / 1000,
+		Unmatched:  x.unmatched,
+		Diagnosis:  x.diagnosis,
+		Violations: violations,
+		Auth:       x.auth,
+		NoContract: x.noContract,
+		Upstream:   x.upstreamAnswered(),
+	}
+	if x.stub != nil {
+		f.Entry.Stub = x.stub.Origin
+	}
+	if d := x.decision; d != nil {
+		f.Entry.Scenario, f.Entry.Rule, f.Entry.Fault = d.Scenario, d.Rule, x.note
+	}
+	f.Parts = journal.Parts{Request: x.vs.reqRedact, Response: p.respRedact, RequestHeader: r.Header, RequestBody: x.body,
+		ResponseHeader: respHeader, ResponseBody: respBody, Minted: f.minted, Echoes: x.real.echoes, Spelling: x.vs.spelling}
+	for _, l := range p.listeners {
+		l.Finished(f)
+	}
+}
+
+// journaledPath is what the journal keeps of a path: the request line's
+// own string (bounded by MaxRequestURI, so it holds nothing larger), or
+// a capped copy of a longer one.
+func journaledPath(path string) string {
+	if len(path) > journal.MaxPath {
+		return journal.Capped(path, journal.MaxPath)
+	}
+	return path
+}
+
+// minted are the tokens the exchange's answers handed out.
+func (x *exchange) minted() []string {
+	if x.tracker != nil {
+		return x.tracker.Minted()
+	}
+	return x.real.tokens // a request that went by no tracker (unmatched)
+}
+
+// verdict is what the exchange's contract check says, when it is known
+// now: --strict's, a verdict remembered for the same bytes, or a real
+// service's answer (checked here, before its journal entry and log line,
+// which count its drift: proxy mode waits on the network anyway, and
+// nothing of it is shed). Otherwise f.job is the check to run off the
+// hot path.
+func (p *Pipeline) verdict(x *exchange, f *Finished) []string {
+	violations := x.violations
+	if x.checkable && x.check == nil {
+		job := &x.jobRoom
+		*job = checkJob{v: x.validator, r: x.r, path: x.call.Path, body: x.body, answers: x.answers, minted: f.minted, real: x.upstreamAnswered()}
+		job.key = keyOf(job)
+		if job.real {
+			violations = append(slices.Clip(violations), p.sh.checker.cachedCheck(*job)...)
+		} else if v, ok := p.sh.checker.cached(job.key); ok {
+			violations = append(slices.Clip(violations), v...)
+		} else {
+			f.job = job
+		}
+	}
+	if x.upstreamAnswered() {
+		// A real answer's violations are the kinds of its drift, each
+		// rule once, in the journal, the log line and the drift report.
+		violations = contracts.DriftKinds(violations)
+	}
+	return violations
+}

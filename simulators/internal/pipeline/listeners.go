@@ -1,0 +1,77 @@
+package pipeline
+
+import (
+	"log/slog"
+
+	"github.com/mockauth/mockauth/simulators/journal"
+)
+
+// The listeners every pipeline has, in their order: the journal (which
+// gives the entry its ID), the contract checker (which annotates that
+// entry later), in proxy mode the upstream's (upstream.go), and the log
+// line.
+
+// journalListener keeps the entry. A small one waits in the journal with
+// its parts unredacted, redacted when first read: most entries of a load
+// are never read.
+type journalListener struct{ j *journal.Journal }
+
+func (l journalListener) Finished(f *Finished) {
+	if f.owned && f.Parts.Small() && !f.x.upstreamAnswered() {
+		parts := new(journal.Parts) // of its own: the exchange is not kept with it
+		*parts = f.Parts
+		f.Entry = l.j.AddPending(f.Entry, parts)
+		return
+	}
+	f.Parts.Complete(&f.Entry)
+	f.Entry = l.j.Add(f.Entry)
+}
+
+// checkListener queues the contract check whose verdict is not known yet.
+type checkListener struct{ c *checker }
+
+func (l checkListener) Finished(f *Finished) {
+	if f.job != nil {
+		f.job.id = f.Entry.ID
+		l.c.submit(*f.job)
+	}
+}
+
+// logListener writes the exchange's log line: every unusual one, and the
+// plain ones sampled (loglines.go).
+type logListener struct{ sh *Shared }
+
+func (l logListener) Finished(f *Finished) {
+	log, e := l.sh.log, &f.Entry
+	ctx := f.x.r.Context()
+	if !log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	// A plain exchange: documented, answered by the vendor or a stub as
+	// asked, nothing refused, broken or faulted. Only those are sampled.
+	plain := e.Diagnosis == "" && e.Scenario == "" && len(e.Violations) == 0 && (e.Auth == "" || e.Auth == "ok") &&
+		e.Outcome != journal.OutcomeRefused && f.status < 500
+	if plain && !l.sh.lines.allow(ctx, log, f.end) {
+		return
+	}
+	var room [12]slog.Attr
+	attrs := append(room[:0],
+		slog.String("vendor", e.Vendor), slog.String("method", e.Method), slog.String("path", f.x.r.URL.Path),
+		slog.String("endpoint", e.Endpoint), slog.Int("status", f.status), slog.Duration("duration", f.end.Sub(f.x.start)),
+		slog.Int("violations", len(e.Violations)),
+	)
+	if e.Diagnosis != "" {
+		attrs = append(attrs, slog.String("diagnosis", e.Diagnosis))
+	}
+	if e.Auth != "" {
+		attrs = append(attrs, slog.String("auth", e.Auth))
+	}
+	if e.Scenario != "" {
+		attrs = append(attrs, slog.String("scenario", e.Scenario), slog.Int("rule", e.Rule), slog.String("fault", e.Fault))
+	}
+	// A record made here, not by Logger.Info: that one also walks the
+	// stack for a source position no handler of ours prints.
+	rec := slog.NewRecord(f.end, slog.LevelInfo, "request", 0)
+	rec.AddAttrs(attrs...)
+	_ = log.Handler().Handle(ctx, rec)
+}

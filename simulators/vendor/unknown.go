@@ -1,0 +1,34 @@
+package vendor
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrUnknownVendor is what every lookup of a vendor by name wraps when
+// the stack runs none of that name (errors.Is).
+var ErrUnknownVendor = errors.New("unknown vendor")
+
+// UnknownVendorError names the vendor asked for and those there are.
+type UnknownVendorError struct {
+	Name  string
+	Known []string // the vendors there are, in port order
+	// Closest is the known name closest to Name, if one is close.
+	Closest string
+	// Registered: Known are the registered vendors, not a stack's.
+	Registered bool
+}
+
+func (e *UnknownVendorError) Error() string {
+	msg, known := fmt.Sprintf("no vendor %q in this stack", e.Name), "running"
+	if e.Registered {
+		msg, known = fmt.Sprintf("unknown vendor %q", e.Name), "known"
+	}
+	if e.Closest != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", e.Closest)
+	}
+	return msg + " (" + known + ": " + strings.Join(e.Known, ", ") + ")"
+}
+
+func (e *UnknownVendorError) Unwrap() error { return ErrUnknownVendor }
