@@ -126,6 +126,15 @@ func vocabularyOf(dir string, files map[string]vendor.File) scenario.Vocabulary 
 	return v
 }
 
+// CheckVendor is nil for a registered vendor, else an error wrapping
+// ErrUnknownVendor that names the registered ones (and the closest).
+func CheckVendor(name string) error {
+	if PortOffset(name) >= 0 {
+		return nil
+	}
+	return unknownVendor(name, VendorNames(), true)
+}
+
 // PortOffset returns a vendor's port relative to the port base (admin is
 // 0, the vendors follow in registry order), or -1 for an unknown vendor.
 func PortOffset(name string) int {

@@ -263,7 +263,7 @@ func TestContractEvidence(t *testing.T) {
 	}
 	errOut.Reset()
 	if code := run(context.Background(), []string{"contract", "evidence", "--vendor", "nope"}, &out, &errOut); code != 2 ||
-		!strings.Contains(errOut.String(), `no vendor "nope": the vendors are ucontact, crmcom, autoalert or exotel`) {
+		!strings.Contains(errOut.String(), `unknown vendor "nope" (known: ucontact, crmcom, autoalert, exotel)`) {
 		t.Errorf("--vendor nope: exit %d, stderr %q", code, errOut.String())
 	}
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/mockauth/mockauth/internal/fuzzy"
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/upstream"
@@ -166,8 +165,10 @@ func (c *serveConfig) finish(fs *pflag.FlagSet) error {
 	}
 	for _, t := range c.Upstream {
 		name, u, err := upstream.ParseTarget(t)
-		if err == nil && !slices.Contains(simulators.VendorNames(), name) {
-			err = fmt.Errorf("upstream %q: no vendor %q%s (vendors: %s)", t, name, fuzzy.DidYouMean(name, simulators.VendorNames()), strings.Join(simulators.VendorNames(), ", "))
+		if err == nil {
+			if verr := simulators.CheckVendor(name); verr != nil {
+				err = fmt.Errorf("upstream %q: %w", t, verr)
+			}
 		}
 		if err == nil && c.Upstreams[name] != nil {
 			err = fmt.Errorf("upstream for %s given twice", name)
@@ -357,10 +358,10 @@ func portPlan() string {
 // checkVendor refuses a name that is no vendor's, with the names it may
 // have meant.
 func checkVendor(name string) error {
-	if slices.Contains(simulators.VendorNames(), name) {
-		return nil
+	if err := simulators.CheckVendor(name); err != nil {
+		return usagef("%v", err)
 	}
-	return usagef("no vendor %q%s: the vendors are %s", name, fuzzy.DidYouMean(name, simulators.VendorNames()), vendorList())
+	return nil
 }
 
 // requiredVendor is checkVendor for a --vendor a command cannot go without.

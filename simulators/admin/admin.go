@@ -24,6 +24,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/mockauth/mockauth/contracts"
+	"github.com/mockauth/mockauth/internal/fuzzy"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/stub"
@@ -136,16 +137,48 @@ func serveDashboard(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(dashboardHTML)
 }
 
-// apiError is an admin API failure with the status it answers.
-type apiError struct {
-	Status int
-	Msg    string
+// Error is an admin API failure with the status it answers: a handler
+// returns one, and the client gets the status and {"error": Message}.
+// Err, when set, is what it wraps (errors.Is and As reach it).
+type Error struct {
+	Status  int
+	Message string
+	Err     error
 }
 
-func (e *apiError) Error() string { return e.Msg }
+func (e *Error) Error() string { return e.Message }
+
+func (e *Error) Unwrap() error { return e.Err }
 
 func badRequest(format string, args ...any) error {
-	return &apiError{Status: http.StatusBadRequest, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Status: http.StatusBadRequest, Message: fmt.Sprintf(format, args...)}
+}
+
+// statusOf is the Error an admin call's failure answers: its own, 404
+// for a vendor the stack does not run, else 500.
+func statusOf(err error) *Error {
+	var ae *Error
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.Is(err, vendor.ErrUnknownVendor):
+		return &Error{Status: http.StatusNotFound, Message: err.Error(), Err: err}
+	}
+	return &Error{Status: http.StatusInternalServerError, Message: err.Error(), Err: err}
+}
+
+// checkVendor is nil for a vendor the stack runs, else an error wrapping
+// vendor.ErrUnknownVendor that names those it runs.
+func (a *api) checkVendor(name string) error {
+	names := a.b.VendorNames()
+	if slices.Contains(names, name) {
+		return nil
+	}
+	e := &vendor.UnknownVendorError{Name: name, Known: names}
+	if near := fuzzy.Closest(name, names); len(near) > 0 {
+		e.Closest = near[0]
+	}
+	return e
 }
 
 // call handles one admin call: it returns the value to answer as JSON
@@ -157,11 +190,8 @@ func answer(f call) http.Handler {
 		v, err := f(r)
 		status := http.StatusOK
 		if err != nil {
-			var ae *apiError
-			if !errors.As(err, &ae) {
-				ae = &apiError{Status: http.StatusInternalServerError, Msg: err.Error()}
-			}
-			status, v = ae.Status, map[string]string{"error": ae.Msg}
+			ae := statusOf(err)
+			status, v = ae.Status, map[string]string{"error": ae.Message}
 		}
 		writeJSON(w, status, v)
 	})
@@ -188,7 +218,7 @@ func decodeBody(r *http.Request, v any) error {
 		return badRequest("cannot read the body: %v", err)
 	}
 	if len(data) > MaxBodyBytes {
-		return &apiError{Status: http.StatusRequestEntityTooLarge, Msg: "body larger than 1 MiB"}
+		return &Error{Status: http.StatusRequestEntityTooLarge, Message: "body larger than 1 MiB"}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
@@ -243,10 +273,10 @@ func New(b Backend, opts Options) http.Handler {
 	r.Handle(p("/stubs/{vendor}/{name}"), answer(a.deleteStub)).Methods(http.MethodDelete)
 	r.Handle("/", http.HandlerFunc(serveDashboard)).Methods(http.MethodGet)
 	r.NotFoundHandler = answer(func(r *http.Request) (any, error) {
-		return nil, &apiError{Status: http.StatusNotFound, Msg: fmt.Sprintf("no admin call %s %s; see GET %s/vendors and the README", r.Method, r.URL.Path, Prefix)}
+		return nil, &Error{Status: http.StatusNotFound, Message: fmt.Sprintf("no admin call %s %s; see GET %s/vendors and the README", r.Method, r.URL.Path, Prefix)}
 	})
 	r.MethodNotAllowedHandler = answer(func(r *http.Request) (any, error) {
-		return nil, &apiError{Status: http.StatusMethodNotAllowed, Msg: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)}
+		return nil, &Error{Status: http.StatusMethodNotAllowed, Message: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)}
 	})
 	var h http.Handler = r
 	if opts.Token != "" {
@@ -346,7 +376,7 @@ func requireToken(token string, next http.Handler) http.Handler {
 func (a *api) health(*http.Request) (any, error) {
 	h := a.b.Health()
 	if h.Status != "ok" {
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Msg: fmt.Sprintf("not every simulator is serving: %v", h.Vendors)}
+		return nil, &Error{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("not every simulator is serving: %v", h.Vendors)}
 	}
 	return h, nil
 }
@@ -377,8 +407,10 @@ func (a *api) listRequests(r *http.Request) (any, error) {
 		limit = n
 	}
 	f := journal.Filter{Vendor: q.Get("vendor"), Method: q.Get("method"), Path: q.Get("path"), Unmatched: q.Get("unmatched") == "true"}
-	if names := a.b.VendorNames(); f.Vendor != "" && !slices.Contains(names, f.Vendor) {
-		return nil, badRequest("no vendor %q in this stack (running: %v)", f.Vendor, names)
+	if f.Vendor != "" {
+		if err := a.checkVendor(f.Vendor); err != nil {
+			return nil, &Error{Status: http.StatusBadRequest, Message: err.Error(), Err: err} // a filter's value
+		}
 	}
 	for name, dst := range map[string]*uint64{"after": &f.After, "before": &f.Before} {
 		if v := q.Get(name); v != "" {
@@ -453,7 +485,7 @@ func (a *api) listScenarios(*http.Request) (any, error) {
 func scenarioError(err error) error {
 	var unknown *scenario.UnknownScenarioError
 	if errors.As(err, &unknown) {
-		return &apiError{Status: http.StatusNotFound, Msg: err.Error()}
+		return &Error{Status: http.StatusNotFound, Message: err.Error()}
 	}
 	return err
 }
@@ -554,8 +586,8 @@ func (a *api) drift(w http.ResponseWriter, r *http.Request) {
 func (a *api) evidence(r *http.Request) (any, error) {
 	names := a.b.VendorNames()
 	if v := r.URL.Query().Get("vendor"); v != "" {
-		if !slices.Contains(names, v) {
-			return nil, &apiError{Status: http.StatusNotFound, Msg: fmt.Sprintf("no vendor %q in this stack (running: %v)", v, names)}
+		if err := a.checkVendor(v); err != nil {
+			return nil, err
 		}
 		names = []string{v}
 	}
@@ -574,8 +606,8 @@ func (a *api) evidence(r *http.Request) (any, error) {
 // the running simulator: YAML, or JSON when the client asks for it.
 func (a *api) serveContract(w http.ResponseWriter, r *http.Request) {
 	name := mux.Vars(r)["vendor"]
-	if names := a.b.VendorNames(); !slices.Contains(names, name) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no vendor %q in this stack (running: %v)", name, names)})
+	if err := a.checkVendor(name); err != nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
 		return
 	}
 	v, server, err := a.b.Contract(name)

@@ -135,7 +135,7 @@ func TestAdmin_AgainstAStub(t *testing.T) {
 		{"unknown field", "POST", "/__admin/clock", `{"forward":"1m"}`, 400, `unknown field`},
 		{"activate", "PUT", "/__admin/scenarios/flaky", "", 200, `"active": true`},
 		{"unknown scenario", "PUT", "/__admin/scenarios/flakey", "", 404, `did you mean \"flaky\"`},
-		{"unknown vendor filter", "GET", "/__admin/requests?vendor=nope", "", 400, `no vendor \"nope\" in this stack (running: [acme])`},
+		{"unknown vendor filter", "GET", "/__admin/requests?vendor=nope", "", 400, `no vendor \"nope\" in this stack (running: acme)`},
 		{"bad limit", "GET", "/__admin/requests?limit=-1", "", 400, `limit must be a whole number`},
 		{"reset", "POST", "/__admin/reset", "", 200, `"reset": true`},
 		{"no such call", "GET", "/__admin/nope", "", 404, `no admin call GET /__admin/nope`},

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 
 	"github.com/gorilla/mux"
 
@@ -42,8 +41,8 @@ type stubsAnswer struct {
 
 func (a *api) vendorNamed(r *http.Request) (string, error) {
 	name := mux.Vars(r)["vendor"]
-	if names := a.b.VendorNames(); !slices.Contains(names, name) {
-		return "", &apiError{Status: http.StatusNotFound, Msg: fmt.Sprintf("no vendor %q in this stack (running: %v)", name, names)}
+	if err := a.checkVendor(name); err != nil {
+		return "", err
 	}
 	return name, nil
 }
@@ -86,7 +85,7 @@ func (a *api) getStub(r *http.Request) (any, error) {
 			return StubInfo{Vendor: name, Stub: st}, nil
 		}
 	}
-	return nil, &apiError{Status: http.StatusNotFound, Msg: fmt.Sprintf("no stub %q of %s (see GET %s/stubs/%s)", want, name, Prefix, name)}
+	return nil, &Error{Status: http.StatusNotFound, Message: fmt.Sprintf("no stub %q of %s (see GET %s/stubs/%s)", want, name, Prefix, name)}
 }
 
 type putAnswer struct {
@@ -104,7 +103,7 @@ func (a *api) putStub(r *http.Request) (any, error) {
 		return nil, badRequest("cannot read the body: %v", err)
 	}
 	if len(data) > MaxBodyBytes {
-		return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Msg: "body larger than 1 MiB"}
+		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Message: "body larger than 1 MiB"}
 	}
 	st, created, err := a.b.PutStub(name, mux.Vars(r)["name"], data)
 	if err != nil {
@@ -134,9 +133,9 @@ func stubError(err error) error {
 	case errors.As(err, &ye):
 		return badRequest("%v", err)
 	case errors.Is(err, ErrNoStub):
-		return &apiError{Status: http.StatusNotFound, Msg: err.Error()}
+		return &Error{Status: http.StatusNotFound, Message: err.Error()}
 	case errors.Is(err, ErrFixtureStub), errors.Is(err, ErrTooManyStub):
-		return &apiError{Status: http.StatusConflict, Msg: err.Error()}
+		return &Error{Status: http.StatusConflict, Message: err.Error()}
 	}
 	return err
 }

@@ -279,20 +279,52 @@ func (j *Journal) Page(f Filter, limit, maxBytes int) (entries []Entry, more boo
 	}
 	j.mu.Lock()
 	for _, d := range dues {
-		done := &entries[d.at]
-		i := int((done.ID - 1) % uint64(len(j.ring)))
-		if e := &j.ring[i]; e.ID == done.ID && j.pend[i] == d.p {
-			e.RequestHeaders, e.RequestBody = done.RequestHeaders, done.RequestBody
-			e.ResponseHeaders, e.ResponseBody = done.ResponseHeaders, done.ResponseBody
-			j.pend[i] = nil
-			n := sizeOf(e)
-			j.bytes += n - j.sizes[i]
-			j.sizes[i] = n
-			*done = clone(*done) // the caller's own headers
+		if j.keepLocked(&entries[d.at], d.p) {
+			entries[d.at] = clone(entries[d.at]) // the caller's own headers
 		}
 	}
 	j.mu.Unlock()
 	return entries, more
+}
+
+// Complete works out the pending part of entry id now (the request path
+// does for an entry whose parts are large, or not its own to keep).
+func (j *Journal) Complete(id uint64) {
+	j.mu.Lock()
+	if id == 0 || id > j.lastID {
+		j.mu.Unlock()
+		return
+	}
+	i := int((id - 1) % uint64(len(j.ring)))
+	p := j.pend[i]
+	if j.ring[i].ID != id || p == nil {
+		j.mu.Unlock()
+		return
+	}
+	done := clone(j.ring[i])
+	j.mu.Unlock()
+	p.Complete(&done)
+	j.mu.Lock()
+	j.keepLocked(&done, p)
+	j.mu.Unlock()
+}
+
+// keepLocked puts done's worked-out headers and bodies in its entry, if
+// the ring still holds it with the pending part p; it reports whether it
+// did.
+func (j *Journal) keepLocked(done *Entry, p Pending) bool {
+	i := int((done.ID - 1) % uint64(len(j.ring)))
+	e := &j.ring[i]
+	if e.ID != done.ID || j.pend[i] != p {
+		return false
+	}
+	e.RequestHeaders, e.RequestBody = done.RequestHeaders, done.RequestBody
+	e.ResponseHeaders, e.ResponseBody = done.ResponseHeaders, done.ResponseBody
+	j.pend[i] = nil
+	n := sizeOf(e)
+	j.bytes += n - j.sizes[i]
+	j.sizes[i] = n
+	return true
 }
 
 // Count returns how many kept entries match.

@@ -38,7 +38,7 @@ func (p *Pipeline) fault(w http.ResponseWriter, x *exchange) {
 	if dec.PassesAnswer() && x.fx.answer != nil {
 		x.outcome = x.vendorOutcome(x.fx.answer)
 	}
-	p.finish(x, cw.status, cw.Header(), cw.body.Bytes(), false)
+	p.finish(p.journal(x, cw.status, cw.Header(), cw.body.Bytes(), false))
 }
 
 // vendorOutcome says what the vendor's own answer meant: a login that

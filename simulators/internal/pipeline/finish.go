@@ -18,7 +18,9 @@ type Finished struct {
 	// entry is first read; owned: the pipeline holds them (a buffered
 	// answer), so the journal may keep them until then.
 	Parts journal.Parts
-	owned bool
+	// Whole: the entry's redacted parts are to be worked out now (by the
+	// journal listener): they are large, or not the pipeline's to keep.
+	Whole bool
 
 	x      *exchange
 	status int
@@ -34,11 +36,24 @@ type Listener interface {
 	Finished(f *Finished)
 }
 
-// finish is the last stage: the exchange becomes one journal entry,
-// handed to the listeners.
-func (p *Pipeline) finish(x *exchange, status int, respHeader http.Header, respBody []byte, owned bool) {
+// finish is the last stage: the finished exchange is handed to the
+// listeners, in order, after its answer has been flushed.
+func (p *Pipeline) finish(f *Finished) {
+	for _, l := range p.listeners {
+		l.Finished(f)
+	}
+}
+
+// journal makes the exchange one journal entry and puts it in the
+// journal before the answer is flushed: the journal's order is the order
+// clients were answered (a client that sends again at once finds its
+// first exchange before the second). Its headers and bodies wait there
+// unredacted, worked out when first read (most entries of a load never
+// are), or by the journal listener when they are large.
+// owned: the pipeline owns respHeader and respBody (a buffered answer).
+func (p *Pipeline) journal(x *exchange, status int, respHeader http.Header, respBody []byte, owned bool) *Finished {
 	f := &x.fin
-	*f = Finished{x: x, status: status, owned: owned, end: time.Now(), minted: x.minted()}
+	*f = Finished{x: x, status: status, end: time.Now(), minted: x.minted()}
 	violations := p.verdict(x, f)
 	r := x.r
 	path := r.URL.Path
@@ -70,9 +85,11 @@ func (p *Pipeline) finish(x *exchange, status int, respHeader http.Header, respB
 	}
 	f.Parts = journal.Parts{Request: x.vs.reqRedact, Response: p.respRedact, RequestHeader: r.Header, RequestBody: x.body,
 		ResponseHeader: respHeader, ResponseBody: respBody, Minted: f.minted, Echoes: x.real.echoes, Spelling: x.vs.spelling}
-	for _, l := range p.listeners {
-		l.Finished(f)
-	}
+	f.Whole = !owned || !f.Parts.Small() || x.upstreamAnswered()
+	parts := new(journal.Parts) // of its own: the exchange is not kept with it
+	*parts = f.Parts
+	f.Entry = p.sh.journal.AddPending(f.Entry, parts)
+	return f
 }
 
 // journaledPath is what the journal keeps of a path: the request line's

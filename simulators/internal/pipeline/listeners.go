@@ -6,25 +6,21 @@ import (
 	"github.com/mockauth/mockauth/simulators/journal"
 )
 
-// The listeners every pipeline has, in their order: the journal (which
-// gives the entry its ID), the contract checker (which annotates that
-// entry later), in proxy mode the upstream's (upstream.go), and the log
-// line.
+// The listeners every pipeline has, in their order: the journal's (the
+// entry is in the journal already, finish.go), the contract checker
+// (which annotates that entry later), in proxy mode the upstream's
+// (upstream.go), and the log line.
 
-// journalListener keeps the entry. A small one waits in the journal with
-// its parts unredacted, redacted when first read: most entries of a load
-// are never read.
+// journalListener works out the redacted parts of an entry that may not
+// wait for its first reader: large ones (they would hold a body of up to
+// 1 MiB), a real service's answer, or a fault's (not the pipeline's to
+// keep).
 type journalListener struct{ j *journal.Journal }
 
 func (l journalListener) Finished(f *Finished) {
-	if f.owned && f.Parts.Small() && !f.x.upstreamAnswered() {
-		parts := new(journal.Parts) // of its own: the exchange is not kept with it
-		*parts = f.Parts
-		f.Entry = l.j.AddPending(f.Entry, parts)
-		return
+	if f.Whole {
+		l.j.Complete(f.Entry.ID)
 	}
-	f.Parts.Complete(&f.Entry)
-	f.Entry = l.j.Add(f.Entry)
 }
 
 // checkListener queues the contract check whose verdict is not known yet.

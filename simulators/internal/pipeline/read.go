@@ -101,8 +101,8 @@ var errNoRoom = errors.New("no room for a large body")
 // readBody reads the body within MaxBodyBytes. A large one (past
 // heavyBody) is read with room reserved for it, then worked on with a
 // place at the heavy gate (heavy.go): a client that trickles its body
-// holds no place meanwhile, and in proxy mode no place is held across the
-// real service's answer.
+// holds no place meanwhile, and in proxy mode neither room nor place is
+// held across the real service's answer.
 func (p *Pipeline) readBody(w http.ResponseWriter, x *exchange) ([]byte, error) {
 	r := x.r
 	// A body that says its length within the cap is held to that length by
@@ -125,7 +125,15 @@ func (p *Pipeline) readBody(w http.ResponseWriter, x *exchange) ([]byte, error) 
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(min(p.sh.bodyTimeout, heavyReadTimeout)))
 	}
 	body, err = readRest(body, limited, r.ContentLength)
-	if err == nil && p.proxy == nil && !p.enterHeavy(x) {
+	if p.proxy != nil {
+		// Read: the room goes back at once, not after the real service's
+		// answer. One that hangs would keep it, and the room's waiters
+		// queue in turn: every large login would wait on that service.
+		p.sh.reading.Release(x.room)
+		x.room = 0
+		return body, err
+	}
+	if err == nil && !p.enterHeavy(x) {
 		return nil, errNoRoom
 	}
 	return body, err

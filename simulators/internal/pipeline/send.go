@@ -6,10 +6,11 @@ import (
 	"sync"
 )
 
-// send is the fifth stage: the buffered answer is written and flushed,
-// then the exchange is finished. The answer says its length (as the
-// server would for a short one), so it can be flushed whole before the
-// listeners run: the client has its answer while they work.
+// send is the fifth stage: the exchange takes its place in the journal,
+// the buffered answer is written and flushed, then the listeners run
+// (finish). The answer says its length (as the server would for a short
+// one), so it is flushed whole before they run: the client has its
+// answer while they work.
 func (p *Pipeline) send(w http.ResponseWriter, x *exchange, ans *buffered) {
 	h := w.Header()
 	for k, v := range ans.header {
@@ -23,12 +24,13 @@ func (p *Pipeline) send(w http.ResponseWriter, x *exchange, ans *buffered) {
 	// journal the client then asks waits for this exchange's listeners.
 	ticket := p.sh.settling.begin()
 	defer p.sh.settling.end(ticket)
+	f := p.journal(x, ans.status, ans.header, body, true)
 	w.WriteHeader(ans.status)
 	_, _ = w.Write(body)
-	if f, ok := w.(http.Flusher); ok {
-		f.Flush()
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
 	}
-	p.finish(x, ans.status, ans.header, body, true)
+	p.finish(f)
 }
 
 // contentLengths are the Content-Length values of the usual answers,
