@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mockauth/mockauth"
 	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 )
 
@@ -222,5 +224,28 @@ func TestHostile_FixtureReloadKeepsOtherVendors(t *testing.T) {
 	}
 	if s.ValidToken("ucontact", uc) {
 		t.Error("ucontact's reloaded fixtures kept its tokens")
+	}
+}
+
+// scenarios.yaml holds each vendor's shapes once ({vendor}-…): the
+// catalogue still has every name users know, each matching its vendor.
+func TestDefaultScenarios_ShapesKeepTheNamesUsersKnow(t *testing.T) {
+	t.Parallel()
+	cat, err := scenario.Load("scenarios.yaml", mockauth.DefaultScenarios, simulators.Vocabulary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ucontact-vendor-error", "ucontact-unavailable", "ucontact-flaky", "ucontact-slow", "ucontact-dribble", "ucontact-reset", "ucontact-empty", "ucontact-malformed", "ucontact-timeout", "ucontact-rate-limited", "ucontact-token-expired", "ucontact-legacy-server", "crmcom-vendor-error", "crmcom-unavailable", "crmcom-flaky", "crmcom-slow", "crmcom-dribble", "crmcom-reset", "crmcom-empty", "crmcom-malformed", "crmcom-timeout", "crmcom-rate-limited", "crmcom-token-expired", "autoalert-vendor-error", "autoalert-unavailable", "autoalert-flaky", "autoalert-slow", "autoalert-dribble", "autoalert-reset", "autoalert-empty", "autoalert-malformed", "autoalert-timeout", "autoalert-rate-limited", "autoalert-token-expired", "exotel-vendor-error", "exotel-unavailable", "exotel-flaky", "exotel-slow", "exotel-dribble", "exotel-reset", "exotel-empty", "exotel-malformed", "exotel-timeout", "exotel-rate-limited", "exotel-token-expired", "all-unavailable"} {
+		sc := cat.Find(name)
+		if sc == nil {
+			t.Errorf("scenario %s is gone", name)
+			continue
+		}
+		if v, _, ok := strings.Cut(name, "-"); ok && v != "all" && (sc.Rules[0].Match.Vendor != v || !strings.Contains(sc.Description, v)) {
+			t.Errorf("%s: matches vendor %q, described %q", name, sc.Rules[0].Match.Vendor, sc.Description)
+		}
+	}
+	if n := strings.Count(string(mockauth.DefaultScenarios), "{vendor}-"); n != 11 {
+		t.Errorf("scenarios.yaml holds %d shapes, want the 11", n)
 	}
 }

@@ -122,39 +122,68 @@ func Load(name string, data []byte, vocab Vocabulary) (*Catalogue, error) {
 	seen := make(map[string]int, len(section.Content)/2)
 	for i := 0; i+1 < len(section.Content); i += 2 {
 		key, node := section.Content[i], section.Content[i+1]
-		sname := key.Value
-		if first, dup := seen[sname]; dup {
-			return nil, doc.Errorf(key.Line, "mapping key %q already defined at line %d", sname, first)
-		}
-		seen[sname] = key.Line
-		var raw rawScenario
-		if err := doc.DecodeNodeStrict(node, &raw); err != nil {
-			return nil, err
-		}
-		// Lines from the scenario's own node: linear in the file's size.
-		at := func(p ...string) int { return yamlfile.LineFrom(node, p...) }
-		if len(raw.Rules) == 0 {
-			return nil, doc.Errorf(at(), "scenario %q has no rules", sname)
-		}
-		sc := &Scenario{Name: sname, Description: raw.Description, File: name, Line: key.Line}
-		for i, rr := range raw.Rules {
-			idx := strconv.Itoa(i)
-			rule := &Rule{Match: rr.Match, When: rr.When, Line: at("rules", idx)}
-			rule.Match.Method = strings.ToUpper(rule.Match.Method)
-			if err := checkMatch(rule.Match, vocab); err != nil {
-				return nil, doc.Errorf(at("rules", idx, "match", err.key), "%s", err.msg)
+		vendors := []string{""}
+		if strings.Contains(key.Value, VendorParameter) {
+			// A shape: one scenario for each vendor, the parameter
+			// replaced in its name, description and rules' match.vendor.
+			if vendors = vendorNames(vocab); len(vendors) == 0 {
+				return nil, doc.Errorf(key.Line, "scenario %q names %s, and there are no vendors to make it for", key.Value, VendorParameter)
 			}
-			if err := checkWhen(rule.When); err != nil {
-				return nil, doc.Errorf(at("rules", idx, "when"), "%v", err)
+		}
+		for _, v := range vendors {
+			sname := strings.ReplaceAll(key.Value, VendorParameter, v)
+			if first, dup := seen[sname]; dup {
+				return nil, doc.Errorf(key.Line, "mapping key %q already defined at line %d", sname, first)
 			}
-			if err := buildFault(doc, &rr.Fault, rule); err != nil {
+			seen[sname] = key.Line
+			sc, err := loadScenario(doc, key, node, sname, v, vocab)
+			if err != nil {
 				return nil, err
 			}
-			sc.Rules = append(sc.Rules, rule)
+			sc.File = name
+			cat.Scenarios = append(cat.Scenarios, sc)
 		}
-		cat.Scenarios = append(cat.Scenarios, sc)
 	}
 	return cat, nil
+}
+
+// VendorParameter in a scenario's name makes it a shape: the file holds
+// it once, and the catalogue one scenario of it for each vendor (in
+// name order), with the vendor's name in its place in the name, the
+// description and the rules' match.vendor ("{vendor}-unavailable" is
+// ucontact-unavailable, crmcom-unavailable, …).
+const VendorParameter = "{vendor}"
+
+// loadScenario reads one scenario of the file; vendor, for a shape, is
+// the vendor it is made for.
+func loadScenario(doc *yamlfile.Doc, key, node *yaml.Node, sname, vendor string, vocab Vocabulary) (*Scenario, error) {
+	var raw rawScenario
+	if err := doc.DecodeNodeStrict(node, &raw); err != nil {
+		return nil, err
+	}
+	// Lines from the scenario's own node: linear in the file's size.
+	at := func(p ...string) int { return yamlfile.LineFrom(node, p...) }
+	if len(raw.Rules) == 0 {
+		return nil, doc.Errorf(at(), "scenario %q has no rules", sname)
+	}
+	sc := &Scenario{Name: sname, Description: strings.ReplaceAll(raw.Description, VendorParameter, vendor), Line: key.Line}
+	for i, rr := range raw.Rules {
+		idx := strconv.Itoa(i)
+		rule := &Rule{Match: rr.Match, When: rr.When, Line: at("rules", idx)}
+		rule.Match.Method = strings.ToUpper(rule.Match.Method)
+		rule.Match.Vendor = strings.ReplaceAll(rule.Match.Vendor, VendorParameter, vendor)
+		if err := checkMatch(rule.Match, vocab); err != nil {
+			return nil, doc.Errorf(at("rules", idx, "match", err.key), "%s", err.msg)
+		}
+		if err := checkWhen(rule.When); err != nil {
+			return nil, doc.Errorf(at("rules", idx, "when"), "%v", err)
+		}
+		if err := buildFault(doc, &rr.Fault, rule); err != nil {
+			return nil, err
+		}
+		sc.Rules = append(sc.Rules, rule)
+	}
+	return sc, nil
 }
 
 // Merge is one catalogue of the scenarios of each, in order: a user's
