@@ -333,6 +333,32 @@ func Start(opts Options) (*Stack, error) {
 // every simulator from its fixtures, its contract validator and pipeline,
 // and the admin API. Nothing listens yet.
 func build(opts Options) (*Stack, error) {
+	opts, specs, err := checkOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := loadCatalogue(opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{
+		cut:     make(chan struct{}),
+		opts:    opts,
+		log:     opts.Logger,
+		clock:   clock.NewSimulated(),
+		journal: journal.New(opts.JournalSize),
+		engine:  scenario.NewEngine(cat),
+		done:    make(chan struct{}),
+	}
+	s.pipes = pipeline.NewShared(pipeline.SharedConfig{Clock: s.clock, Journal: s.journal, Engine: s.engine, Log: opts.Logger,
+		Strict: opts.Strict, BodyTimeout: opts.BodyTimeout, Done: s.done, Cut: s.cut})
+	return s.buildParts(opts, specs, cat)
+}
+
+// checkOptions fills in the defaults and refuses what cannot start: an
+// unknown vendor, an exposed admin API without a strong token, a weak or
+// placeholder secret. It returns the specs of the vendors to run.
+func checkOptions(opts Options) (Options, []vendor.Spec, error) {
 	if opts.Bind == "" {
 		opts.Bind = "127.0.0.1"
 	}
@@ -352,7 +378,7 @@ func build(opts Options) (*Stack, error) {
 	}
 	if opts.FixturesDir != "" {
 		if err := CheckFixturesDir(opts.FixturesDir); err != nil {
-			return nil, err
+			return opts, nil, err
 		}
 	}
 	specs := Specs()
@@ -361,38 +387,31 @@ func build(opts Options) (*Stack, error) {
 	}
 	for _, n := range opts.Vendors {
 		if PortOffset(n) < 0 {
-			return nil, fmt.Errorf("simulators: %w", unknownVendor(n, VendorNames(), true))
+			return opts, nil, fmt.Errorf("simulators: %w", unknownVendor(n, VendorNames(), true))
 		}
 	}
 	if !isLoopback(opts.Bind) && opts.AdminToken == "" {
-		return nil, fmt.Errorf("simulators: %w: %q is not a loopback address, and the admin API there would let anyone switch failures on: set an admin token (--admin-token)", ErrAdminExposed, opts.Bind)
+		return opts, nil, fmt.Errorf("simulators: %w: %q is not a loopback address, and the admin API there would let anyone switch failures on: set an admin token (--admin-token)", ErrAdminExposed, opts.Bind)
 	}
 	if !isLoopback(opts.Bind) && len(opts.AdminToken) < MinAdminToken {
-		return nil, fmt.Errorf("simulators: %w: an admin token of %d bytes on %q: at least %d, from a random source (e.g. openssl rand -hex 16)", ErrWeakSecret, len(opts.AdminToken), opts.Bind, MinAdminToken)
+		return opts, nil, fmt.Errorf("simulators: %w: an admin token of %d bytes on %q: at least %d, from a random source (e.g. openssl rand -hex 16)", ErrWeakSecret, len(opts.AdminToken), opts.Bind, MinAdminToken)
 	}
 	for _, sec := range []struct{ what, value string }{{"admin token", opts.AdminToken}, {"token secret", opts.TokenSecret}} {
 		if isPlaceholder(sec.value) {
-			return nil, fmt.Errorf("simulators: %w: the %s is a template's placeholder (deploy/secret.yaml's replace-with-…), known to anyone who read it: put a value from a random source in its place (e.g. openssl rand -hex 32)", ErrPlaceholderSecret, sec.what)
+			return opts, nil, fmt.Errorf("simulators: %w: the %s is a template's placeholder (deploy/secret.yaml's replace-with-…), known to anyone who read it: put a value from a random source in its place (e.g. openssl rand -hex 32)", ErrPlaceholderSecret, sec.what)
 		}
 	}
 	if opts.TokenSecret != "" && len(opts.TokenSecret) < MinTokenSecret {
-		return nil, fmt.Errorf("simulators: %w: a token secret of %d bytes: at least %d, from a random source (e.g. openssl rand -hex 32); a short one is guessed offline from a single token", ErrWeakSecret, len(opts.TokenSecret), MinTokenSecret)
+		return opts, nil, fmt.Errorf("simulators: %w: a token secret of %d bytes: at least %d, from a random source (e.g. openssl rand -hex 32); a short one is guessed offline from a single token", ErrWeakSecret, len(opts.TokenSecret), MinTokenSecret)
 	}
-	cat, err := loadCatalogue(opts)
-	if err != nil {
-		return nil, err
-	}
-	s := &Stack{
-		cut:     make(chan struct{}),
-		opts:    opts,
-		log:     opts.Logger,
-		clock:   clock.NewSimulated(),
-		journal: journal.New(opts.JournalSize),
-		engine:  scenario.NewEngine(cat),
-		done:    make(chan struct{}),
-	}
-	s.pipes = pipeline.NewShared(pipeline.SharedConfig{Clock: s.clock, Journal: s.journal, Engine: s.engine, Log: opts.Logger,
-		Strict: opts.Strict, BodyTimeout: opts.BodyTimeout, Done: s.done, Cut: s.cut})
+	return opts, specs, nil
+}
+
+// buildParts makes what the stack serves: the proxies' shared parts,
+// the TLS material, every vendor's pipeline (side by side) and the admin
+// API.
+func (s *Stack) buildParts(opts Options, specs []vendor.Spec, cat *scenario.Catalogue) (*Stack, error) {
+	var err error
 	s.drift = upstream.NewDrift(s.log)
 	if err := s.checkUpstreams(specs); err != nil {
 		return nil, err
