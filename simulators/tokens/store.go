@@ -802,6 +802,11 @@ type Tracker struct {
 
 type trackerKey struct{}
 
+// TrackerKey is the context key a request's Tracker is found under: a
+// context of the caller's own may answer it (the request path's does, to
+// carry what it needs in one value).
+var TrackerKey any = trackerKey{}
+
 // Track returns a context carrying a new Tracker.
 func Track(ctx context.Context, mintExpired bool) (context.Context, *Tracker) {
 	t := &Tracker{}
@@ -811,9 +816,12 @@ func Track(ctx context.Context, mintExpired bool) (context.Context, *Tracker) {
 // TrackWith is Track with a Tracker the caller holds (a new one, or one
 // of a request that ended): the request path keeps one in its exchange.
 func TrackWith(ctx context.Context, t *Tracker, mintExpired bool) context.Context {
-	t.mintExpired, t.minted = mintExpired, t.room[:0]
+	t.Reset(mintExpired)
 	return context.WithValue(ctx, trackerKey{}, t)
 }
+
+// Reset readies t for a request of its own (found under TrackerKey).
+func (t *Tracker) Reset(mintExpired bool) { t.mintExpired, t.minted = mintExpired, t.room[:0] }
 
 func trackerFrom(ctx context.Context) *Tracker {
 	if ctx == nil {

@@ -44,6 +44,10 @@ type Call struct {
 
 type decodedKey struct{}
 
+// DecodedKey is the context key of what Describe decoded: a context of
+// the caller's own may answer it.
+var DecodedKey any = decodedKey{}
+
 // WithDecoded returns ctx carrying what Describe decoded of the body.
 func WithDecoded(ctx context.Context, v any) context.Context {
 	return context.WithValue(ctx, decodedKey{}, v)

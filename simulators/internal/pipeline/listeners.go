@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"log/slog"
+	"slices"
 
 	"github.com/mockauth/mockauth/simulators/journal"
 )
@@ -28,8 +29,10 @@ type checkListener struct{ c *checker }
 
 func (l checkListener) Finished(f *Finished) {
 	if f.job != nil {
-		f.job.id = f.Entry.ID
-		l.c.submit(*f.job)
+		job := *f.job
+		job.id = f.Entry.ID
+		job.answers = slices.Clone(job.answers) // they are the exchange's, used again after it
+		l.c.submit(job)
 	}
 }
 

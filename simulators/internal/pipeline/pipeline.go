@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -238,6 +239,7 @@ type exchange struct {
 	decision   *scenario.Decision
 	tracker    *tokens.Tracker // tokens minted while answering, never journaled
 	tracked    tokens.Tracker  // what tracker points at (no allocation of its own)
+	ctx        exchangeContext // vr's context
 
 	// answer
 	fx      faultExchange // the vendor's answers as faults (and the pipeline) ask for them
@@ -263,7 +265,10 @@ type exchange struct {
 	jobRoom      checkJob
 }
 
-// done gives back what the exchange held.
+// done gives back what the exchange held, and the exchange itself: it is
+// emptied (so it keeps nothing of the request alive) and used again by a
+// later request. Nothing keeps a reference into it past ServeHTTP: the
+// journal, the checker and the recorder get copies.
 func (x *exchange) done() {
 	x.p.leaveHeavy(x)
 	if x.room > 0 {
@@ -272,7 +277,13 @@ func (x *exchange) done() {
 	if x.release != nil {
 		x.release()
 	}
+	*x = exchange{}
+	exchanges.Put(x)
 }
+
+// exchanges are the exchanges not in use: one is about 1.4 KiB, and a
+// load test at 50 connections made 35,000 a second for the collector.
+var exchanges = sync.Pool{New: func() any { return new(exchange) }}
 
 // ServeHTTP takes one request through the stages; each ends the exchange
 // with an answer of its own or hands it on.
@@ -280,7 +291,8 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.sh.first.arrived()
 	p.sh.inFlight.Add(1)
 	defer p.sh.inFlight.Add(-1)
-	x := &exchange{p: p, start: time.Now(), r: r, vs: p.cur.Load()}
+	x := exchanges.Get().(*exchange)
+	*x = exchange{p: p, start: time.Now(), r: r, vs: p.cur.Load()}
 	defer x.done()
 	w, ans := p.read(w, x)
 	if ans == nil {

@@ -58,11 +58,14 @@ type realAnswer struct {
 func (u *upstreamResponder) respond(x *exchange, r *http.Request) *buffered {
 	hold := u.Budget.NewHold()
 	x.release = hold.Release
-	ctx, cancel := context.WithCancelCause(upstream.WithHold(r.Context(), hold))
+	// From the request's own context, not the exchange's (admit.go): the
+	// goroutine below may cancel it after the exchange is done.
+	ctx, cancel := context.WithCancelCause(upstream.WithHold(x.r.Context(), hold))
 	defer cancel(nil)
+	cut := x.p.sh.cut // not x: the goroutine may outlive the exchange
 	go func() {
 		select {
-		case <-x.p.sh.cut:
+		case <-cut:
 			cancel(upstream.ErrShuttingDown)
 		case <-ctx.Done():
 		}
