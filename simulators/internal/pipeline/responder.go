@@ -53,7 +53,7 @@ func (x *exchange) serveBuffered(h http.Handler, r *http.Request) *buffered {
 	if ans.header != nil {
 		ans = newBuffered()
 	} else {
-		ans.status, ans.header = http.StatusOK, http.Header{}
+		ans.status, ans.header = http.StatusOK, make(http.Header, 4) // room for a usual answer's headers at once
 	}
 	x.bodyReader.Reset(x.body)
 	r.Body = &x.bodyReader
