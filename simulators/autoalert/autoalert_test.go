@@ -176,6 +176,24 @@ func TestAuthenticate_FormatsAndNegotiation(t *testing.T) {
 			}
 		})
 	}
+	// A browser's XMLHttpRequest that accepts anything gets JSON, whatever
+	// its body: the JSON formatter's XmlHttpRequestHeaderMapping outranks
+	// the request's own media type; an Accept that names a type wins.
+	for _, c := range []struct{ accept, want string }{
+		{"", "application/json; charset=utf-8"},
+		{"*/*", "application/json; charset=utf-8"},
+		{"application/xml", "application/xml; charset=utf-8"},
+	} {
+		h := newHarness(t)
+		header := []string{"X-Requested-With", "XMLHttpRequest"}
+		if c.accept != "" {
+			header = append(header, "Accept", c.accept)
+		}
+		a := h.Send(vendortest.Request{Method: http.MethodPost, Target: autoalert.PathAuthenticate, ContentType: "application/xml", Body: pageXML, Header: header})
+		if a.Status != 200 || a.Header.Get("Content-Type") != c.want {
+			t.Errorf("XML body, X-Requested-With, Accept %q: %d %s, want %s", c.accept, a.Status, a.Header.Get("Content-Type"), c.want)
+		}
+	}
 	h := newHarness(t)
 	if a := h.post(autoalert.PathAuthenticate, "text/plain", "", "x"); a.Body != `{"Message":"The request entity's media type 'text/plain' is not supported for this resource."}` {
 		t.Fatalf("415 body = %s", a.Body)

@@ -199,6 +199,17 @@ func isNil(se xml.StartElement) bool {
 	return false
 }
 
+// xmlHTTPRequest is Web API's XmlHttpRequestHeaderMapping: the header
+// X-Requested-With: XMLHttpRequest (any case), and no Accept or exactly
+// */*.
+func xmlHTTPRequest(r *http.Request) bool {
+	if !strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Requested-With")), "XMLHttpRequest") {
+		return false
+	}
+	accepts := vendor.ParseAccept(r.Header.Get("Accept"))
+	return len(accepts) == 0 || len(accepts) == 1 && accepts[0].MediaType == "*/*"
+}
+
 // format is a negotiated answer format.
 type format struct {
 	xml         bool
@@ -231,7 +242,14 @@ const (
 // subtype range before */*, the first formatter on a tie. When Accept is
 // absent or matches nothing, the request's own media type (an XML body
 // gets XML, text/json gets text/json); then the first formatter, JSON.
+// Before all of these, the JSON formatter's media-type mapping: a browser's
+// XMLHttpRequest (X-Requested-With: XMLHttpRequest) that accepts anything
+// gets JSON, whatever its body (XmlHttpRequestHeaderMapping: "Accept: */*
+// is equivalent to passing no Accept header").
 func negotiate(r *http.Request) format {
+	if xmlHTTPRequest(r) {
+		return formatJSON
+	}
 	accepts := vendor.ParseAccept(r.Header.Get("Accept"))
 	// By quality, then the more specific first, as Web API's
 	// MediaTypeWithQualityHeaderValueComparer sorts them.

@@ -195,3 +195,25 @@ func TestHeavyGate_SmallPassLargeWaitUntilShutdown(t *testing.T) {
 		t.Fatalf("large login at shutdown: %+v", res)
 	}
 }
+
+// In proxy mode a request no documented operation takes gets the real
+// service's answer as it came: its near misses go in the journal, not in
+// a header of that answer.
+func TestUpstream_NearMissNotAddedToTheRealAnswer(t *testing.T) {
+	t.Parallel()
+	real := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"real":true}`)
+	})
+	r := newRig(t, ucontact.Spec, func(_ *SharedConfig, c *Config) {
+		c.Proxy = &Proxy{Handler: real, Drift: upstream.NewDrift(slog.New(slog.NewTextHandler(io.Discard, nil))),
+			Budget: upstream.NewBudget(upstream.DefaultBudget)}
+	})
+	res, body := r.post(t, "/Integra/resources/nope", form, "")
+	if res.StatusCode != 200 || body != `{"real":true}` || res.Header.Get(HeaderDiagnosis) != "" {
+		t.Fatalf("the real answer: %d %q, diagnosis header %q", res.StatusCode, body, res.Header.Get(HeaderDiagnosis))
+	}
+	if e := r.entries()[0]; !e.Unmatched || e.Diagnosis == "" || !e.Upstream {
+		t.Fatalf("journal: %+v", e)
+	}
+}

@@ -14,8 +14,8 @@ import (
 // is for (its check of the credential run once, its verdict journaled);
 // else a documented operation, answered by the simulator (or the real
 // service); else none: the vendor's own 404 or 405 answers at once, the
-// near misses in X-Mockauth-Diagnosis, the journal and the log, never in
-// the vendor's body.
+// near misses in X-Mockauth-Diagnosis (not on a real service's answer),
+// the journal and the log, never in the vendor's body.
 func (p *Pipeline) route(x *exchange) *buffered {
 	x.responder, x.validator = p.responder, p.validator
 	if st, params, check := x.vs.stubs.lookup(x.r, x.body); st != nil {
@@ -28,7 +28,11 @@ func (p *Pipeline) route(x *exchange) *buffered {
 		}
 		x.diagnosis = p.validator.DiagnosisWith(x.r.Method, x.r.URL.Path, also)
 		ans := x.responder.respond(x, x.r)
-		ans.header.Set(HeaderDiagnosis, x.diagnosis)
+		if p.proxy == nil {
+			// A real service's answer goes back byte for byte: its
+			// diagnosis is in the journal and the log only.
+			ans.header.Set(HeaderDiagnosis, x.diagnosis)
+		}
 		x.outcome = journal.OutcomeUnmatched
 		return ans
 	} else if scheme := x.vs.endpointAuth[x.call.Endpoint]; scheme != "" && p.proxy == nil {
