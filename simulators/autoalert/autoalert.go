@@ -191,7 +191,7 @@ func (s *Simulator) Demo() (map[string]string, error) {
 }
 
 // ValidToken implements vendor.TokenOracle.
-func (s *Simulator) ValidToken(token string) bool { return s.tokens.Valid(strings.ToLower(token)) }
+func (s *Simulator) ValidToken(token string) bool { return s.tokens.Valid(guidKey(token)) }
 
 // Reset implements vendor.Simulator.
 func (s *Simulator) Reset() { s.tokens.Reset() }
@@ -424,7 +424,7 @@ func (s *Simulator) autologin(r *http.Request, m map[string]string) reply {
 	if tok == "" {
 		return failedAuth(http.StatusBadRequest, MsgMissingToken)
 	}
-	name, ok := s.fx.AutologinTokens[strings.ToLower(tok)]
+	name, ok := s.fx.AutologinTokens[guidKey(tok)]
 	if !ok {
 		return failedAuth(http.StatusUnauthorized, MsgInvalidAutologin)
 	}
@@ -433,7 +433,7 @@ func (s *Simulator) autologin(r *http.Request, m map[string]string) reply {
 
 // checkToken returns the user of a good token.
 func (s *Simulator) checkToken(value string) (string, bool) {
-	t, err := s.tokens.Check(strings.ToLower(value))
+	t, err := s.tokens.Check(guidKey(value))
 	if err != nil {
 		return "", false
 	}
@@ -452,7 +452,7 @@ func (s *Simulator) renewToken(r *http.Request, m map[string]string) reply {
 	if rep, ok := checkCode(u, m["code"], failedToken); !ok {
 		return rep
 	}
-	_ = s.tokens.Revoke(strings.ToLower(m["token"]))
+	_ = s.tokens.Revoke(guidKey(m["token"]))
 	t := s.mint(r.Context(), name)
 	return reply{http.StatusOK, tokenResponse{
 		UserID: u.UserID, IsEmployee: u.IsEmployee, ExpirationDateUtc: s.expiration(t.ExpiresAt),
@@ -464,7 +464,7 @@ func (s *Simulator) logoff(_ *http.Request, m map[string]string) reply {
 	if rep, ok := s.tokenOf(m, failedResult); !ok {
 		return rep
 	}
-	_ = s.tokens.Revoke(strings.ToLower(m["token"]))
+	_ = s.tokens.Revoke(guidKey(m["token"]))
 	return reply{http.StatusOK, apiResult{APIVersion: apiVersionResult, Code: http.StatusOK}}
 }
 
@@ -478,4 +478,34 @@ func (s *Simulator) getUsers(_ *http.Request, m map[string]string) reply {
 	}
 	slices.SortFunc(users, func(a, b userInfo) int { return a.UserID - b.UserID })
 	return reply{http.StatusOK, usersResponse{Users: users, APIVersion: apiVersion, Code: http.StatusOK}}
+}
+
+// guidKey is a token as .NET reads it into a Guid (new Guid(string), which
+// Json.NET, DataContract XML and model binding use): white space around it
+// ignored, any case, and the same value in its four spellings: hyphenated
+// (D), 32 digits (N), the hyphenated form in braces (B) or parentheses
+// (P). It is the hyphenated lower-case form the service hands out; a
+// value that is no Guid stays as it is, lower-cased (and is refused).
+func guidKey(value string) string {
+	v := strings.TrimSpace(value)
+	if len(v) == 38 && (v[0] == '{' && v[37] == '}' || v[0] == '(' && v[37] == ')') {
+		v = v[1:37]
+	} else if len(v) == 32 && isHex(v) {
+		v = v[:8] + "-" + v[8:12] + "-" + v[12:16] + "-" + v[16:20] + "-" + v[20:]
+	}
+	if len(v) == 36 && v[8] == '-' && v[13] == '-' && v[18] == '-' && v[23] == '-' &&
+		isHex(v[:8]+v[9:13]+v[14:18]+v[19:23]+v[24:]) {
+		return strings.ToLower(v)
+	}
+	return strings.ToLower(value)
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -292,3 +292,38 @@ func TestParseFixtures_Errors(t *testing.T) {
 		})
 	}
 }
+
+// A token is a Guid to .NET: in braces, in parentheses, as 32 digits, in
+// upper case or with white space around it, it is the same token (D28);
+// logoff in any of those spellings ends it.
+func TestToken_GuidSpellings(t *testing.T) {
+	spell := map[string]func(string) string{
+		"braces":      func(g string) string { return "{" + g + "}" },
+		"parentheses": func(g string) string { return "(" + g + ")" },
+		"32 digits":   func(g string) string { return strings.ReplaceAll(g, "-", "") },
+		"upper case":  strings.ToUpper,
+		"white space": func(g string) string { return " " + g + " " },
+	}
+	for name, f := range spell {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			tok := h.login()
+			if a := h.post(autoalert.PathGetUsers, "application/json", "", `{"token":"`+f(tok)+`"}`); a.Status != 200 {
+				t.Fatalf("getusers with the token %s: %d %s", name, a.Status, a.Body)
+			}
+			if a := h.post(autoalert.PathLogoff, "application/json", "", `{"token":"`+f(tok)+`"}`); a.Status != 200 {
+				t.Fatalf("logoff with the token %s: %d %s", name, a.Status, a.Body)
+			}
+			if a := h.post(autoalert.PathGetUsers, "application/json", "", `{"token":"`+tok+`"}`); a.Status != 401 {
+				t.Fatalf("the token after a logoff %s: %d %s", name, a.Status, a.Body)
+			}
+		})
+	}
+	h := newHarness(t)
+	tok := h.login()
+	for _, bad := range []string{"{" + tok, tok[:35], "{" + strings.ReplaceAll(tok, "-", "") + "}", "(" + tok + "}"} {
+		if a := h.post(autoalert.PathGetUsers, "application/json", "", `{"token":"`+bad+`"}`); a.Status != 401 {
+			t.Errorf("no Guid %q: %d %s", bad, a.Status, a.Body)
+		}
+	}
+}

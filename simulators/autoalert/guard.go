@@ -42,7 +42,7 @@ func (s *Simulator) Authenticate(_ string, r *http.Request, body []byte) (vendor
 	if strings.TrimSpace(value) == "" {
 		return refuse(vendor.RefusedMissing, failedResult(http.StatusBadRequest, MsgMissingToken))
 	}
-	key := strings.ToLower(value)
+	key := guidKey(value)
 	t, err := s.tokens.Check(key)
 	if err != nil {
 		return refuse(vendor.TokenReason(value, err, s.tokens.Ended(key)), failedResult(http.StatusUnauthorized, MsgInvalidToken))
