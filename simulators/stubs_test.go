@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -16,7 +17,9 @@ import (
 	"github.com/mockauth/mockauth/simulators/autoalert"
 	"github.com/mockauth/mockauth/simulators/crmcom"
 	"github.com/mockauth/mockauth/simulators/exotel"
+	"github.com/mockauth/mockauth/simulators/internal/pipeline"
 	"github.com/mockauth/mockauth/simulators/journal"
+	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 )
 
@@ -340,5 +343,41 @@ func TestStubs_ScenariosAndDiagnosis(t *testing.T) {
 	r = send(t, s.Client(), http.MethodPost, s.URL(ucontact.Name)+"/Integra/resources/Supervisor/campaignStatus", formCT, "queue=")
 	if d := r.header.Get(simulators.HeaderDiagnosis); r.status != 404 || !strings.Contains(d, "campaignstatus (stub)") {
 		t.Errorf("near miss of a stub: %d %q", r.status, d)
+	}
+}
+
+// Every default stub that names the members its cited client reads
+// answers each of them with the type that client's reading needs (the
+// wallboard slices talked and hold, and shows the counts).
+func TestDefaultStubs_AnswerWhatTheirClientsRead(t *testing.T) {
+	t.Parallel()
+	checked := 0
+	for _, spec := range simulators.Specs() {
+		v, err := pipeline.ValidatorFor(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stubs, err := pipeline.FixtureStubs(spec, v, spec.Fixtures)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range stubs {
+			if len(st.Reads) == 0 {
+				continue
+			}
+			checked++
+			for _, res := range st.Responses {
+				w := httptest.NewRecorder()
+				if err := res.Render(w, stub.Data{}); err != nil {
+					t.Fatalf("%s %s: %v", spec.Name, st.Name, err)
+				}
+				for _, p := range stub.CheckReads(w.Body.Bytes(), st.Reads) {
+					t.Errorf("%s stub %s: %s", spec.Name, st.Name, p)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no default stub names what its client reads")
 	}
 }

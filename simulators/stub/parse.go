@@ -169,6 +169,12 @@ func parseStub(file, name string, nameLine int, n *yaml.Node, rules Rules) (*Stu
 				return nil, fail(v.Line, "override: true or false")
 			}
 			st.Override = v.Value == "true"
+		case "reads":
+			reads, err := parseReads(v, fail)
+			if err != nil {
+				return nil, err
+			}
+			st.Reads = reads
 		case "reading", "evidence":
 			if v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" {
 				return nil, fail(v.Line, "%s: one line saying what the answer rests on", k.Value)
@@ -178,7 +184,7 @@ func parseStub(file, name string, nameLine int, n *yaml.Node, rules Rules) (*Stu
 			}
 			st.Basis = k.Value + ": " + v.Value
 		default:
-			return nil, fail(k.Line, "unknown key %q (keys: method, path, auth, match, response, responses, contract, override, reading, evidence)", clip(k.Value))
+			return nil, fail(k.Line, "unknown key %q (keys: method, path, auth, match, response, responses, contract, override, reading, evidence, reads)", clip(k.Value))
 		}
 	}
 	for _, key := range []string{"method", "path", "auth"} {

@@ -87,6 +87,9 @@ type Stub struct {
 	// Basis is what the stub's answer rests on: "evidence: ..." or
 	// "reading: ...".
 	Basis string `json:"basis,omitempty"`
+	// Reads are the members of the answer the client the basis cites
+	// reads, with their types (CheckReads).
+	Reads []Read `json:"reads,omitempty"`
 	// Origin is FromFixtures or FromAdmin; Source is its file and line.
 	Origin string `json:"origin"`
 	Source string `json:"source"`
