@@ -109,7 +109,15 @@ func New(opts Options) *Simulator {
 		r.Handle(e.Path, s.adapt(handlers[e.Name])).Methods(e.Method)
 		r.Handle(CRMContext+strings.TrimPrefix(e.Path, BasePath), s.adapt(handlers[e.Name])).Methods(e.Method)
 	}
-	noRoute := s.fx.Settings.ErrorPages.JAXRS(AppRoot, endpoints)
+	// The /crm/ context's paths are resources as the documented ones are:
+	// another method there is 405 with Allow, as under /crmapi (the one
+	// public client of web_api_key/token calls it with GET).
+	routed := slices.Clone(endpoints)
+	for _, e := range endpoints {
+		e.Path = CRMContext + strings.TrimPrefix(e.Path, BasePath)
+		routed = append(routed, e)
+	}
+	noRoute := s.fx.Settings.ErrorPages.JAXRS(AppRoot, routed)
 	r.NotFoundHandler, r.MethodNotAllowedHandler = noRoute, noRoute
 	s.router = r
 	s.contacts = slices.Clone(s.fx.Contacts)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -76,15 +77,37 @@ func (s *Simulator) allowed(r *http.Request) []string {
 			out = append(out, m)
 		}
 	}
+	for _, m := range vendor.AllowedFrom(r.Context()) { // a stub's path is the application's too
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
 	return out
 }
 
 // noRoute answers a path no endpoint has (404) or a method a path does
 // not take (405, with Allow as Spring's DefaultHandlerExceptionResolver
 // writes it), in Spring Boot's error shape.
+//
+// OPTIONS on a path the application maps is Spring MVC's own answer
+// (dispatchOptionsRequest, on since Spring 4.3): 200 with Allow listing
+// the path's methods, HEAD where GET is one, and OPTIONS; a CORS
+// preflight (Origin and Access-Control-Request-Method) without a CORS
+// configuration is refused 403 "Invalid CORS request" by Spring's
+// DefaultCorsProcessor.
 func (s *Simulator) noRoute(r *http.Request) response {
 	status := http.StatusNotFound
 	allow := s.allowed(r)
+	if r.Method == http.MethodOptions && len(allow) > 0 {
+		if r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != "" {
+			return response{status: http.StatusForbidden, text: "Invalid CORS request"}
+		}
+		all := slices.Clone(allow)
+		if slices.Contains(all, http.MethodGet) {
+			all = append(all, http.MethodHead)
+		}
+		return response{status: http.StatusOK}.with("Allow", strings.Join(append(all, http.MethodOptions), ","))
+	}
 	if len(allow) > 0 {
 		status = http.StatusMethodNotAllowed
 	}
@@ -101,7 +124,8 @@ type response struct {
 	status int
 	header map[string]string // beyond Content-Type
 	json   any               // a JSON body, or
-	page   *loginView        // the login page
+	page   *loginView        // the login page, or
+	text   string            // a plain text body (Spring's CORS refusal), or none (json nil)
 }
 
 func jsonAnswer(status int, v any) response { return response{status: status, json: v} }
@@ -120,6 +144,12 @@ func (res response) write(w http.ResponseWriter) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(res.status)
 		_ = loginTemplate.Execute(w, res.page)
+		return
+	}
+	if res.json == nil {
+		w.Header()["Content-Type"] = nil // none, as Spring writes them (and not sniffed)
+		w.WriteHeader(res.status)        // Spring's OPTIONS: Allow and no body
+		_, _ = io.WriteString(w, res.text)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -154,6 +154,27 @@ func NewSet(stubs []*Stub) *Set {
 	return s
 }
 
+// Methods are the methods of the stubs whose path matches path, whatever
+// their method: what the vendor's framework lists in Allow when another
+// method is sent there.
+func (s *Set) Methods(path string) []string {
+	if s.Len() == 0 {
+		return nil
+	}
+	probe := &http.Request{URL: &url.URL{Path: path}}
+	var out []string
+	for _, st := range s.stubs {
+		if slices.Contains(out, st.Method) {
+			continue
+		}
+		var m mux.RouteMatch
+		if mux.NewRouter().SkipClean(true).NewRoute().Path(st.Path).Match(probe, &m) {
+			out = append(out, st.Method)
+		}
+	}
+	return out
+}
+
 // Stubs lists the set's stubs in declared order.
 func (s *Set) Stubs() []*Stub {
 	if s == nil {

@@ -2,6 +2,7 @@ package vendor
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -52,9 +53,26 @@ var tomcatDescriptions = map[int]string{
 // the path is an endpoint's, 404 otherwise. Under root Jersey answers
 // (reason phrase as the message); elsewhere Tomcat's default servlet
 // does ("The requested resource [...] is not available").
+//
+// OPTIONS on a path that has resources is Jersey's own answer (JAX-RS
+// runtimes support OPTIONS and HEAD by default): 200, Allow listing
+// OPTIONS, the path's methods and HEAD where GET is one, and the
+// resource's WADL (a captured Jersey OPTIONS: 200 OK, Allow:
+// OPTIONS,POST,GET,HEAD, Content-Type: application/vnd.sun.wadl+xml; the
+// document itself is a reading: the resource and its methods). A stub's
+// path counts as the application's (AllowedFrom).
 func (s ServletErrors) JAXRS(root string, endpoints []Endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		allow := allowed(endpoints, r.URL.Path)
+		for _, m := range AllowedFrom(r.Context()) {
+			if !slices.Contains(allow, m) {
+				allow = append(allow, m)
+			}
+		}
+		if r.Method == http.MethodOptions && len(allow) > 0 {
+			jerseyOptions(w, r, root, allow)
+			return
+		}
 		status := http.StatusNotFound
 		switch {
 		case len(allow) > 0:
@@ -66,6 +84,33 @@ func (s ServletErrors) JAXRS(root string, endpoints []Endpoint) http.Handler {
 		}
 		s.write(w, status, http.StatusText(status))
 	})
+}
+
+// xmlText escapes text for an XML attribute.
+var xmlText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace
+
+// jerseyOptions is Jersey's automatic answer to OPTIONS on a resource.
+func jerseyOptions(w http.ResponseWriter, r *http.Request, root string, methods []string) {
+	allow := append([]string{http.MethodOptions}, methods...)
+	if slices.Contains(methods, http.MethodGet) {
+		allow = append(allow, http.MethodHead)
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n")
+	base, path := "/", strings.TrimPrefix(r.URL.Path, "/")
+	if rest, ok := strings.CutPrefix(r.URL.Path, root+"/"); ok {
+		base, path = root+"/", rest
+	}
+	fmt.Fprintf(&b, `<application xmlns="http://wadl.dev.java.net/2009/02"><doc xmlns:jersey="http://jersey.java.net/" jersey:generatedBy="Jersey: 2.25.1"/><grammars/><resources base="http://%s%s"><resource path="%s">`,
+		xmlText(r.Host), xmlText(base), xmlText(path))
+	for _, m := range methods {
+		fmt.Fprintf(&b, `<method name="%s"/>`, m)
+	}
+	b.WriteString(`</resource></resources></application>`)
+	w.Header().Set("Allow", strings.Join(allow, ","))
+	w.Header().Set("Content-Type", "application/vnd.sun.wadl+xml")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, b.String())
 }
 
 func (s ServletErrors) write(w http.ResponseWriter, status int, message string) {

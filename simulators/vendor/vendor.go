@@ -48,6 +48,22 @@ type decodedKey struct{}
 // the caller's own may answer it.
 var DecodedKey any = decodedKey{}
 
+type allowedKey struct{}
+
+// WithAllowed returns ctx carrying the methods a request's path takes
+// beyond the simulator's own endpoints (the stubs' on that path): the
+// vendor's framework answers another method there 405 with them in Allow,
+// and OPTIONS with them, as it does for its own resources.
+func WithAllowed(ctx context.Context, methods []string) context.Context {
+	return context.WithValue(ctx, allowedKey{}, methods)
+}
+
+// AllowedFrom is what WithAllowed put in ctx.
+func AllowedFrom(ctx context.Context) []string {
+	m, _ := ctx.Value(allowedKey{}).([]string)
+	return m
+}
+
 // WithDecoded returns ctx carrying what Describe decoded of the body.
 func WithDecoded(ctx context.Context, v any) context.Context {
 	return context.WithValue(ctx, decodedKey{}, v)

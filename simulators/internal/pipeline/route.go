@@ -27,6 +27,13 @@ func (p *Pipeline) route(x *exchange) *buffered {
 			also = x.vs.stubs.also
 		}
 		x.diagnosis = p.validator.DiagnosisWith(x.r.Method, x.r.URL.Path, also)
+		if x.vs.stubs != nil && p.proxy == nil {
+			if allow := x.vs.stubs.set.Methods(x.r.URL.Path); len(allow) > 0 {
+				// A stub's path is the application's: another method
+				// there is the framework's 405 (or OPTIONS), as on its own.
+				x.r = x.r.WithContext(vendor.WithAllowed(x.r.Context(), allow))
+			}
+		}
 		ans := x.responder.respond(x, x.r)
 		if p.proxy == nil {
 			// A real service's answer goes back byte for byte: its
