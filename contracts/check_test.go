@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -173,14 +174,62 @@ func TestCheck_ReindentedAndReorderedCRMCOM(t *testing.T) {
 	if strings.Contains(report, "the vendor's error") || strings.Contains(report, "no token in the answer") || strings.Contains(report, "not sent") {
 		t.Errorf("a re-indented, re-ordered success read as a failure:\n%s", report)
 	}
-	if !strings.Contains(report, `member order: crmcom.yaml token response 200: members of "/" in the order data, status; documented: status, data`) {
-		t.Errorf("member order not reported as its own drift:\n%s", report)
+	// CRM.COM's own samples write its members in more than one order
+	// (the R12 answer data first): no order of them is drift.
+	for _, res := range rep.Results {
+		for _, d := range res.Drift {
+			t.Errorf("%s: drift: %s", res.Probe, d)
+		}
+	}
+}
+
+// r12TokenAnswer is the public R12 token answer as captured (public code
+// id 20105503753), spacing and all.
+const r12TokenAnswer = `{  "data": {    "token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJ1c3IiOiJNUEFkbWluaXN0cmF0b3IiLCJvcmciOiJldmIyY19yMTIiLCJvdW4iOiIxIiwiZXhwIjoiMTQ5NDMzNjc0OCIsImlhdCI6IjE0OTQzMjk1NDgiLCJqdGkiOiIwNTE5MDA4MDQ2MUU0RkMxQjQ3MTFBNDRFNEIzNUIxMSJ9.RO35RvA_XghX8SugPfQZMnAJvfIBtZm-OD9bQwNSOjc"  },  "status": {    "code": "OK",    "description": "",    "message": ""  }}`
+
+// contract check against a replay of R12's public token answer (its
+// bytes, the token the stack minted in place of the captured one, so the
+// calls after it can use it) reports it as the success it is, with no
+// drift.
+func TestCheck_R12TokenAnswerReplayed(t *testing.T) {
+	stack, err := simulators.Start(simulators.Options{NoListener: true, Vendors: []string{crmcom.Name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stack.Close()
+	sim := stack.Handler(crmcom.Name)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == crmcom.PathToken || r.URL.Path == crmcom.PathWebAPIKey {
+			rec := httptest.NewRecorder()
+			sim.ServeHTTP(rec, r)
+			var got struct{ Data struct{ Token string } }
+			if json.Unmarshal(rec.Body.Bytes(), &got) == nil && got.Data.Token != "" {
+				captured := r12TokenAnswer[strings.Index(r12TokenAnswer, "eyJ"):strings.Index(r12TokenAnswer, `"  },`)]
+				w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+				_, _ = io.WriteString(w, strings.Replace(r12TokenAnswer, captured, got.Data.Token, 1))
+				return
+			}
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	vendors, err := stack.Vendors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := contracts.Check(context.Background(), srv.Client(), crmcom.Spec, srv.URL, vendors[0].Demo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep.Write(&out)
+	report := out.String()
+	if strings.Contains(report, "the vendor's error") || strings.Contains(report, "no token in the answer") || rep.Drifted() {
+		t.Errorf("R12's success read as a failure:\n%s", report)
 	}
 	for _, res := range rep.Results {
 		for _, d := range res.Drift {
-			if !strings.HasPrefix(d, "member order: ") {
-				t.Errorf("%s: drift other than member order: %s", res.Probe, d)
-			}
+			t.Errorf("%s: drift: %s", res.Probe, d)
 		}
 	}
 }

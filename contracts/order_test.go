@@ -30,12 +30,13 @@ func TestResponseOrder(t *testing.T) {
 	}{
 		{"CRM.COM in the page's order", crm, "/crmapi/rest/v2/authentication/token", "application/json", jsonCT,
 			`{"status":{"code":"OK","message":null,"description":null},"data":{"token":"4AD9C84FA60F9FE407140E20F707726A"}}`, ""},
-		{"CRM.COM data before status", crm, "/crmapi/rest/v2/authentication/token", "application/json", jsonCT,
-			`{"data":{"token":"4AD9C84FA60F9FE407140E20F707726A"},"status":{"code":"OK","message":null,"description":null}}`,
-			`member order: crmcom.yaml token response 200: members of "/" in the order data, status; documented: status, data`},
-		{"CRM.COM error status reordered", crm, "/crmapi/rest/v2/authentication/token", "application/json", jsonCT,
-			`{"status":{"message":"Invalid","code":"INVALID_CREDENTIALS","description":"Invalid"},"data":null}`,
-			`member order: crmcom.yaml token response 200: members of "/status" in the order message, code, description; documented: code, message, description`},
+		// The vendor's own samples disagree on CRM.COM's order (the R12
+		// answer writes data first; the show example message, description,
+		// code): no order is drift there.
+		{"CRM.COM data before status, as R12 writes it", crm, "/crmapi/rest/v2/authentication/token", "application/json", jsonCT,
+			`{"data":{"token":"4AD9C84FA60F9FE407140E20F707726A"},"status":{"code":"OK","description":"","message":""}}`, ""},
+		{"CRM.COM status as the show example orders it", crm, "/crmapi/rest/v2/authentication/token", "application/json", jsonCT,
+			`{"status":{"message":"Invalid","description":"Invalid","code":"INVALID_CREDENTIALS"},"data":null}`, ""},
 		{"AutoAlert XML in DataContract order", aa, "/User/authenticate", "application/json", xmlCT,
 			`<AuthenticateResponse xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API.Models.User"><APIVersion xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API">4</APIVersion><error i:nil="true" xmlns="http://schemas.datacontract.org/2004/07/AutoAlert.API"/><IsEmployee>true</IsEmployee><UserID>1</UserID><expirationDateUtc>2024-11-20T22:47:11.5488406-08:00</expirationDateUtc><token>3681330f-08e5-4821-9485-9b8f6efca584</token></AuthenticateResponse>`, ""},
 		{"AutoAlert XML token first", aa, "/User/authenticate", "application/json", xmlCT,

@@ -263,6 +263,29 @@ type status struct {
 type response struct {
 	httpStatus int
 	body       envelope
+	r12        bool // written as R12 writes its success (r12Envelope)
+}
+
+// r12Envelope is a success as R12 writes it (the public R12 token answer:
+// data before status, the status's code, description, message in that
+// order, and "" where v19's page writes null).
+type r12Envelope struct {
+	Data   any       `json:"data"`
+	Status r12Status `json:"status"`
+}
+
+type r12Status struct {
+	Code        string `json:"code"`
+	Description string `json:"description"`
+	Message     string `json:"message"`
+}
+
+// tokenAnswer is a login's success: R12's shape with tokens:
+// jwt-two-hours (R12's tokens), v19's page's otherwise.
+func (s *Simulator) tokenAnswer(tok string) response {
+	res := ok(map[string]string{"token": tok})
+	res.r12 = s.fx.Settings.Tokens == TokensJWTTwoHours
+	return res
 }
 
 func ok(data any) response {
@@ -286,6 +309,10 @@ func fail(code string, args ...any) response {
 func (res response) write(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", ContentType)
 	w.WriteHeader(res.httpStatus)
+	if res.r12 {
+		_, _ = w.Write(vendor.CompactJSON(r12Envelope{Data: res.body.Data, Status: r12Status{Code: res.body.Status.Code}}))
+		return
+	}
 	_, _ = w.Write(vendor.CompactJSON(res.body))
 }
 
@@ -354,7 +381,7 @@ func (s *Simulator) login(r *http.Request) response {
 		return fail(CodeInvalidUnit, unit)
 	}
 	tok := s.mint(r.Context(), username, *req.Organisation, unit)
-	return ok(map[string]string{"token": tok})
+	return s.tokenAnswer(tok)
 }
 
 // webAPIKeyLogin answers authentication/web_api_key/token: the key is the
@@ -381,7 +408,7 @@ func (s *Simulator) webAPIKeyLogin(r *http.Request) response {
 	if !good {
 		return fail(CodeInvalidUnit, unit)
 	}
-	return ok(map[string]string{"token": s.mintFor(r.Context(), k.User, u.Organisation, unit, 2*time.Hour)})
+	return s.tokenAnswer(s.mintFor(r.Context(), k.User, u.Organisation, unit, 2*time.Hour))
 }
 
 // unitFor is the unit a login asks for (the user's default when it names
@@ -462,7 +489,9 @@ func (s *Simulator) mintFor(ctx context.Context, user, organisation, unit string
 		t.Value, t.IdleFor = s.hexToken(ctx, user, now.Add(time.Hour)), time.Hour
 	case TokensJWTTwoHours:
 		t.ExpiresAt = now.Add(2 * time.Hour)
-		t.Value = s.signJWT(r12Claims{Usr: user, Org: organisation, Oun: unit,
+		// oun is the unit's name, as CRM.COM's Authentication page says
+		// (the public token's "1"), not its id.
+		t.Value = s.signJWT(r12Claims{Usr: user, Org: organisation, Oun: s.fx.Organisations[organisation].Units[unit],
 			Exp: strconv.FormatInt(t.ExpiresAt.Unix(), 10), Iat: strconv.FormatInt(now.Unix(), 10), Jti: randomHex()})
 	default:
 		t.ExpiresAt = now.Add(life)

@@ -273,10 +273,16 @@ func TestWebAPIKey_ThePublicClientsRequests(t *testing.T) {
 }
 
 // TestJWT_AsR12WritesIt: with tokens: jwt-two-hours the token is R12's
-// JWT: header {"typ":"JWT","alg":"HS256"}, claims usr, org, oun, exp, iat
-// (strings) and jti, living 7200 s.
+// JWT: header {"typ":"JWT","alg":"HS256"}, claims usr, org, oun (the
+// unit's name), exp, iat (strings) and jti, living 7200 s; and the answer
+// is R12's: data before status, the status's code, description, message
+// with "" (the public R12 answer).
 func TestJWT_AsR12WritesIt(t *testing.T) {
 	h := newHarness(t, crmcom.TokensJWTTwoHours)
+	_, _, raw := h.post(crmcom.PathToken, "application/json", `{"username":"mpadministrator","password":"1234","organisation":"CRMDEMO","unit":"EE63A82C4FEBE02FF34E90DD1EBA5ABE"}`)
+	if !regexp.MustCompile(`^\{"data":\{"token":"[A-Za-z0-9_.-]+"\},"status":\{"code":"OK","description":"","message":""\}\}$`).MatchString(raw) {
+		t.Errorf("R12's token answer: %s", raw)
+	}
 	tok := h.login()
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
@@ -287,7 +293,7 @@ func TestJWT_AsR12WritesIt(t *testing.T) {
 	if string(header) != `{"typ":"JWT","alg":"HS256"}` {
 		t.Errorf("header %s", header)
 	}
-	m := regexp.MustCompile(`^\{"usr":"mpadministrator","org":"CRMDEMO","oun":"[0-9A-F]{32}","exp":"(\d+)","iat":"(\d+)","jti":"[0-9A-F]{32}"\}$`).FindStringSubmatch(string(payload))
+	m := regexp.MustCompile(`^\{"usr":"mpadministrator","org":"CRMDEMO","oun":"Head Office","exp":"(\d+)","iat":"(\d+)","jti":"[0-9A-F]{32}"\}$`).FindStringSubmatch(string(payload))
 	if m == nil {
 		t.Fatalf("claims %s", payload)
 	}
