@@ -419,7 +419,7 @@ func (s *Simulator) agentLogoff(r *http.Request) response {
 		return unauthorized()
 	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("agent") == "" {
-		return text(BodyError)
+		return text(BodyBareZero) // the partner "Log Out" page's error response
 	}
 	return text(BodyOK)
 }
