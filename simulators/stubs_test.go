@@ -85,7 +85,9 @@ func crmcomFlow() flow {
 			},
 			func(t *testing.T, s *simulators.Stack, tok string) (bool, reply) { // token in the body
 				r := send(t, s.Client(), http.MethodPost, base(s)+"/activities/create", "application/json", `{"token":"`+tok+`","type":"call"}`)
-				return strings.HasPrefix(r.body, `{"status":{"code":"OK"`) && strings.Contains(r.body, `"created_by":"mpadministrator"`), r
+				// Its id as every CRM.COM id in public samples: 32 upper-case hex digits.
+				return strings.HasPrefix(r.body, `{"status":{"code":"OK"`) && strings.Contains(r.body, `"created_by":"mpadministrator"`) &&
+					regexp.MustCompile(`"id":"[0-9A-F]{32}"`).MatchString(r.body), r
 			},
 		},
 		end: func(t *testing.T, s *simulators.Stack, tok string) {

@@ -2,6 +2,7 @@ package stub
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -143,6 +144,12 @@ func funcs() template.FuncMap {
 		"unixMilli": func(t time.Time) int64 { return t.UnixMilli() },
 		// uuid is a fresh random (version 4) UUID.
 		"uuid": func() string { return uuid.NewString() },
+		// hexid is a fresh random id of 32 upper-case hex digits, as
+		// CRM.COM writes every id.
+		"hexid": func() string {
+			u := uuid.New()
+			return strings.ToUpper(hex.EncodeToString(u[:]))
+		},
 		// default is v, or def when v is empty.
 		"default": func(def, v string) string {
 			if v == "" {
@@ -157,7 +164,7 @@ func funcs() template.FuncMap {
 
 // Helpers lists the helpers' names, for error messages and docs.
 func Helpers() []string {
-	return []string{"json", "xml", "date", "add", "unix", "unixMilli", "uuid", "default", "upper", "lower"}
+	return []string{"json", "xml", "date", "add", "unix", "unixMilli", "uuid", "hexid", "default", "upper", "lower"}
 }
 
 // CheckBody reports why a body template would not load as a stub's (a
