@@ -73,11 +73,16 @@ func TestGetUserToken(t *testing.T) {
 		{"empty body", form, "", false, `"0"`},
 		{"broken form", form, "user=%zz&password=demo", false, `"0"`},
 		{"json instead of a form", "application/json", `{"user":"demo","password":"demo"}`, false, `"0"`},
+		{"fields in the query string", form, "", false, `"0"`}, // @FormParam reads a form body only (the contract's reading)
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, nil)
-			got := h.do(http.MethodPost, ucontact.PathGetUserToken, tc.contentType, tc.body)
+			path := ucontact.PathGetUserToken
+			if tc.name == "fields in the query string" {
+				path += "?user=demo&password=demo"
+			}
+			got := h.do(http.MethodPost, path, tc.contentType, tc.body)
 			if got.Status != http.StatusOK {
 				t.Fatalf("status = %d, want 200 (uContact answers errors with 200)", got.Status)
 			}
