@@ -141,8 +141,8 @@ func TestAdmin_PostmanCollection(t *testing.T) {
 			t.Errorf("Postman item %s:\n got %s\nwant %s", name, got, want)
 		}
 	}
-	if len(stubItems) != 8 {
-		t.Errorf("%d stub items, want the catalogue's 8: %v", len(stubItems), stubItems)
+	if len(stubItems) != 12 {
+		t.Errorf("%d stub items, want the catalogue's 12: %v", len(stubItems), stubItems)
 	}
 }
 
