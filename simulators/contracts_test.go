@@ -92,7 +92,7 @@ func TestNoRoute_VendorsOwnAnswers(t *testing.T) {
 			"GET /configuration/whoami (whoami): path: sent /configuration/v1/whoami, documented /configuration/whoami (extra /v1 after /configuration)"},
 		{"Exotel wrong method", "exotel", "PUT", "/login", "", 405,
 			map[string]string{"Allow": "GET, POST", "Content-Type": "application/json"},
-			`{"timestamp":"T","status":405,"error":"Method Not Allowed","message":"No message available","path":"/login"}`,
+			`{"timestamp":"T","status":405,"error":"Method Not Allowed","message":"Request method 'PUT' not supported","path":"/login"}`,
 			"GET /login (loginPage): method: sent PUT, documented GET"},
 	}
 	for _, tc := range testCases {

@@ -196,8 +196,9 @@ func TestBasicAuth_Refusals(t *testing.T) {
 		{"unknown center", "demo.admin", "application/json", body(`"contextId": "1"`, `"contextId": "9"`), 400, "contextId"},
 		{"unknown role", "demo.admin", "application/json", body(`"userRole": "Administrator"`, `"userRole": "Owner"`), 400, "userRole"},
 		{"bad dateExpiry", "demo.admin", "application/json", body(`2030-05-19T12:20:57.310Z`, `next year`), 400, "dateExpiry"},
-		{"not JSON", "demo.admin", "application/json", `{"username":`, 400, ""},
-		{"form body", "demo.admin", "application/x-www-form-urlencoded", "username=x", 415, ""},
+		{"not JSON", "demo.admin", "application/json", `{"username":`, 400, "JSON parse error: "},
+		{"empty body", "demo.admin", "application/json", ``, 400, "JSON parse error: No content to map due to end-of-input"},
+		{"form body", "demo.admin", "application/x-www-form-urlencoded", "username=x", 415, "Content type 'application/x-www-form-urlencoded' not supported"},
 	}
 	for _, tc := range testCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,6 +210,13 @@ func TestBasicAuth_Refusals(t *testing.T) {
 			}
 		})
 	}
+	t.Run("415 names the type it takes", func(t *testing.T) {
+		h := newHarness(t)
+		a := h.register(h.token("demo.admin"), "text/plain;charset=UTF-8", "x")
+		if e := decodeError(t, a); a.Status != 415 || a.Header.Get("Accept") != "application/json" || e.Message != "Content type 'text/plain;charset=UTF-8' not supported" {
+			t.Fatalf("got %d Accept %q %s", a.Status, a.Header.Get("Accept"), a.Body)
+		}
+	})
 	t.Run("duplicate username", func(t *testing.T) {
 		h := newHarness(t)
 		h.register(h.token("demo.admin"), "application/json", pageBody)

@@ -2,6 +2,7 @@ package exotel
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -19,23 +20,28 @@ import (
 
 // Error messages, exact.
 const (
-	MsgNoBearer       = "Full authentication is required: send Authorization: Bearer <admin token>"
-	MsgBadBearer      = "Invalid bearer token: not an RS512 token signed by this contact center"
-	MsgExpiredBearer  = "The bearer token has expired: log in again to get a new one"
-	MsgNotAdmin       = "Only an Administrator may register credentials"
-	MsgNotYourCenter  = "The bearer's admin does not administer contact center %s"
-	MsgNotJSON        = "The request body must be a JSON object"
-	MsgContentType    = "Content-Type must be application/json"
-	MsgMissingField   = "%s is required"
-	MsgBadContext     = "context must be ContactCenter"
-	MsgUnknownCenter  = "contextId %s is not a contact center"
-	MsgUnknownRole    = "userRole %s is not a role (roles: %v)"
-	MsgBadExpiry      = "dateExpiry must be an ISO 8601 date-time such as 2030-05-19T12:20:57.310Z"
-	MsgPastExpiry     = "dateExpiry is in the past"
-	MsgDuplicate      = "username %s is already registered"
-	MsgTooLong        = "%s is longer than %d characters"
-	MsgBadCredentials = "Bad credentials"
-	MsgBadAdminLogin  = "Invalid username or password"
+	MsgNoBearer      = "Full authentication is required: send Authorization: Bearer <admin token>"
+	MsgBadBearer     = "Invalid bearer token: not an RS512 token signed by this contact center"
+	MsgExpiredBearer = "The bearer token has expired: log in again to get a new one"
+	MsgNotAdmin      = "Only an Administrator may register credentials"
+	MsgNotYourCenter = "The bearer's admin does not administer contact center %s"
+	// The framework's own texts, as Spring 5 (Boot 2.3+) writes them with
+	// server.error.include-message: always (Spring 6 adds "is" before
+	// "not supported"): DefaultHandlerExceptionResolver sends the
+	// exception's message.
+	MsgMethodNotSupported = "Request method '%s' not supported"
+	MsgContentType        = "Content type '%s' not supported"
+	MsgNotJSON            = "JSON parse error: %s"
+	MsgMissingField       = "%s is required"
+	MsgBadContext         = "context must be ContactCenter"
+	MsgUnknownCenter      = "contextId %s is not a contact center"
+	MsgUnknownRole        = "userRole %s is not a role (roles: %v)"
+	MsgBadExpiry          = "dateExpiry must be an ISO 8601 date-time such as 2030-05-19T12:20:57.310Z"
+	MsgPastExpiry         = "dateExpiry is in the past"
+	MsgDuplicate          = "username %s is already registered"
+	MsgTooLong            = "%s is longer than %d characters"
+	MsgBadCredentials     = "Bad credentials"
+	MsgBadAdminLogin      = "Invalid username or password"
 )
 
 // errorBody is Spring Boot's error JSON as BasicErrorController writes it:
@@ -111,12 +117,40 @@ func (s *Simulator) noRoute(r *http.Request) response {
 	if len(allow) > 0 {
 		status = http.StatusMethodNotAllowed
 	}
-	// Boot's own message for an error nobody described.
-	res := s.fail(r, status, "No message available")
 	if len(allow) > 0 {
-		res = res.with("Allow", strings.Join(allow, ", "))
+		// DefaultHandlerExceptionResolver: sendError(405, ex.getMessage()),
+		// Spring 5's HttpRequestMethodNotSupportedException text.
+		return s.fail(r, status, fmt.Sprintf(MsgMethodNotSupported, r.Method)).with("Allow", strings.Join(allow, ", "))
 	}
-	return res
+	// Boot's own message for an error nobody described.
+	return s.fail(r, status, "No message available")
+}
+
+// jsonBody refuses a body that is not JSON as Spring does before the
+// controller runs: 415 with the request's type in the message (Spring
+// reads no Content-Type as application/octet-stream) and Accept naming
+// the type the handler consumes.
+func (s *Simulator) jsonBody(r *http.Request) (response, bool) {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, _ := mime.ParseMediaType(ct); mt == "application/json" {
+		return response{}, true
+	}
+	if strings.TrimSpace(ct) == "" {
+		ct = "application/octet-stream"
+	}
+	return s.fail(r, http.StatusUnsupportedMediaType, fmt.Sprintf(MsgContentType, ct)).with("Accept", "application/json"), false
+}
+
+// notReadable is the detail of a body Jackson cannot read (a reading:
+// Jackson's own wording, with its line and column, is not reproduced).
+func notReadable(err error) string {
+	switch {
+	case err == nil:
+		return "Unexpected content after the JSON object"
+	case errors.Is(err, io.EOF):
+		return "No content to map due to end-of-input"
+	}
+	return "Cannot deserialize the request body: " + err.Error()
 }
 
 // response is what a handler decides; adapt writes it.
@@ -240,13 +274,13 @@ func (s *Simulator) basicAuth(r *http.Request) response {
 	if claims.Role != RoleAdministrator {
 		return s.fail(r, http.StatusForbidden, MsgNotAdmin)
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return s.fail(r, http.StatusUnsupportedMediaType, MsgContentType)
+	if res, ok := s.jsonBody(r); !ok {
+		return res
 	}
 	var req registerRequest
 	dec := json.NewDecoder(r.Body)
 	if err := dec.Decode(&req); err != nil || dec.More() {
-		return s.fail(r, http.StatusBadRequest, MsgNotJSON)
+		return s.fail(r, http.StatusBadRequest, fmt.Sprintf(MsgNotJSON, notReadable(err)))
 	}
 	for _, f := range []struct {
 		name string
