@@ -60,8 +60,10 @@ const (
 	ContextContactCenter = "ContactCenter"
 	// RoleAdministrator may register credentials.
 	RoleAdministrator = "Administrator"
-	// Issuer of the admin tokens.
-	Issuer = "mockauth-exotel"
+	// Issuer of the admin tokens: the page's bearer shows its payload
+	// only to {"iss":"a…; "ameyo" (the on-premise contact center Exotel
+	// sells is Ameyo's) is the reading.
+	Issuer = "ameyo"
 	// WWWAuthenticate accompanies the stand-in's 401.
 	WWWAuthenticate = `Basic realm="ContactCenter"`
 )
