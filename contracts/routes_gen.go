@@ -13,6 +13,8 @@ var embeddedRoutes = map[string][]Route{
 		{Method: "POST", Path: "/User/autologin", OperationID: "autologin"},
 		{Method: "POST", Path: "/User/authenticate", OperationID: "authenticate"},
 		{Method: "POST", Path: "/Search/getentities", OperationID: "getentities"},
+		{Method: "GET", Path: "/Help", OperationID: "helpPageHelp"},
+		{Method: "GET", Path: "/", OperationID: "helpPage"},
 	},
 	"crmcom": {
 		{Method: "POST", Path: "/crmapi/rest/v2/contact_information/update", OperationID: "update"},

@@ -28,6 +28,8 @@ package autoalert
 import (
 	"context"
 	"encoding/json"
+	"html"
+	"io"
 	"fmt"
 	"maps"
 	"net/http"
@@ -145,6 +147,12 @@ func New(opts Options) *Simulator {
 	for _, e := range endpoints {
 		r.MatcherFunc(pathFold(e.Path)).Handler(s.adapt(e.Name, handlers[e.Name]))
 	}
+	// The service's root and /Help answer its online help page (API_Intro:
+	// "Using this address without appending an API method will return the
+	// online help page").
+	for _, path := range []string{"", "/Help"} {
+		r.MatcherFunc(pathFold(path)).Methods(http.MethodGet).HandlerFunc(s.helpPage)
+	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.write(w, r, reply{http.StatusNotFound, httpError(fmt.Sprintf("No HTTP resource was found that matches the request URI '%s'.", requestURI(r)))})
 	})
@@ -214,6 +222,12 @@ func endpointOf(path string) (vendor.Endpoint, bool) {
 func (s *Simulator) Describe(r *http.Request, body []byte) vendor.Call {
 	e, ok := endpointOf(r.URL.Path)
 	if !ok {
+		switch p := strings.TrimSuffix(r.URL.Path, "/"); {
+		case p == "":
+			return vendor.Call{Endpoint: "helpPage", Path: "/"}
+		case strings.EqualFold(p, "/Help"):
+			return vendor.Call{Endpoint: "helpPageHelp", Path: "/Help"}
+		}
 		return vendor.Call{}
 	}
 	c := vendor.Call{Endpoint: e.Name, Path: e.Path}
@@ -508,4 +522,31 @@ func isHex(s string) bool {
 		}
 	}
 	return true
+}
+
+// helpPage is the online help page the service's root answers: ASP.NET
+// Web API's Help Page, a table of the methods by controller. Its markup is
+// a reading (only its existence is documented); the methods are the
+// documented ones.
+func (s *Simulator) helpPage(w http.ResponseWriter, _ *http.Request) {
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width" /><title>ASP.NET Web API Help Page</title></head><body><header class="help-page"><div class="content-wrapper"><div class="float-left"><h1>ASP.NET Web API Help Page</h1></div></div></header><div id="body" class="help-page"><section class="featured"><div class="content-wrapper"><h2>Introduction</h2><p>Provide a general description of your APIs here.</p></div></section><section class="content-wrapper main-content clear-fix">`)
+	controller := ""
+	for _, e := range endpoints {
+		c, action, _ := strings.Cut(strings.TrimPrefix(e.Path, "/"), "/")
+		if c != controller {
+			if controller != "" {
+				b.WriteString(`</tbody></table>`)
+			}
+			controller = c
+			fmt.Fprintf(&b, `<h2 id="%s">%s</h2><table class="help-page-table"><thead><tr><th>API</th><th>Description</th></tr></thead><tbody>`, c, c)
+		}
+		fmt.Fprintf(&b, `<tr><td class="api-name"><a href="/Help/Api/%s-%s-%s">%s %s/%s</a></td><td class="api-documentation"><p>%s</p></td></tr>`,
+			e.Method, c, action, e.Method, c, action, html.EscapeString(e.Doc))
+	}
+	b.WriteString(`</tbody></table></section></div></body></html>`)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, b.String())
 }

@@ -327,3 +327,16 @@ func TestToken_GuidSpellings(t *testing.T) {
 		}
 	}
 }
+
+// The service's root and /Help answer its online help page, as API_Intro
+// says (D27), listing the documented methods; any case, a trailing slash.
+func TestHelpPage(t *testing.T) {
+	for _, path := range []string{"/", "/Help", "/help/", "/HELP"} {
+		h := newHarness(t)
+		a := h.Send(vendortest.Request{Method: http.MethodGet, Target: path})
+		if a.Status != 200 || a.Header.Get("Content-Type") != "text/html; charset=utf-8" ||
+			!strings.Contains(a.Body, "<title>ASP.NET Web API Help Page</title>") || !strings.Contains(a.Body, ">POST User/authenticate</a>") {
+			t.Errorf("GET %s: %d %s %.120s", path, a.Status, a.Header.Get("Content-Type"), a.Body)
+		}
+	}
+}

@@ -26,6 +26,12 @@ var coverage = map[string]vendor.Recipe{
 		return vendor.SampleStep(described, Autologin, demo, nil)
 	},
 	"autologin 400": fixed(PathAutologin, vendor.JSONType, "", `{}`),
+	"helpPage 200": func(map[string]string, func(vendor.Step) (int, []byte)) vendor.Step {
+		return vendor.Step{Method: http.MethodGet, Path: "/"}
+	},
+	"helpPageHelp 200": func(map[string]string, func(vendor.Step) (int, []byte)) vendor.Step {
+		return vendor.Step{Method: http.MethodGet, Path: "/Help"}
+	},
 	"autologin 401": fixed(PathAutologin, vendor.JSONType, "", vendor.JSON("token", unknownToken)),
 	"autologin 415": fixed(PathAutologin, "text/plain", "", `x`),
 	"renewtoken 200": func(demo map[string]string, do func(vendor.Step) (int, []byte)) vendor.Step {
