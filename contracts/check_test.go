@@ -136,13 +136,7 @@ func TestCheck_ReportsEachDifference(t *testing.T) {
 // reported as drift of its own, never as "the vendor's error", and the
 // token it hands out is kept, so the probes after it do not cascade.
 func TestCheck_ReindentedAndReorderedCRMCOM(t *testing.T) {
-	stack, err := simulators.Start(simulators.Options{NoListener: true, Vendors: []string{crmcom.Name}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stack.Close()
-	sim := stack.Handler(crmcom.Name)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rep, report := checkCRMCOMBehind(t, func(sim http.Handler, w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		sim.ServeHTTP(rec, r)
 		body := rec.Body.Bytes()
@@ -158,19 +152,7 @@ func TestCheck_ReindentedAndReorderedCRMCOM(t *testing.T) {
 		w.Header().Del("Content-Length")
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(body)
-	}))
-	defer srv.Close()
-	vendors, err := stack.Vendors()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := contracts.Check(context.Background(), srv.Client(), crmcom.Spec, srv.URL, vendors[0].Demo, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	rep.Write(&out)
-	report := out.String()
+	})
 	if strings.Contains(report, "the vendor's error") || strings.Contains(report, "no token in the answer") || strings.Contains(report, "not sent") {
 		t.Errorf("a re-indented, re-ordered success read as a failure:\n%s", report)
 	}
@@ -183,6 +165,32 @@ func TestCheck_ReindentedAndReorderedCRMCOM(t *testing.T) {
 	}
 }
 
+// checkCRMCOMBehind runs contract check against a server that answers
+// through serve, in front of an in-memory CRM.COM: its report, and the
+// report as text.
+func checkCRMCOMBehind(t *testing.T, serve func(sim http.Handler, w http.ResponseWriter, r *http.Request)) (contracts.Report, string) {
+	t.Helper()
+	stack, err := simulators.Start(simulators.Options{NoListener: true, Vendors: []string{crmcom.Name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stack.Close() })
+	sim := stack.Handler(crmcom.Name)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(sim, w, r) }))
+	t.Cleanup(srv.Close)
+	vendors, err := stack.Vendors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := contracts.Check(context.Background(), srv.Client(), crmcom.Spec, srv.URL, vendors[0].Demo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	rep.Write(&out)
+	return rep, out.String()
+}
+
 // r12TokenAnswer is the public R12 token answer as captured (public code
 // id 20105503753), spacing and all.
 const r12TokenAnswer = `{  "data": {    "token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJ1c3IiOiJNUEFkbWluaXN0cmF0b3IiLCJvcmciOiJldmIyY19yMTIiLCJvdW4iOiIxIiwiZXhwIjoiMTQ5NDMzNjc0OCIsImlhdCI6IjE0OTQzMjk1NDgiLCJqdGkiOiIwNTE5MDA4MDQ2MUU0RkMxQjQ3MTFBNDRFNEIzNUIxMSJ9.RO35RvA_XghX8SugPfQZMnAJvfIBtZm-OD9bQwNSOjc"  },  "status": {    "code": "OK",    "description": "",    "message": ""  }}`
@@ -192,13 +200,7 @@ const r12TokenAnswer = `{  "data": {    "token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUz
 // calls after it can use it) reports it as the success it is, with no
 // drift.
 func TestCheck_R12TokenAnswerReplayed(t *testing.T) {
-	stack, err := simulators.Start(simulators.Options{NoListener: true, Vendors: []string{crmcom.Name}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stack.Close()
-	sim := stack.Handler(crmcom.Name)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rep, report := checkCRMCOMBehind(t, func(sim http.Handler, w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == crmcom.PathToken || r.URL.Path == crmcom.PathWebAPIKey {
 			rec := httptest.NewRecorder()
 			sim.ServeHTTP(rec, r)
@@ -211,19 +213,7 @@ func TestCheck_R12TokenAnswerReplayed(t *testing.T) {
 			}
 		}
 		sim.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	vendors, err := stack.Vendors()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := contracts.Check(context.Background(), srv.Client(), crmcom.Spec, srv.URL, vendors[0].Demo, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	rep.Write(&out)
-	report := out.String()
+	})
 	if strings.Contains(report, "the vendor's error") || strings.Contains(report, "no token in the answer") || rep.Drifted() {
 		t.Errorf("R12's success read as a failure:\n%s", report)
 	}

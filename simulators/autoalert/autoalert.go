@@ -28,9 +28,9 @@ package autoalert
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
-	"fmt"
 	"maps"
 	"net/http"
 	"regexp"
