@@ -43,8 +43,8 @@ type Settings struct {
 	// credential replaced). The page shows no answer: both are readings.
 	Registration string `yaml:"registration"`
 	// ErrorMessage is Spring Boot's server.error.include-message:
-	// ErrorMessageAlways (default) or ErrorMessageNever (Boot 2.5's
-	// default: no message member).
+	// ErrorMessageNever (default: Boot 2.5 and later write no message
+	// member) or ErrorMessageAlways (every error carries its message).
 	ErrorMessage string `yaml:"errorMessage"`
 	// MaxRegistrations bounds the credentials registered at run time (the
 	// demo admin is public, so anyone can register): past it, the admin
@@ -112,7 +112,7 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 	if err := doc.Choice(&f.Settings.Registration, RegistrationCreate, []string{"settings", "registration"}, RegistrationCreate, RegistrationUpsert); err != nil {
 		return Fixtures{}, err
 	}
-	if err := doc.Choice(&f.Settings.ErrorMessage, ErrorMessageAlways, []string{"settings", "errorMessage"}, ErrorMessageAlways, ErrorMessageNever); err != nil {
+	if err := doc.Choice(&f.Settings.ErrorMessage, ErrorMessageNever, []string{"settings", "errorMessage"}, ErrorMessageAlways, ErrorMessageNever); err != nil {
 		return Fixtures{}, err
 	}
 	if f.Settings.AdminTokenLifetime == 0 {
