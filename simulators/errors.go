@@ -1,7 +1,6 @@
 package simulators
 
 import (
-	"github.com/mockauth/mockauth/internal/fuzzy"
 	"github.com/mockauth/mockauth/simulators/internal/certs"
 	"github.com/mockauth/mockauth/simulators/internal/pipeline"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -12,16 +11,6 @@ import (
 // saying which there are.
 var ErrUnknownVendor = vendor.ErrUnknownVendor
 
-// unknownVendor is the error for name among known (the registered
-// vendors, or a stack's).
-func unknownVendor(name string, known []string, registered bool) error {
-	e := &vendor.UnknownVendorError{Name: name, Known: known, Registered: registered}
-	if near := fuzzy.Closest(name, known); len(near) > 0 {
-		e.Closest = near[0]
-	}
-	return e
-}
-
 // served is the vendor of that name, or an error wrapping ErrUnknownVendor.
 func (s *Stack) served(name string) (*served, error) {
 	if sv := s.vendor(name); sv != nil {
@@ -31,7 +20,7 @@ func (s *Stack) served(name string) (*served, error) {
 	for i, sv := range s.vendors {
 		names[i] = sv.name
 	}
-	return nil, unknownVendor(name, names, false)
+	return nil, vendor.UnknownVendor(name, names, false)
 }
 
 // CAFile is the name of the CA certificate a TLS stack writes into its

@@ -132,7 +132,7 @@ func CheckVendor(name string) error {
 	if PortOffset(name) >= 0 {
 		return nil
 	}
-	return unknownVendor(name, VendorNames(), true)
+	return vendor.UnknownVendor(name, VendorNames(), true)
 }
 
 // PortOffset returns a vendor's port relative to the port base (admin is

@@ -387,7 +387,7 @@ func checkOptions(opts Options) (Options, []vendor.Spec, error) {
 	}
 	for _, n := range opts.Vendors {
 		if PortOffset(n) < 0 {
-			return opts, nil, fmt.Errorf("simulators: %w", unknownVendor(n, VendorNames(), true))
+			return opts, nil, fmt.Errorf("simulators: %w", vendor.UnknownVendor(n, VendorNames(), true))
 		}
 	}
 	if !isLoopback(opts.Bind) && opts.AdminToken == "" {

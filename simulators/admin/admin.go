@@ -24,7 +24,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/mockauth/mockauth/contracts"
-	"github.com/mockauth/mockauth/internal/fuzzy"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/stub"
@@ -174,11 +173,7 @@ func (a *api) checkVendor(name string) error {
 	if slices.Contains(names, name) {
 		return nil
 	}
-	e := &vendor.UnknownVendorError{Name: name, Known: names}
-	if near := fuzzy.Closest(name, names); len(near) > 0 {
-		e.Closest = near[0]
-	}
-	return e
+	return vendor.UnknownVendor(name, names, false)
 }
 
 // call handles one admin call: it returns the value to answer as JSON

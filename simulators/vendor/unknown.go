@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mockauth/mockauth/internal/fuzzy"
 )
 
 // ErrUnknownVendor is what every lookup of a vendor by name wraps when
@@ -18,6 +20,16 @@ type UnknownVendorError struct {
 	Closest string
 	// Registered: Known are the registered vendors, not a stack's.
 	Registered bool
+}
+
+// UnknownVendor is the error for name among known (a stack's vendors, or
+// with registered the registered ones), naming the closest.
+func UnknownVendor(name string, known []string, registered bool) *UnknownVendorError {
+	e := &UnknownVendorError{Name: name, Known: known, Registered: registered}
+	if near := fuzzy.Closest(name, known); len(near) > 0 {
+		e.Closest = near[0]
+	}
+	return e
 }
 
 func (e *UnknownVendorError) Error() string {
