@@ -83,12 +83,7 @@ func (s *Simulator) allowed(r *http.Request) []string {
 			out = append(out, m)
 		}
 	}
-	for _, m := range vendor.AllowedFrom(r.Context()) { // a stub's path is the application's too
-		if !slices.Contains(out, m) {
-			out = append(out, m)
-		}
-	}
-	return out
+	return vendor.AlsoAllowed(r.Context(), out) // a stub's path is the application's too
 }
 
 // noRoute answers a path no endpoint has (404) or a method a path does

@@ -60,15 +60,10 @@ var tomcatDescriptions = map[int]string{
 // resource's WADL (a captured Jersey OPTIONS: 200 OK, Allow:
 // OPTIONS,POST,GET,HEAD, Content-Type: application/vnd.sun.wadl+xml; the
 // document itself is a reading: the resource and its methods). A stub's
-// path counts as the application's (AllowedFrom).
+// path counts as the application's (AlsoAllowed).
 func (s ServletErrors) JAXRS(root string, endpoints []Endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		allow := allowed(endpoints, r.URL.Path)
-		for _, m := range AllowedFrom(r.Context()) {
-			if !slices.Contains(allow, m) {
-				allow = append(allow, m)
-			}
-		}
+		allow := AlsoAllowed(r.Context(), allowed(endpoints, r.URL.Path))
 		if r.Method == http.MethodOptions && len(allow) > 0 {
 			jerseyOptions(w, r, root, allow)
 			return

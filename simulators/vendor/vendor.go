@@ -10,6 +10,7 @@ package vendor
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -58,10 +59,16 @@ func WithAllowed(ctx context.Context, methods []string) context.Context {
 	return context.WithValue(ctx, allowedKey{}, methods)
 }
 
-// AllowedFrom is what WithAllowed put in ctx.
-func AllowedFrom(ctx context.Context) []string {
-	m, _ := ctx.Value(allowedKey{}).([]string)
-	return m
+// AlsoAllowed is own, the methods the simulator takes on a path, with
+// those WithAllowed put in ctx added once each.
+func AlsoAllowed(ctx context.Context, own []string) []string {
+	extra, _ := ctx.Value(allowedKey{}).([]string)
+	for _, m := range extra {
+		if !slices.Contains(own, m) {
+			own = append(own, m)
+		}
+	}
+	return own
 }
 
 // WithDecoded returns ctx carrying what Describe decoded of the body.
