@@ -3,6 +3,7 @@ package stub
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -32,21 +33,12 @@ func parseReads(v *yaml.Node, fail func(line int, format string, args ...any) er
 	var out []Read
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		k, t := v.Content[i], v.Content[i+1]
-		if strings.TrimSpace(k.Value) == "" || t.Kind != yaml.ScalarNode || !contains(readTypes, t.Value) {
+		if strings.TrimSpace(k.Value) == "" || t.Kind != yaml.ScalarNode || !slices.Contains(readTypes, t.Value) {
 			return nil, fail(t.Line, "reads: %q: a type of %s", clip(k.Value), strings.Join(readTypes, ", "))
 		}
 		out = append(out, Read{Path: k.Value, Type: t.Value})
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // CheckReads says how a JSON answer fails the reads: each member missing,
