@@ -504,24 +504,15 @@ func guidKey(value string) string {
 	v := strings.TrimSpace(value)
 	if len(v) == 38 && (v[0] == '{' && v[37] == '}' || v[0] == '(' && v[37] == ')') {
 		v = v[1:37]
-	} else if len(v) == 32 && isHex(v) {
-		v = v[:8] + "-" + v[8:12] + "-" + v[12:16] + "-" + v[16:20] + "-" + v[20:]
 	}
-	if len(v) == 36 && v[8] == '-' && v[13] == '-' && v[18] == '-' && v[23] == '-' &&
-		isHex(v[:8]+v[9:13]+v[14:18]+v[19:23]+v[24:]) {
-		return strings.ToLower(v)
-	}
-	return strings.ToLower(value)
-}
-
-func isHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i] | 0x20
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
+	// The D and N forms, as uuid.Parse reads them (it would also take a
+	// urn:uuid: form, and braces it does not check, which .NET refuses).
+	if len(v) == 36 || len(v) == 32 {
+		if u, err := uuid.Parse(v); err == nil {
+			return u.String()
 		}
 	}
-	return true
+	return strings.ToLower(value)
 }
 
 // helpPage is the online help page the service's root answers: ASP.NET
