@@ -19,9 +19,9 @@ type Parts struct {
 	RequestBody, ResponseBody     []byte
 	Minted                        []string // tokens the answer handed out: never kept in clear
 	Echoes                        []string // proxy mode: the request's secrets, masked where the real answer repeats them
-	// Spelling is the vendor's spelling of header names, by canonical
-	// name (nil: as they are).
-	Spelling       map[string]string
+	// Spelling is the header names the vendor writes otherwise than Go
+	// does (nil: as they are).
+	Spelling       Spelling
 	reqHeaderBytes int // headerBytes(RequestHeader), measured once
 }
 
@@ -49,18 +49,33 @@ func (p *Parts) Complete(e *Entry) {
 	e.RequestHeaders = cappedHeaders(p.Request.Headers(p.RequestHeader))
 	e.RequestBody = Body(p.Request, p.RequestHeader.Get("Content-Type"), p.RequestBody, p.Minted)
 	h := valuesMasked(p.Response.Headers(p.ResponseHeader), p.Minted, p.Echoes)
-	Respell(h, p.Spelling)
+	p.Spelling.Apply(h)
 	e.ResponseHeaders = h
 	e.ResponseBody = redact.Echoed(Body(p.Response, p.ResponseHeader.Get("Content-Type"), p.ResponseBody, p.Minted), p.Echoes)
 }
 
-// Respell renames, in place, the headers a vendor spells its own way
-// (spelling: canonical name -> the vendor's).
-func Respell(h http.Header, spelling map[string]string) {
-	for canonical, raw := range spelling {
-		if v, ok := h[canonical]; ok && canonical != raw {
-			delete(h, canonical)
-			h[raw] = v
+// Spelling is a vendor's own spelling of header names: each one it
+// writes otherwise than Go's canonical form.
+type Spelling []struct{ Canonical, Raw string }
+
+// NewSpelling is the spelling of names as the vendor writes them; nil
+// when Go writes each the same.
+func NewSpelling(names []string) Spelling {
+	var s Spelling
+	for _, name := range names {
+		if c := http.CanonicalHeaderKey(name); c != name {
+			s = append(s, struct{ Canonical, Raw string }{c, name})
+		}
+	}
+	return s
+}
+
+// Apply renames, in place, the headers of h the vendor spells its own way.
+func (s Spelling) Apply(h http.Header) {
+	for _, n := range s {
+		if v, ok := h[n.Canonical]; ok {
+			delete(h, n.Canonical)
+			h[n.Raw] = v
 		}
 	}
 }

@@ -177,8 +177,7 @@ func (p *Pipeline) Validator() *contracts.Validator { return p.validator }
 // request uses one state from start to end.
 type vendorState struct {
 	spec          vendor.Spec
-	spelling      map[string]string // canonical header name -> as the vendor writes it
-	respelled     []respelled       // those of them the vendor writes otherwise, for each answer
+	spelling      journal.Spelling // the header names the vendor writes otherwise than Go does
 	sim           vendor.Simulator
 	userScenarios map[string]string // fixture login -> scenario
 	reqRedact     redact.Policy     // the usual secrets and the vendor's own request fields
@@ -197,20 +196,9 @@ func newVendorState(spec vendor.Spec, sim vendor.Simulator, fixtureStubs []*stub
 			vs.endpointAuth[e.Name] = e.Auth
 		}
 	}
-	for _, name := range spec.HeaderSpelling {
-		if vs.spelling == nil {
-			vs.spelling = map[string]string{}
-		}
-		vs.spelling[http.CanonicalHeaderKey(name)] = name
-		if c := http.CanonicalHeaderKey(name); c != name {
-			vs.respelled = append(vs.respelled, respelled{canonical: c, raw: name})
-		}
-	}
+	vs.spelling = journal.NewSpelling(spec.HeaderSpelling)
 	return vs
 }
-
-// respelled is a header name the vendor writes otherwise than Go does.
-type respelled struct{ canonical, raw string }
 
 // exchange is one request on its way through the stages.
 type exchange struct {

@@ -215,13 +215,7 @@ type vendorWriter struct {
 func (w *vendorWriter) WriteHeader(status int) {
 	if !w.wrote {
 		w.wrote = true
-		h := w.Header()
-		for _, s := range w.vs.respelled {
-			if v, ok := h[s.canonical]; ok {
-				delete(h, s.canonical)
-				h[s.raw] = v
-			}
-		}
+		w.vs.spelling.Apply(w.Header())
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
