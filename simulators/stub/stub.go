@@ -133,6 +133,8 @@ type Set struct {
 	// a request whose path starts with none of them (or whose method no
 	// stub of that path has) is no stub's, known without the router.
 	literal []string
+	// paths[i] matches stubs[i]'s path whatever the method (Methods).
+	paths []*mux.Route
 }
 
 // NewSet prepares stubs (each already checked by Parse) for matching:
@@ -140,9 +142,11 @@ type Set struct {
 // the same method and path.
 func NewSet(stubs []*Stub) *Set {
 	s := &Set{stubs: stubs, router: mux.NewRouter().SkipClean(true)}
+	paths := mux.NewRouter().SkipClean(true)
 	for _, st := range stubs {
 		lit, _, _ := strings.Cut(st.Path, "{")
 		s.literal = append(s.literal, lit)
+		s.paths = append(s.paths, paths.NewRoute().Path(st.Path))
 	}
 	for i := len(stubs) - 1; i >= 0; i-- {
 		st := stubs[i]
@@ -163,12 +167,12 @@ func (s *Set) Methods(path string) []string {
 	}
 	probe := &http.Request{URL: &url.URL{Path: path}}
 	var out []string
-	for _, st := range s.stubs {
-		if slices.Contains(out, st.Method) {
+	for i, st := range s.stubs {
+		if slices.Contains(out, st.Method) || !strings.HasPrefix(path, s.literal[i]) {
 			continue
 		}
 		var m mux.RouteMatch
-		if mux.NewRouter().SkipClean(true).NewRoute().Path(st.Path).Match(probe, &m) {
+		if s.paths[i].Match(probe, &m) {
 			out = append(out, st.Method)
 		}
 	}

@@ -60,7 +60,7 @@ func (p *Pipeline) read(w http.ResponseWriter, x *exchange) (http.ResponseWriter
 		return w, ans
 	}
 	body, err := p.readBody(w, x)
-	if err != nil && x.heavy && errors.Is(err, errNoRoom) {
+	if errors.Is(err, errNoRoom) {
 		return w, p.refuseAtGate(x)
 	}
 	if err != nil {
