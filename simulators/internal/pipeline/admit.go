@@ -39,10 +39,9 @@ func (p *Pipeline) admit(x *exchange) *buffered {
 	}
 	x.decision = dec
 	x.tracked.Reset(dec.MintsExpired())
-	x.tracker = &x.tracked
 	x.ctx = exchangeContext{Context: x.r.Context(), x: x}
 	x.vr = x.r.WithContext(&x.ctx)
-	x.fx = faultExchange{x: x, r: x.vr}
+	x.fx = faultExchange{x: x}
 	return nil
 }
 
@@ -57,7 +56,7 @@ type exchangeContext struct {
 func (c *exchangeContext) Value(key any) any {
 	switch key {
 	case tokens.TrackerKey:
-		return c.x.tracker
+		return &c.x.tracked
 	case vendor.DecodedKey:
 		if d := c.x.call.Decoded; d != nil {
 			return d

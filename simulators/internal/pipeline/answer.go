@@ -45,7 +45,7 @@ func (p *Pipeline) fault(w http.ResponseWriter, x *exchange) {
 // minted a token, a success, or the vendor's error (by status, or in the
 // body for vendors whose errors come with HTTP 200).
 func (x *exchange) vendorOutcome(ans *buffered) journal.Outcome {
-	if x.tracker != nil && x.tracker.Count() > 0 {
+	if x.vr != nil && x.tracked.Count() > 0 {
 		return journal.OutcomeLoginOK
 	}
 	if x.vs.spec.IsError(x.call.Endpoint, ans.status, ans.body.Bytes()) {
@@ -75,7 +75,6 @@ func (x *exchange) vendorAnswered(ans *buffered) {
 // and checked against the contract like any other answer.
 type faultExchange struct {
 	x      *exchange
-	r      *http.Request // the request as the vendor sees it
 	answer *buffered
 }
 
@@ -91,7 +90,7 @@ func (f *faultExchange) vendorAnswer() *buffered {
 			}
 			defer x.p.leaveHeavy(x)
 		}
-		ans := x.responder.respond(x, f.r)
+		ans := x.responder.respond(x, x.vr)
 		x.vendorAnswered(ans)
 		f.answer = ans
 	}
@@ -101,7 +100,7 @@ func (f *faultExchange) vendorAnswer() *buffered {
 func (f *faultExchange) Answer() scenario.Answer { return f.vendorAnswer().answer() }
 
 func (f *faultExchange) VendorError() scenario.Answer {
-	ans := f.x.responder.refuse(f.x, f.r)
+	ans := f.x.responder.refuse(f.x, f.x.vr)
 	f.x.vendorAnswered(ans)
 	return ans.answer()
 }

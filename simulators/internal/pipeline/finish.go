@@ -11,19 +11,17 @@ import (
 
 // Finished is one exchange, answered, as the listeners are given it.
 type Finished struct {
-	// Entry is the journal entry (its ID set by the journal listener),
-	// nothing in it secret.
+	// Entry is the journal entry, already in the journal with its ID
+	// (journal), nothing in it secret.
 	Entry journal.Entry
 	// Parts are the exchange's headers and bodies, redacted when the
-	// entry is first read; owned: the pipeline holds them (a buffered
-	// answer), so the journal may keep them until then.
+	// entry is first read (or at once, Whole).
 	Parts journal.Parts
 	// Whole: the entry's redacted parts are to be worked out now (by the
 	// journal listener): they are large, or not the pipeline's to keep.
 	Whole bool
 
 	x      *exchange
-	status int
 	minted []string  // tokens the answer handed out
 	job    *checkJob // a contract check still to run, off the hot path
 	end    time.Time
@@ -53,7 +51,7 @@ func (p *Pipeline) finish(f *Finished) {
 // owned: the pipeline owns respHeader and respBody (a buffered answer).
 func (p *Pipeline) journal(x *exchange, status int, respHeader http.Header, respBody []byte, owned bool) *Finished {
 	f := &x.fin
-	*f = Finished{x: x, status: status, end: time.Now(), minted: x.minted()}
+	*f = Finished{x: x, end: time.Now(), minted: x.minted()}
 	violations := p.verdict(x, f)
 	r := x.r
 	path := r.URL.Path
@@ -104,8 +102,8 @@ func journaledPath(path string) string {
 
 // minted are the tokens the exchange's answers handed out.
 func (x *exchange) minted() []string {
-	if x.tracker != nil {
-		return x.tracker.Minted()
+	if x.vr != nil {
+		return x.tracked.Minted()
 	}
 	return x.real.tokens // a request that went by no tracker (unmatched)
 }

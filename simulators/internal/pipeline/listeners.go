@@ -49,14 +49,14 @@ func (l logListener) Finished(f *Finished) {
 	// A plain exchange: documented, answered by the vendor or a stub as
 	// asked, nothing refused, broken or faulted. Only those are sampled.
 	plain := e.Diagnosis == "" && e.Scenario == "" && len(e.Violations) == 0 && (e.Auth == "" || e.Auth == "ok") &&
-		e.Outcome != journal.OutcomeRefused && f.status < 500
+		e.Outcome != journal.OutcomeRefused && e.Status < 500
 	if plain && !l.sh.lines.allow(ctx, log, f.end) {
 		return
 	}
 	var room [12]slog.Attr
 	attrs := append(room[:0],
 		slog.String("vendor", e.Vendor), slog.String("method", e.Method), slog.String("path", f.x.r.URL.Path),
-		slog.String("endpoint", e.Endpoint), slog.Int("status", f.status), slog.Duration("duration", f.end.Sub(f.x.start)),
+		slog.String("endpoint", e.Endpoint), slog.Int("status", e.Status), slog.Duration("duration", f.end.Sub(f.x.start)),
 		slog.Int("violations", len(e.Violations)),
 	)
 	if e.Diagnosis != "" {

@@ -206,7 +206,7 @@ type exchange struct {
 	vs    *vendorState
 	start time.Time
 	r     *http.Request // as it came
-	vr    *http.Request // as the vendor sees it (admit): the token tracker in its context
+	vr    *http.Request // as the vendor sees it (admit): the token tracker in its context; nil before
 	body  []byte
 	call  vendor.Call
 
@@ -225,8 +225,7 @@ type exchange struct {
 	check      *contracts.Exchange // --strict: the request's check, for its answers
 	violations []string
 	decision   *scenario.Decision
-	tracker    *tokens.Tracker // tokens minted while answering, never journaled
-	tracked    tokens.Tracker  // what tracker points at (no allocation of its own)
+	tracked    tokens.Tracker  // tokens minted while answering (once admitted: vr set), never journaled
 	ctx        exchangeContext // vr's context
 
 	// answer
