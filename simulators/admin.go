@@ -1,6 +1,7 @@
 package simulators
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -33,6 +34,10 @@ var _ admin.Backend = adminBackend{}
 
 func (b adminBackend) Health() admin.Health {
 	h := admin.Health{Status: "ok", Vendors: map[string]string{}, ContractChecksShed: b.s.pipes.Shed()}
+	if b.s.state != nil {
+		st := b.s.state.Health()
+		h.State = &st
+	}
 	for _, sv := range b.s.vendors {
 		state := "serving"
 		if !sv.serving.Load() {
@@ -72,7 +77,7 @@ func (b adminBackend) Fidelity(name string) ([]contracts.Basis, error) {
 	return Fidelity(sv.spec)
 }
 
-func (b adminBackend) Reset() { b.s.Reset() }
+func (b adminBackend) Reset() error { return b.s.Reset() }
 
 func (b adminBackend) RequestsPage(f journal.Filter, limit, maxBytes int) ([]journal.Entry, bool) {
 	b.s.Sync()
@@ -88,16 +93,24 @@ func (b adminBackend) CountRequests(f journal.Filter) int {
 	return b.s.journal.Count(f)
 }
 
-func (b adminBackend) ClearRequests() int {
+func (b adminBackend) ClearRequests() (int, error) {
 	n := b.s.journal.Len()
+	if b.s.state != nil {
+		return n, stateError(b.s.state.ClearJournal(context.Background()))
+	}
 	b.s.journal.Clear()
-	return n
+	return n, nil
 }
 
-func (b adminBackend) Now() time.Time                { return b.s.clock.Now() }
-func (b adminBackend) Offset() time.Duration         { return b.s.clock.Offset() }
-func (b adminBackend) Advance(d time.Duration) error { return b.s.clock.Advance(d) }
-func (b adminBackend) Scenarios() admin.Scenarios    { return b.s.Scenarios() }
+func (b adminBackend) Now() time.Time        { return b.s.clock.Now() }
+func (b adminBackend) Offset() time.Duration { return b.s.clock.Offset() }
+func (b adminBackend) Advance(d time.Duration) error {
+	if b.s.state != nil {
+		return b.s.advanceShared(d)
+	}
+	return b.s.clock.Advance(d)
+}
+func (b adminBackend) Scenarios() admin.Scenarios { return b.s.Scenarios() }
 
 func (b adminBackend) Stubs(name string) ([]*stub.Stub, error) { return b.s.Stubs(name) }
 func (b adminBackend) PutStub(vendorName, name string, data []byte) (*stub.Stub, bool, error) {

@@ -176,8 +176,10 @@ func vendorEnv(name string, s *Stack) vendor.Env {
 			if signer != nil {
 				st.Share(&tokens.Sharing{Signer: signer, Vendor: name, Subjects: logins, Decode: decode})
 			}
+			s.shareTokens(name, st)
 			return st
 		},
+		Shared: s.sharedFor(),
 		Key: func(use string) []byte {
 			if s.opts.TokenSecret == "" {
 				return nil

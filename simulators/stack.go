@@ -26,6 +26,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/internal/pipeline"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/scenario"
+	"github.com/mockauth/mockauth/simulators/state"
 	"github.com/mockauth/mockauth/simulators/upstream"
 	"github.com/mockauth/mockauth/simulators/vendor"
 )
@@ -151,6 +152,21 @@ type Options struct {
 	// names in them.
 	RecordDir       string
 	RecordKeepHosts bool
+
+	// State shares what users and clients change at run time with every
+	// stack on the same store: redis://[user:password@]host:port/db or
+	// rediss://… (Redis 6+ or Valkey). Empty: this stack's state is its
+	// own, in memory. Without a TokenSecret the stacks take the store's.
+	State string
+	// StatePasswordFile holds the store's password (not in the URL).
+	StatePasswordFile string
+	// StatePrefix begins the stack's keys in the store (default
+	// "mockauth:"): stacks that share one Redis but not their state keep
+	// apart by it.
+	StatePrefix string
+	// Replica names this stack among those sharing State (default host
+	// name and process id); journal entries carry it.
+	Replica string
 }
 
 // memoryHost is the host of a vendor's base URL in a NoListener stack.
@@ -224,6 +240,10 @@ type Stack struct {
 	vendors []*served
 	admin   *served
 
+	state    *state.Redis // nil: the state is this stack's own (shared.go)
+	uses     *useBatcher  // with state: idle tokens' last uses, told in batches
+	stopUses context.CancelFunc
+
 	client     *http.Client // made when first asked for; its idle connections close with the stack
 	clientOnce sync.Once
 
@@ -272,6 +292,9 @@ func (s *Stack) ReloadFixtures(dir string) error {
 		r.Commit()
 	}
 	reloads = nil
+	if s.state != nil {
+		s.state.Reread() // the rebuilt vendors take the ends and registrations of every replica
+	}
 	s.log.Info("fixtures reloaded", slog.String("dir", dir))
 	return nil
 }
@@ -323,6 +346,7 @@ func Start(opts Options) (*Stack, error) {
 		return s, nil
 	}
 	if err := s.listenAll(); err != nil {
+		_ = s.closeState()
 		return nil, err
 	}
 	s.serveAll()
@@ -341,7 +365,12 @@ func build(opts Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	st, err := openState(&opts)
+	if err != nil {
+		return nil, err
+	}
 	s := &Stack{
+		state:   st,
 		cut:     make(chan struct{}),
 		opts:    opts,
 		log:     opts.Logger,
@@ -352,7 +381,19 @@ func build(opts Options) (*Stack, error) {
 	}
 	s.pipes = pipeline.NewShared(pipeline.SharedConfig{Clock: s.clock, Journal: s.journal, Engine: s.engine, Log: opts.Logger,
 		Strict: opts.Strict, BodyTimeout: opts.BodyTimeout, Done: s.done, Cut: s.cut})
-	return s.buildParts(opts, specs, cat)
+	if st != nil {
+		s.pipes = pipeline.NewShared(pipeline.SharedConfig{Clock: s.clock, Journal: s.journal, Engine: s.engine, Log: opts.Logger,
+			Strict: opts.Strict, BodyTimeout: opts.BodyTimeout, Done: s.done, Cut: s.cut,
+			Advance: s.advanceShared, Restart: s.restartShared})
+	}
+	built, err := s.buildParts(opts, specs, cat)
+	if err == nil && st != nil {
+		err = s.startState()
+	}
+	if err != nil && st != nil {
+		_ = st.Close()
+	}
+	return built, err
 }
 
 // checkOptions fills in the defaults and refuses what cannot start: an
@@ -437,9 +478,11 @@ func (s *Stack) buildParts(opts Options, specs []vendor.Spec, cat *scenario.Cata
 		}
 		s.vendors = append(s.vendors, built[i])
 	}
-	for _, name := range opts.Activate {
-		if _, err := s.engine.Activate(name, 0); err != nil {
-			return nil, fmt.Errorf("--activate: %w", err)
+	if s.state == nil {
+		for _, name := range opts.Activate {
+			if _, err := s.engine.Activate(name, 0); err != nil {
+				return nil, fmt.Errorf("--activate: %w", err)
+			}
 		}
 	}
 	s.admin = &served{name: "admin", srv: s.newServer(s.adminHandler())}
@@ -755,23 +798,41 @@ func (s *Stack) InFlight() int { return s.pipes.InFlight() }
 
 // Scenarios switches the stack's scenarios. It hands out copies of their
 // state, never the engine.
-func (s *Stack) Scenarios() Scenarios { return Scenarios{e: s.engine} }
+func (s *Stack) Scenarios() Scenarios { return Scenarios{e: s.engine, s: s} }
 
 // Scenarios is a stack's scenario switchboard, as the admin API drives it.
-type Scenarios struct{ e *scenario.Engine }
+// With shared state, a switch is made on every replica before it returns.
+type Scenarios struct {
+	e *scenario.Engine
+	s *Stack
+}
 
 // Activate switches a scenario on for every request, restarting its
 // counters; with ttl > 0 it switches itself off after ttl. An unknown name
 // is a *scenario.UnknownScenarioError naming the closest ones.
 func (sc Scenarios) Activate(name string, ttl time.Duration) (scenario.Status, error) {
+	if sc.s.state != nil {
+		return sc.s.activateShared(name, ttl, false)
+	}
 	return sc.e.Activate(name, ttl)
 }
 
 // Deactivate switches a scenario off.
-func (sc Scenarios) Deactivate(name string) (scenario.Status, error) { return sc.e.Deactivate(name) }
+func (sc Scenarios) Deactivate(name string) (scenario.Status, error) {
+	if sc.s.state != nil {
+		return sc.s.deactivateShared(name)
+	}
+	return sc.e.Deactivate(name)
+}
 
 // DeactivateAll switches every scenario off.
-func (sc Scenarios) DeactivateAll() { sc.e.DeactivateAll() }
+func (sc Scenarios) DeactivateAll() error {
+	if sc.s.state != nil {
+		return stateError(sc.s.state.Write(context.Background(), offAll()...))
+	}
+	sc.e.DeactivateAll()
+	return nil
+}
 
 // Statuses describes every scenario of the loaded file.
 func (sc Scenarios) Statuses() []scenario.Status { return sc.e.Statuses() }
@@ -801,16 +862,26 @@ func (s *Stack) ReloadScenarios(name string, data []byte) error {
 }
 
 // Reset puts tokens, journal, clock, rule counters and active scenarios
-// back to their start.
-func (s *Stack) Reset() {
-	s.drift.Reset()
+// back to their start; with shared state, on every replica (an error
+// says the store refused it).
+func (s *Stack) Reset() error {
+	if s.state != nil {
+		return s.resetShared()
+	}
 	s.engine.DeactivateAll()
+	s.clock.Reset()
+	s.resetHere()
+	return nil
+}
+
+// resetHere resets what each replica keeps itself.
+func (s *Stack) resetHere() {
+	s.drift.Reset()
 	for _, sv := range s.vendors {
 		sv.sim().Reset()
 	}
 	s.journal.Clear()
 	s.pipes.Forget()
-	s.clock.Reset()
 }
 
 // drain keeps serving for the drain window, each answer closing its
@@ -888,6 +959,9 @@ func (s *Stack) Close() error {
 		}
 		if s.upstreamTransport != nil {
 			s.upstreamTransport.CloseIdleConnections()
+		}
+		if err := s.closeState(); err != nil {
+			errs = append(errs, fmt.Errorf("shared state: %w", err))
 		}
 		s.closeErr = errors.Join(errs...)
 	})

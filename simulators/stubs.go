@@ -30,6 +30,9 @@ func (s *Stack) PutStub(vendorName, name string, data []byte) (st *stub.Stub, cr
 	if err != nil {
 		return nil, false, err
 	}
+	if s.state != nil {
+		return s.putStubShared(sv, name, data)
+	}
 	return sv.pipe.PutStub(name, data)
 }
 
@@ -39,6 +42,9 @@ func (s *Stack) DeleteStub(vendorName, name string) error {
 	sv, err := s.served(vendorName)
 	if err != nil {
 		return err
+	}
+	if s.state != nil {
+		return s.deleteStubShared(sv, name)
 	}
 	return sv.pipe.DeleteStub(name)
 }

@@ -53,6 +53,8 @@ type serveConfig struct {
 	UpstreamCA      string
 	RecordDir       string
 	RecordKeepHosts bool
+
+	State, StatePasswordFile, Replica string
 }
 
 // serveLong is serve's help, below its synopsis.
@@ -87,6 +89,9 @@ func serveFlags(fs *pflag.FlagSet, c *serveConfig) {
 	fs.StringVar(&c.RecordDir, "record", "", "with --upstream: write the real answers, redacted, as stubs into DIR/<vendor>.yaml (replay: --fixtures DIR)")
 	fs.BoolVar(&c.RecordKeepHosts, "record-keep-hosts", false, "with --record: keep the upstream's host names in the recorded answers (default: {{.Host}})")
 	fs.IntVar(&c.MaxConns, "max-conns", simulators.DefaultMaxConns, "connections each vendor port holds open at once; past it new ones wait (the admin port has its own bound)")
+	fs.StringVar(&c.State, "state", "", "share what users and clients change (scenarios, clock, ended tokens, registrations, run-time stubs, journal) with every replica on this store: redis://host:port/db or rediss://…; empty: in memory")
+	fs.StringVar(&c.StatePasswordFile, "state-password-file", "", "with --state: read the store's password from this file (kept out of the URL and ps)")
+	fs.StringVar(&c.Replica, "replica", "", "with --state: this replica's name in the journal and health (default: host name and process id)")
 	fs.DurationVar(&c.DrainWindow, "drain-window", simulators.DefaultDrainWindow, "at shutdown, keep answering (with Connection: close) this long so keep-alive clients move off before idle connections close; 0: none")
 }
 
@@ -206,6 +211,9 @@ func (c *serveConfig) finish(fs *pflag.FlagSet) error {
 	if c.MaxConns < 1 {
 		return usagef("--max-conns must be at least 1")
 	}
+	if c.State == "" && (c.StatePasswordFile != "" || c.Replica != "") {
+		return usagef("--state-password-file and --replica need --state redis://…")
+	}
 	if c.JournalSize < 1 {
 		return usagef("--journal-size must be at least 1")
 	}
@@ -236,6 +244,10 @@ func (c serveConfig) options(log *slog.Logger) (simulators.Options, error) {
 		UpstreamCA:      c.UpstreamCA,
 		RecordDir:       c.RecordDir,
 		RecordKeepHosts: c.RecordKeepHosts,
+
+		State:             c.State,
+		StatePasswordFile: c.StatePasswordFile,
+		Replica:           c.Replica,
 	}
 	if c.TLS {
 		o.TLSDir = c.TLSDir

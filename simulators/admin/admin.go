@@ -26,6 +26,7 @@ import (
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/scenario"
+	"github.com/mockauth/mockauth/simulators/state"
 	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/upstream"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -55,6 +56,9 @@ type Health struct {
 	Vendors map[string]string `json:"vendors"`
 	// ContractChecksShed counts checks skipped under overload.
 	ContractChecksShed int64 `json:"contractChecksShed"`
+	// State is the shared state, when replicas share one (--state): a
+	// replica that lost it is not ready (it serves what it last read).
+	State *state.Health `json:"state,omitempty"`
 }
 
 // Backend is what the admin API drives, in small parts.
@@ -80,7 +84,7 @@ type Stack interface {
 	// Drift is how the real answers of proxied vendors differ from their
 	// contracts (empty without --upstream).
 	Drift() upstream.Report
-	Reset()
+	Reset() error
 }
 
 // Journal is the request journal; readers see the contract checks of
@@ -90,7 +94,7 @@ type Journal interface {
 	// RequestsPage is Requests bounded in bytes; more: older ones left out.
 	RequestsPage(f journal.Filter, limit, maxBytes int) ([]journal.Entry, bool)
 	CountRequests(f journal.Filter) int
-	ClearRequests() int
+	ClearRequests() (int, error)
 }
 
 // Clock is the simulated clock.
@@ -106,7 +110,7 @@ type Scenarios interface {
 	Statuses() []scenario.Status
 	Activate(name string, ttl time.Duration) (scenario.Status, error)
 	Deactivate(name string) (scenario.Status, error)
-	DeactivateAll()
+	DeactivateAll() error
 }
 
 // Options configure the admin API.
@@ -244,6 +248,7 @@ func New(b Backend, opts Options) http.Handler {
 	r := mux.NewRouter()
 	p := func(path string) string { return Prefix + path }
 	r.Handle(p("/health"), answer(a.health)).Methods(http.MethodGet)
+	r.Handle(p("/health/live"), answer(a.live)).Methods(http.MethodGet)
 	r.Handle(p("/vendors"), answer(func(*http.Request) (any, error) { return b.Vendors() })).Methods(http.MethodGet)
 	r.Handle(p("/requests"), answer(a.listRequests)).Methods(http.MethodGet)
 	r.Handle(p("/requests"), answer(a.clearRequests)).Methods(http.MethodDelete)
@@ -358,7 +363,7 @@ func requireToken(token string, next http.Handler) http.Handler {
 	want := []byte("Bearer " + token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Health says nothing secret: probes and HEALTHCHECKs need no token.
-		if strings.HasPrefix(r.URL.Path, Prefix+"/") && r.URL.Path != Prefix+"/health" &&
+		if strings.HasPrefix(r.URL.Path, Prefix+"/") && r.URL.Path != Prefix+"/health" && r.URL.Path != Prefix+"/health/live" &&
 			subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mockauth admin"`)
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the admin API needs Authorization: Bearer <admin token>"})
@@ -373,7 +378,19 @@ func (a *api) health(*http.Request) (any, error) {
 	if h.Status != "ok" {
 		return nil, &Error{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("not every simulator is serving: %v", h.Vendors)}
 	}
+	if h.State != nil && !h.State.Connected {
+		return nil, &Error{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("shared state %s lost %s ago (%s): serving the state last read, version %d; changes are refused",
+			h.State.URL, time.Since(*h.State.Since).Round(time.Second), h.State.Error, h.State.Version)}
+	}
 	return h, nil
+}
+
+// live is the liveness probe: the process answers. A replica that lost
+// its shared state is alive (restarting it would not bring the store
+// back), only not ready.
+func (a *api) live(*http.Request) (any, error) {
+	h := a.b.Health()
+	return map[string]any{"status": "alive", "state": h.State}, nil
 }
 
 type requestsAnswer struct {
@@ -421,7 +438,11 @@ func (a *api) listRequests(r *http.Request) (any, error) {
 }
 
 func (a *api) clearRequests(*http.Request) (any, error) {
-	return map[string]int{"cleared": a.b.ClearRequests()}, nil
+	n, err := a.b.ClearRequests()
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int{"cleared": n}, nil
 }
 
 func (a *api) countRequests(r *http.Request) (any, error) {
@@ -453,6 +474,10 @@ func (a *api) moveClock(r *http.Request) (any, error) {
 		return nil, badRequest(`advance must be a Go duration such as "61m" or "2h", not %q`, req.Advance)
 	}
 	if err := a.b.Advance(d); err != nil {
+		var ae *Error
+		if errors.As(err, &ae) {
+			return nil, err
+		}
 		return nil, badRequest("%v", err)
 	}
 	a.log.Info("clock advanced", slog.String("by", d.String()), slog.String("offset", a.b.Offset().String()))
@@ -460,7 +485,9 @@ func (a *api) moveClock(r *http.Request) (any, error) {
 }
 
 func (a *api) reset(*http.Request) (any, error) {
-	a.b.Reset()
+	if err := a.b.Reset(); err != nil {
+		return nil, err
+	}
 	a.log.Info("reset")
 	return map[string]bool{"reset": true}, nil
 }
@@ -514,7 +541,9 @@ func (a *api) deactivate(r *http.Request) (any, error) {
 }
 
 func (a *api) deactivateAll(*http.Request) (any, error) {
-	a.b.Scenarios().DeactivateAll()
+	if err := a.b.Scenarios().DeactivateAll(); err != nil {
+		return nil, err
+	}
 	a.log.Info("every scenario deactivated")
 	return map[string][]string{"active": {}}, nil
 }

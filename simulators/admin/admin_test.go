@@ -66,7 +66,7 @@ func (s *stub) Fidelity(string) ([]contracts.Basis, error) {
 	return []contracts.Basis{{Vendor: "acme", Operation: "login", Kind: contracts.KindEvidence, Source: "the acme page"}},
 		errors.New("acme.yaml:9: operation login, response 401: neither x-evidence nor x-reading")
 }
-func (s *stub) Reset()                 { s.resets++ }
+func (s *stub) Reset() error           { s.resets++; return nil }
 func (s *stub) Drift() upstream.Report { return upstream.Report{Kinds: []upstream.Kind{}} }
 func (s *stub) Requests(journal.Filter, int) []journal.Entry {
 	return []journal.Entry{{ID: 1, Vendor: "acme"}}
@@ -75,7 +75,7 @@ func (s *stub) CountRequests(journal.Filter) int { return 1 }
 func (s *stub) RequestsPage(f journal.Filter, limit, _ int) ([]journal.Entry, bool) {
 	return s.Requests(f, limit), false
 }
-func (s *stub) ClearRequests() int            { return 1 }
+func (s *stub) ClearRequests() (int, error)   { return 1, nil }
 func (s *stub) Now() time.Time                { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(s.advanced) }
 func (s *stub) Offset() time.Duration         { return s.advanced }
 func (s *stub) Advance(d time.Duration) error { s.advanced += d; return nil }
@@ -98,7 +98,7 @@ func (sc stubScenarios) Deactivate(name string) (scenario.Status, error) {
 	delete(sc.s.active, name)
 	return scenario.Status{Name: name}, nil
 }
-func (sc stubScenarios) DeactivateAll() { sc.s.active = map[string]bool{} }
+func (sc stubScenarios) DeactivateAll() error { sc.s.active = map[string]bool{}; return nil }
 
 func call(t *testing.T, h http.Handler, method, path, body string, header ...string) (int, string) {
 	t.Helper()

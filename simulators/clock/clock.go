@@ -61,3 +61,14 @@ func (c *Simulated) Offset() time.Duration { return time.Duration(c.offset.Load(
 
 // Reset puts the clock back to real time.
 func (c *Simulated) Reset() { c.offset.Store(0) }
+
+// SetOffset puts the clock d ahead of real time, at most to End and never
+// behind it: a replica takes the offset the stack's shared state holds.
+func (c *Simulated) SetOffset(d time.Duration) {
+	c.offset.Store(int64(min(max(d, 0), End.Sub(c.now()))))
+}
+
+// Room is how far Advance can still move the clock before End.
+func (c *Simulated) Room() time.Duration {
+	return max(End.Sub(c.now())-c.Offset(), 0)
+}

@@ -2,6 +2,7 @@ package crmcom
 
 import (
 	"encoding/base64"
+	"time"
 
 	"github.com/mockauth/mockauth/contracts"
 	"github.com/mockauth/mockauth/fixtures"
@@ -21,7 +22,13 @@ var Spec = vendor.Spec{
 	Conformance: conformance,
 	Coverage:    coverage,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
-		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: env.Tokens(Logins(f), TokenID), JWTSecret: env.Key("crmcom-jwt")})
+		ts := env.Tokens(Logins(f), TokenID)
+		if f.Settings.Tokens == TokensHourIdle {
+			// A replica honouring another's token by its signature
+			// counts the idle hour from its last use anywhere.
+			ts.IdleFor(time.Hour)
+		}
+		return New(Options{Fixtures: f, Clock: env.Clock, Tokens: ts, JWTSecret: env.Key("crmcom-jwt")})
 	}),
 	InBandError:  isError,
 	PostmanError: `(pm.response.code >= 400 || (function () { try { return pm.response.json().status.code !== "OK"; } catch (e) { return true; } })())`,

@@ -81,6 +81,8 @@ var endpoints = []vendor.Endpoint{
 type Options struct {
 	Fixtures *Fixtures
 	Clock    clock.Clock
+	// Shared, when set, holds the registrations every replica sees.
+	Shared vendor.Shared
 }
 
 // Simulator is the Exotel contact-center fake. It is an http.Handler.
@@ -95,6 +97,9 @@ type Simulator struct {
 	registered  map[string][]string   // by registering admin: usernames registered at run time, oldest first (a replaced one twice)
 	regCount    map[adminName]int     // how often each name stands in its admin's list
 	regTotal    int                   // names in all the lists
+
+	shared    vendor.Shared // nil: registrations live in this process only
+	forgotten []string      // registrations the bound forgot, to forget in shared
 }
 
 // adminName is one admin's registration of a username.
@@ -109,7 +114,7 @@ type signer struct {
 // credential is a registered Basic username/password.
 type credential struct {
 	Username  string
-	password  string
+	password  [32]byte // SHA-256: the password itself is kept nowhere, nor shared
 	Context   string
 	ContextID string
 	UserRole  string
@@ -135,6 +140,10 @@ func New(opts Options) *Simulator {
 	s := &Simulator{}
 	s.fx, s.clock, _ = vendor.Defaults(opts.Fixtures, DefaultFixtures, opts.Clock, nil)
 	s.credentials, s.registered, s.regCount = s.fixtureCredentials(), map[string][]string{}, map[adminName]int{}
+	if opts.Shared != nil {
+		s.shared = opts.Shared
+		s.shared.Follow(s.applyRegistration, s.loadRegistrations)
+	}
 	s.signer = sync.OnceValue(func() signer {
 		key := s.fx.key
 		if key == nil {
@@ -194,7 +203,7 @@ func (s *Simulator) ValidToken(token string) bool {
 	s.mu.Lock()
 	c, ok := s.credentials[user]
 	s.mu.Unlock()
-	return ok && c.password == password && s.clock.Now().Before(c.Expiry)
+	return ok && c.matches(password) && s.clock.Now().Before(c.Expiry)
 }
 
 // Reset implements vendor.Simulator: registered credentials are
@@ -213,7 +222,7 @@ func (s *Simulator) fixtureCredentials() map[string]credential {
 	out := make(map[string]credential, len(s.fx.Credentials))
 	for name, c := range s.fx.Credentials {
 		out[name] = credential{
-			Username: name, password: c.Password, Context: ContextContactCenter, ContextID: c.ContextID,
+			Username: name, password: sha256.Sum256([]byte(c.Password)), Context: ContextContactCenter, ContextID: c.ContextID,
 			UserRole: c.UserRole, Expiry: now.Add(s.fx.Settings.DefaultCredentialLifetime), CreatedBy: "fixtures", CreatedAt: now,
 		}
 	}

@@ -71,7 +71,7 @@ func (s *Simulator) Authenticate(scheme string, r *http.Request, _ []byte) (vend
 		switch {
 		case !known:
 			return refuse(vendor.RefusedUnknown)
-		case c.password != password:
+		case !c.matches(password):
 			return refuse(vendor.RefusedWrong)
 		case !s.clock.Now().Before(c.Expiry):
 			return refuse(vendor.RefusedExpired)

@@ -1,6 +1,7 @@
 package exotel
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -228,6 +229,7 @@ func (s *Simulator) forgetOldestLocked(admin string) {
 		s.registered[admin] = names[1:]
 	}
 	s.regTotal--
+	s.forgotten = append(s.forgotten, name)
 	k := adminName{admin, name}
 	if s.regCount[k]--; s.regCount[k] > 0 {
 		return // registered again since: the later one counts
@@ -313,20 +315,14 @@ func (s *Simulator) basicAuth(r *http.Request) response {
 		return s.fail(r, http.StatusForbidden, fmt.Sprintf(MsgNotYourCenter, *req.ContextID))
 	}
 	c := credential{
-		Username: *req.Username, password: *req.Password, Context: *req.Context, ContextID: *req.ContextID,
+		Username: *req.Username, password: sha256.Sum256([]byte(*req.Password)), Context: *req.Context, ContextID: *req.ContextID,
 		UserRole: *req.UserRole, Expiry: expiry, CreatedBy: claims.Subject, CreatedAt: now,
 	}
 	upsert := s.fx.Settings.Registration == RegistrationUpsert
-	s.mu.Lock()
-	_, dup := s.credentials[c.Username]
-	if !dup || upsert {
-		s.credentials[c.Username] = c
-		s.registered[c.CreatedBy] = append(s.registered[c.CreatedBy], c.Username)
-		s.regCount[adminName{c.CreatedBy, c.Username}]++
-		s.regTotal++
-		s.boundLocked(c.CreatedBy)
+	dup, err := s.register(c, upsert)
+	if err != nil {
+		return s.fail(r, http.StatusServiceUnavailable, "mockauth: "+err.Error())
 	}
-	s.mu.Unlock()
 	status := http.StatusCreated
 	switch {
 	case dup && !upsert:

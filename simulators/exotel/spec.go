@@ -24,7 +24,11 @@ var Spec = vendor.Spec{
 	// registration: upsert answers a second registration 200.
 	CoverageFixtures: coverageFixtures,
 	Build: vendor.Builder(ParseFixtures, func(f *Fixtures, env vendor.Env) vendor.Simulator {
-		return New(Options{Fixtures: f, Clock: env.Clock})
+		o := Options{Fixtures: f, Clock: env.Clock}
+		if env.Shared != nil {
+			o.Shared = env.Shared("exotel:registrations")
+		}
+		return New(o)
 	}),
 }
 

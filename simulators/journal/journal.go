@@ -53,6 +53,9 @@ type Entry struct {
 	// Drift: the real service's answer breaks the contract (its
 	// violations are among Violations; GET /__admin/drift sums them up).
 	Drift bool `json:"drift,omitempty"`
+	// Replica names the replica that served the request, when replicas
+	// share their journal (--state).
+	Replica string `json:"replica,omitempty"`
 }
 
 // Outcome says what an answer meant to the client, beyond its status:
@@ -134,6 +137,9 @@ type Journal struct {
 	count  int       // entries kept
 	lastID uint64
 	bytes  int // sizeOf the kept entries
+	// replica names this journal's own entries (SetReplica); entries
+	// added with a name of their own are another replica's.
+	replica string
 }
 
 // sizeOf is about what an entry holds.
@@ -172,6 +178,9 @@ func (j *Journal) AddPending(e Entry, p Pending) Entry {
 		size += p.Size()
 	}
 	j.mu.Lock()
+	if e.Replica == "" {
+		e.Replica = j.replica
+	}
 	j.lastID++
 	e.ID = j.lastID
 	if j.count == len(j.ring) {
@@ -346,6 +355,13 @@ func (j *Journal) Len() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.count
+}
+
+// SetReplica names the replica whose entries this journal's own are.
+func (j *Journal) SetReplica(name string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.replica = name
 }
 
 // Clear forgets every entry; IDs keep growing so a reader can tell.

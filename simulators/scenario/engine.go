@@ -102,6 +102,7 @@ func (d *Decision) PassesAnswer() bool {
 
 // activation is a scenario switched on: its rule counters start at zero.
 type activation struct {
+	gen     string // shared mode: names this activation's counters in the store
 	since   time.Time
 	expires time.Time // zero: until switched off
 	counts  []uint64  // matching requests per rule
@@ -153,6 +154,11 @@ type Engine struct {
 	// names no scenario, when none is on, is decided without the lock
 	// (at 50 connections on 2 cores every request took it).
 	anyActive atomic.Bool
+
+	// counter, when set, counts the rules of every replica together
+	// (shared.go); selGen names the per-request selections' counters.
+	counter Counter
+	selGen  string
 }
 
 // noteActiveLocked keeps anyActive after a change of active.
@@ -340,6 +346,10 @@ func (e *Engine) expireLocked() {
 func (e *Engine) Decide(q Query) (*Decision, error) {
 	if q.Header == "" && q.UserScenario == "" && !e.anyActive.Load() {
 		return nil, nil
+	}
+	if e.counter != nil {
+		d, err := e.decideShared(q)
+		return d, suggest(err)
 	}
 	d, err := e.decide(q)
 	return d, suggest(err)

@@ -157,6 +157,8 @@ type Store struct {
 	// to the same id), each with its expiry (Unix nanoseconds, 0: none).
 	endedKeys map[key]int64
 	endedIDs  map[[16]byte]int64
+
+	shared // what other replicas change (shared.go); zero without shared state
 }
 
 // login is one subject's share of the store.
@@ -273,6 +275,9 @@ func (s *Store) releaseLocked(k key) {
 		s.slots[i] = stored{}
 		s.free = append(s.free, i)
 		delete(s.tokens, k)
+		if id, ok := s.ids[k]; ok && s.byID != nil {
+			delete(s.byID, id)
+		}
 		delete(s.ids, k)
 	}
 }
@@ -377,9 +382,9 @@ func (s *Store) newID(ctx context.Context, login string, expires time.Time, v4 b
 }
 
 // remoteLocked checks a token this store did not mint, by its signature.
-func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
+func (s *Store) remoteLocked(value string, now time.Time, use bool) (Token, error) {
 	sh := s.sharing
-	if sh == nil || sh.Signer == nil || sh.Decode == nil || s.endedKeyLocked(keyOf(value)) {
+	if sh == nil || sh.Signer == nil || sh.Decode == nil || s.endedKeyLocked(keyOf(value)) || s.sumEndedLocked(value) {
 		return Token{}, ErrUnknown
 	}
 	id, ok := sh.Decode(value)
@@ -396,6 +401,9 @@ func (s *Store) remoteLocked(value string, now time.Time) (Token, error) {
 	t := Token{Value: value, Subject: sh.Subjects[idx], ExpiresAt: exp, LastUsed: now}
 	if s.belowWatermarkLocked(t.Subject, nanos(exp)) {
 		return Token{}, ErrUnknown
+	}
+	if idle, ok := s.idleRemoteLocked(id, exp, now, use); ok {
+		exp, t.ExpiresAt = idle, idle
 	}
 	if !now.Before(exp) {
 		return t, ErrExpired
@@ -425,6 +433,7 @@ func (s *Store) resetLocked() {
 	s.logins, s.heavy, s.held, s.ended, s.marked, s.last = map[string]*login{}, nil, 0, 0, 0, nil
 	s.owners, s.ids, s.lastOwner = map[owner]*owner{}, nil, nil
 	s.endedKeys, s.endedIDs = map[key]int64{}, map[[16]byte]int64{}
+	s.resetShared()
 }
 
 // Limit bounds the store to n tokens (n > 0), and as many ended ones; a
@@ -482,6 +491,9 @@ func (s *Store) Add(ctx context.Context, t Token) Token {
 				s.ids = map[key][16]byte{}
 			}
 			s.ids[k] = id
+			if s.observer != nil {
+				s.byID[id] = k
+			}
 		}
 	}
 	return t
@@ -630,15 +642,18 @@ func (s *Store) Check(value string) (Token, error) {
 	defer s.mu.Unlock()
 	st, ok := s.heldLocked(k)
 	if !ok {
-		return s.remoteLocked(value, now)
+		return s.remoteLocked(value, now, true)
 	}
-	if s.belowWatermarkLocked(st.owner.subject, st.expiresAt) {
+	if s.belowWatermarkLocked(st.owner.subject, st.expiresAt) || s.sumEndedLocked(value) {
 		return Token{}, ErrUnknown
 	}
 	if st.expiredAtMint || st.expired(now) {
 		return st.token(value), ErrExpired
 	}
 	st.lastUsed = nanos(now)
+	if st.idleFor > 0 {
+		s.noteUsedLocked(k, st.lastUsed)
+	}
 	return st.token(value), nil
 }
 
@@ -661,15 +676,16 @@ func (s *Store) Valid(value string) bool {
 	defer s.mu.Unlock()
 	st, ok := s.heldLocked(k)
 	if !ok {
-		_, err := s.remoteLocked(value, now)
+		_, err := s.remoteLocked(value, now, false)
 		return err == nil
 	}
-	return !st.expiredAtMint && !st.expired(now) && !s.belowWatermarkLocked(st.owner.subject, st.expiresAt)
+	return !st.expiredAtMint && !st.expired(now) && !s.belowWatermarkLocked(st.owner.subject, st.expiresAt) && !s.sumEndedLocked(value)
 }
 
 // Revoke ends a token; it reports ErrUnknown when there was none.
 func (s *Store) Revoke(value string) error {
 	k := keyOf(value)
+	defer s.tell()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, local := s.heldLocked(k)
@@ -677,7 +693,7 @@ func (s *Store) Revoke(value string) error {
 	if local {
 		subject, exp = st.owner.subject, st.expiresAt
 	} else {
-		t, err := s.remoteLocked(value, s.clock.Now())
+		t, err := s.remoteLocked(value, s.clock.Now(), false)
 		if err != nil {
 			return ErrUnknown
 		}
@@ -698,14 +714,22 @@ func (s *Store) endValueLocked(k key, value, subject string, exp int64) {
 	}
 	s.forgetLocked(k)
 	s.endLocked(subject, e)
+	s.noteEndLocked(e, value, subject)
 }
 
 // EndSubject ends every token a login holds here (another session of the
 // same user ended them all); it reports how many. Tokens of a replica
 // that this store never held stay good.
 func (s *Store) EndSubject(subject string) int {
+	defer s.tell()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.noteSubjectLocked(subject)
+	return s.endSubjectLocked(subject)
+}
+
+// endSubjectLocked ends every token a login holds here.
+func (s *Store) endSubjectLocked(subject string) int {
 	l, ok := s.logins[subject]
 	if !ok {
 		return 0
@@ -736,6 +760,7 @@ func (s *Store) Forbid(value string) { s.ForbidToken(value, "", time.Time{}) }
 // login does after.
 func (s *Store) ForbidToken(value, subject string, expires time.Time) {
 	k := keyOf(value)
+	defer s.tell()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.endValueLocked(k, value, subject, nanos(expires))
@@ -746,7 +771,7 @@ func (s *Store) ForbidToken(value, subject string, expires time.Time) {
 func (s *Store) Ended(value string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.endedKeyLocked(keyOf(value)) {
+	if s.endedKeyLocked(keyOf(value)) || s.sumEndedLocked(value) {
 		return true
 	}
 	if sh := s.sharing; sh != nil && sh.Decode != nil {

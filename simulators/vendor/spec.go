@@ -110,6 +110,24 @@ type Env struct {
 	// Key derives a key for one use from the stack's token secret; nil
 	// without one.
 	Key func(use string) []byte
+	// Shared is a map the stack's replicas share (--state), by topic; nil
+	// when the stack keeps its state in memory.
+	Shared func(topic string) Shared
+}
+
+// Shared is a map every replica of a stack sees: a vendor keeps in it
+// what must be known everywhere the moment it is made (an Exotel
+// registration). Its own copy changes only through Follow's functions.
+type Shared interface {
+	// Put sets key, unless it is set and replace is false (then it
+	// reports existed and changes nothing); it returns once every
+	// replica applied it.
+	Put(key string, value []byte, replace bool) (existed bool, err error)
+	// Forget deletes keys without waiting (a bound's evictions).
+	Forget(keys ...string)
+	// Follow is how this replica applies a key set anywhere (value nil:
+	// deleted) and takes the whole map (on start and reconnect).
+	Follow(apply func(key string, value []byte), load func(all map[string][]byte))
 }
 
 // orDefault fills in what an Env left empty: a fresh simulated clock and

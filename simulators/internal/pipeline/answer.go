@@ -109,7 +109,12 @@ func (f *faultExchange) Done() <-chan struct{} { return f.x.p.sh.done }
 
 func (f *faultExchange) Rand() *scenario.Rand { return f.x.decision.Rand }
 
-func (f *faultExchange) AdvanceClock(d time.Duration) error { return f.x.p.sh.clock.Advance(d) }
+func (f *faultExchange) AdvanceClock(d time.Duration) error {
+	if adv := f.x.p.sh.advance; adv != nil {
+		return adv(d)
+	}
+	return f.x.p.sh.clock.Advance(d)
+}
 
 func (f *faultExchange) EndSessions() (int, error) {
 	e, ok := f.x.vs.sim.(vendor.SessionEnder)
@@ -122,4 +127,10 @@ func (f *faultExchange) EndSessions() (int, error) {
 	return e.EndSessions(f.x.call.User), nil
 }
 
-func (f *faultExchange) RestartVendor() { f.x.vs.sim.Reset() }
+func (f *faultExchange) RestartVendor() {
+	if restart := f.x.p.sh.restart; restart != nil {
+		restart(f.x.p.spec.Name)
+		return
+	}
+	f.x.vs.sim.Reset()
+}

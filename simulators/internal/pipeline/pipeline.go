@@ -33,6 +33,8 @@ type Shared struct {
 	bodyTimeout time.Duration
 	done        <-chan struct{} // closed when the stack stops: faults that wait give up
 	cut         <-chan struct{} // closed after the drain window: proxied calls still waiting end
+	advance     func(time.Duration) error
+	restart     func(vendor string)
 
 	checker  *checker            // contract checks off the hot path
 	gate     heavyGate           // a place for each request with a large body
@@ -57,12 +59,17 @@ type SharedConfig struct {
 	// that waits or a real service's answer).
 	BodyTimeout time.Duration
 	Done, Cut   <-chan struct{}
+	// Advance and Restart, when set, are how a fault moves the clock and
+	// restarts a vendor (the stack's shared state: every replica); nil:
+	// Clock.Advance and the vendor's own Reset.
+	Advance func(time.Duration) error
+	Restart func(vendor string)
 }
 
 // NewShared makes what a stack's pipelines share; Start runs its checker.
 func NewShared(c SharedConfig) *Shared {
 	sh := &Shared{clock: c.Clock, journal: c.Journal, engine: c.Engine, log: c.Log, strict: c.Strict,
-		bodyTimeout: c.BodyTimeout, done: c.Done, cut: c.Cut, gate: newHeavyGate()}
+		bodyTimeout: c.BodyTimeout, done: c.Done, cut: c.Cut, gate: newHeavyGate(), advance: c.Advance, restart: c.Restart}
 	sh.first.ch = make(chan struct{})
 	sh.lines.limit.Store(requestLinesPerSecond)
 	sh.reading = newReadingRoom(sh.gate)

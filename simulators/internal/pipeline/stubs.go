@@ -3,7 +3,9 @@ package pipeline
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -164,6 +166,16 @@ func (p *Pipeline) Stubs() []*stub.Stub { return p.cur.Load().stubs.set.Stubs() 
 // PutStub adds (or replaces) a run-time stub from its YAML or JSON text;
 // it answers on the next request. created is false when it replaced one.
 func (p *Pipeline) PutStub(name string, data []byte) (st *stub.Stub, created bool, err error) {
+	return p.putStub(name, data, false)
+}
+
+// CheckStub is PutStub without the change: what it would answer. With
+// shared state the stack checks a stub here, then every replica puts it.
+func (p *Pipeline) CheckStub(name string, data []byte) (st *stub.Stub, created bool, err error) {
+	return p.putStub(name, data, true)
+}
+
+func (p *Pipeline) putStub(name string, data []byte, dry bool) (st *stub.Stub, created bool, err error) {
 	st, err = stub.ParseOne("stub "+p.spec.Name+"/"+name, name, data, stubRules(p.spec, p.validator))
 	if err != nil {
 		return nil, false, err
@@ -178,10 +190,44 @@ func (p *Pipeline) PutStub(name string, data []byte) (st *stub.Stub, created boo
 	if created && len(cur.fixtureStubs)+len(next) > stub.MaxStubs {
 		return nil, false, ErrTooManyStub
 	}
-	if err := p.swapStubsLocked(cur, next); err != nil {
+	if dry {
+		_, err = newStubTable(cur.spec.Name, p.validator, cur.fixtureStubs, next)
+	} else {
+		err = p.swapStubsLocked(cur, next)
+	}
+	if err != nil {
 		return nil, false, err
 	}
 	return st, created, nil
+}
+
+// LoadStubs puts a whole set of run-time stubs in place (the stack's
+// shared state, read whole); one that does not load is left out and
+// named in the error.
+func (p *Pipeline) LoadStubs(all map[string][]byte) error {
+	names := slices.Sorted(maps.Keys(all))
+	var next []*stub.Stub
+	var errs []error
+	for _, name := range names {
+		st, err := stub.ParseOne("stub "+p.spec.Name+"/"+name, name, all[name], stubRules(p.spec, p.validator))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		next = append(next, st)
+	}
+	reg := &p.stubs
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	cur := p.cur.Load()
+	if len(cur.fixtureStubs)+len(next) > stub.MaxStubs {
+		next = next[:max(stub.MaxStubs-len(cur.fixtureStubs), 0)]
+		errs = append(errs, ErrTooManyStub)
+	}
+	if err := p.swapStubsLocked(cur, next); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
 }
 
 // DeleteStub removes a run-time stub (a fixture's of the same name, if
