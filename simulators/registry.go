@@ -180,6 +180,7 @@ func vendorEnv(name string, s *Stack) vendor.Env {
 			return st
 		},
 		Shared: s.sharedFor(),
+		Value:  s.sharedValue(),
 		Key: func(use string) []byte {
 			if s.opts.TokenSecret == "" {
 				return nil

@@ -462,3 +462,22 @@ func (s *Stack) closeState() error {
 	s.stopUses()
 	return s.state.Close()
 }
+
+// StateHealth is the shared state as this stack sees it; false without
+// one.
+func (s *Stack) StateHealth() (state.Health, bool) {
+	if s.state == nil {
+		return state.Health{}, false
+	}
+	return s.state.Health(), true
+}
+
+// sharedValue is a vendor's Env.Value: nil without shared state.
+func (s *Stack) sharedValue() func(string, func() (string, error)) (string, error) {
+	if s.state == nil {
+		return nil
+	}
+	return func(name string, mk func() (string, error)) (string, error) {
+		return s.state.Value(context.Background(), name, mk)
+	}
+}

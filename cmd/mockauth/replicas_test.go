@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/mockauth/mockauth/internal/redistest"
 )
 
 func post(t *testing.T, url, contentType, body string, header ...string) (int, string) {
@@ -97,4 +100,33 @@ func TestServe_SecretsFromFiles(t *testing.T) {
 	}
 	s := startServer(t, "--token-secret-file", secret)
 	s.stop(t, syscall.SIGTERM)
+}
+
+// Two mockauth serve processes on one Redis (--state, and
+// MOCKAUTH_STATE) are one stack: an Exotel admin's bearer from one
+// registers on the other (they sign with the key the store keeps), the
+// credential logs in on the first, and the banner names the store and
+// both replicas.
+func TestReplicas_SharedStateAcrossProcesses(t *testing.T) {
+	redis := redistest.Start(t)
+	a := startServer(t, "--state", redis.URL, "--replica", "one")
+	t.Setenv("MOCKAUTH_STATE", redis.URL)
+	t.Setenv("MOCKAUTH_REPLICA", "two")
+	b := startServer(t)
+	if out := b.stdout.String(); !strings.Contains(out, "shared state: "+redis.URL+", replica two (live replicas: one, two)") {
+		t.Fatalf("the banner does not name the store and both replicas:\n%s", out)
+	}
+	st, body := post(t, a.url(4, "http")+"/login", "application/x-www-form-urlencoded", "username=demo.admin&password=demo-admin-pass", "Accept", "application/json")
+	var login struct{ Token string }
+	if err := json.Unmarshal([]byte(body), &login); st != http.StatusOK || err != nil || login.Token == "" {
+		t.Fatalf("admin login on one: %d %s", st, body)
+	}
+	reg := `{"username":"across","password":"across-pass","context":"ContactCenter","contextId":"1","userRole":"Administrator"}`
+	if st, body := post(t, b.url(4, "http")+"/configuration/basicauth", "application/json", reg, "Authorization", "Bearer "+login.Token); st != http.StatusCreated {
+		t.Fatalf("registering on two with one's bearer: %d %s", st, body)
+	}
+	st, body = exchange(t, http.MethodGet, a.url(4, "http")+"/configuration/whoami", "", "", "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("across:across-pass")))
+	if st != http.StatusOK {
+		t.Fatalf("the credential on one: %d %s", st, body)
+	}
 }

@@ -418,6 +418,9 @@ func printBanner(w io.Writer, stack *simulators.Stack, c serveConfig) error {
 	if c.RecordDir != "" {
 		fmt.Fprintf(w, "recording the real answers, redacted, into %s (replay: mockauth serve --fixtures %s)\n", c.RecordDir, c.RecordDir)
 	}
+	if h, ok := stack.StateHealth(); ok {
+		fmt.Fprintf(w, "shared state: %s, replica %s (live replicas: %s)\n", h.URL, h.Replica, strings.Join(h.Replicas, ", "))
+	}
 	if c.TLS {
 		abs, err := filepath.Abs(filepath.Join(c.TLSDir, simulators.CAFile))
 		if err != nil {

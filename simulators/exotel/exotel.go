@@ -83,6 +83,9 @@ type Options struct {
 	Clock    clock.Clock
 	// Shared, when set, holds the registrations every replica sees.
 	Shared vendor.Shared
+	// Value, when set, is where a signing key the fixtures lack is kept
+	// for every replica (vendor.Env.Value).
+	Value func(name string, mk func() (string, error)) (string, error)
 }
 
 // Simulator is the Exotel contact-center fake. It is an http.Handler.
@@ -146,6 +149,9 @@ func New(opts Options) *Simulator {
 	}
 	s.signer = sync.OnceValue(func() signer {
 		key := s.fx.key
+		if key == nil && opts.Value != nil {
+			key = sharedKey(opts.Value)
+		}
 		if key == nil {
 			key = processKey()
 		}

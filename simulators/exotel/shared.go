@@ -1,10 +1,13 @@
 package exotel
 
 import (
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"time"
 )
 
@@ -116,4 +119,30 @@ func (s *Simulator) loadRegistrations(all map[string][]byte) {
 	for name, v := range all {
 		s.applyRegistration(name, v)
 	}
+}
+
+// sharedKey is the admin tokens' signing key every replica holds: made
+// (and kept in the stack's shared state) by the first that needs one, so
+// a bearer one replica showed is good on every other. nil when the store
+// cannot give one: the replica then signs with a key of its own.
+func sharedKey(value func(string, func() (string, error)) (string, error)) *rsa.PrivateKey {
+	text, err := value("exotel:signing-key", func() (string, error) {
+		der, err := x509.MarshalPKCS8PrivateKey(processKey())
+		if err != nil {
+			return "", err
+		}
+		return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
+	})
+	if err != nil {
+		return nil
+	}
+	block, _ := pem.Decode([]byte(text))
+	if block == nil {
+		return nil
+	}
+	key, err := parseRSAKey(block.Bytes)
+	if err != nil {
+		return nil
+	}
+	return key
 }

@@ -28,6 +28,7 @@ var Spec = vendor.Spec{
 		if env.Shared != nil {
 			o.Shared = env.Shared("exotel:registrations")
 		}
+		o.Value = env.Value
 		return New(o)
 	}),
 }

@@ -169,6 +169,12 @@ func (r *Redis) Start(ctx context.Context) error {
 		r.stop()
 		return fmt.Errorf("--state %s: %w", r.url, err)
 	}
+	if beats, err := r.rdb.HGetAll(rctx, r.key("replicas")).Result(); err == nil {
+		live := r.live(rctx, beats, time.Now())
+		r.lostMu.Lock()
+		r.replicas = live
+		r.lostMu.Unlock()
+	}
 	if r.journal != nil {
 		if err := r.journal.start(ctx); err != nil {
 			r.stop()
@@ -623,25 +629,43 @@ func (r *Redis) register(ctx context.Context) error {
 	return r.rdb.HSet(ctx, r.key("replicas"), r.replica, time.Now().UnixMilli()).Err()
 }
 
-// Secret is the stack's token secret kept in the store: the first replica
-// makes one (32 random bytes, hex), every other takes it, so replicas
-// honour each other's tokens with no secret configured.
-func (r *Redis) Secret(ctx context.Context) (string, error) {
+// Value is a value every replica holds alike, kept in the store: the
+// first replica to ask makes it, every other takes that one.
+func (r *Redis) Value(ctx context.Context, name string, mk func() (string, error)) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
+	k := r.key("value:" + name)
+	v, err := r.rdb.Get(ctx, k).Result()
+	if err == nil {
+		return v, nil
+	}
+	if !errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("--state %s: %w", r.url, err)
+	}
+	made, err := mk()
+	if err != nil {
 		return "", err
 	}
-	k := r.key("token-secret")
-	if err := r.rdb.SetNX(ctx, k, hex.EncodeToString(b), 0).Err(); err != nil {
+	if err := r.rdb.SetNX(ctx, k, made, 0).Err(); err != nil {
 		return "", fmt.Errorf("--state %s: %w", r.url, err)
 	}
-	s, err := r.rdb.Get(ctx, k).Result()
-	if err != nil {
+	if v, err = r.rdb.Get(ctx, k).Result(); err != nil {
 		return "", fmt.Errorf("--state %s: %w", r.url, err)
 	}
-	return s, nil
+	return v, nil
+}
+
+// Secret is the stack's token secret kept in the store (32 random
+// bytes, hex), so replicas honour each other's tokens with none
+// configured.
+func (r *Redis) Secret(ctx context.Context) (string, error) {
+	return r.Value(ctx, "token-secret", func() (string, error) {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return "", err
+		}
+		return hex.EncodeToString(b), nil
+	})
 }
 
 // Reread asks for the store to be read whole soon (a part rebuilt here

@@ -113,6 +113,10 @@ type Env struct {
 	// Shared is a map the stack's replicas share (--state), by topic; nil
 	// when the stack keeps its state in memory.
 	Shared func(topic string) Shared
+	// Value is a value every replica of the stack holds alike (a signing
+	// key a vendor makes): the first replica makes it, the others take
+	// it. nil when the stack keeps its state in memory.
+	Value func(name string, mk func() (string, error)) (string, error)
 }
 
 // Shared is a map every replica of a stack sees: a vendor keeps in it
