@@ -72,10 +72,10 @@ func load(t *testing.T) manifests {
 
 func TestManifests(t *testing.T) {
 	m := load(t)
-	if len(m.deployments) != 1 || len(m.configMaps) != 1 || len(m.secrets) != 1 {
-		t.Fatalf("want one Deployment, ConfigMap and Secret; got %d, %d, %d", len(m.deployments), len(m.configMaps), len(m.secrets))
+	if len(m.deployments) != 2 || len(m.configMaps) != 1 || len(m.secrets) != 1 {
+		t.Fatalf("want two Deployments (mockauth, its state), a ConfigMap and a Secret; got %d, %d, %d", len(m.deployments), len(m.configMaps), len(m.secrets))
 	}
-	d := m.deployments[0]
+	d := m.deployment(t, "mockauth")
 	if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
 		t.Error("the Deployment must run 2 replicas")
 	}
@@ -94,9 +94,11 @@ func TestManifests(t *testing.T) {
 			t.Errorf("container port %s = %d", name, ports[name])
 		}
 	}
-	for what, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe} {
-		if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != simulators.AdminPrefix+"/health" || p.HTTPGet.Port.String() != "admin" {
-			t.Errorf("%s probe must GET /__admin/health on the admin port: %+v", what, p)
+	// Ready: /__admin/health (fails while the shared state is lost);
+	// alive: /__admin/health/live (a lost store is no reason to restart).
+	for what, p := range map[string]*corev1.Probe{"/health": c.ReadinessProbe, "/health/live": c.LivenessProbe} {
+		if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != simulators.AdminPrefix+what || p.HTTPGet.Port.String() != "admin" {
+			t.Errorf("probe must GET %s%s on the admin port: %+v", simulators.AdminPrefix, what, p)
 		}
 	}
 
@@ -104,6 +106,9 @@ func TestManifests(t *testing.T) {
 	secret := m.secrets[0]
 	env := map[string]string{}
 	for _, e := range c.Env {
+		if e.Value != "" || e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
+			continue // not a secret: MOCKAUTH_STATE, the pod's name
+		}
 		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil || e.ValueFrom.SecretKeyRef.Name != secret.Name {
 			t.Errorf("env %s must come from the Secret %s", e.Name, secret.Name)
 			continue
@@ -138,6 +143,9 @@ func TestManifests(t *testing.T) {
 	// A Service per vendor port; the admin one stays inside the cluster.
 	targets := map[string]corev1.ServiceType{}
 	for _, s := range m.services {
+		if s.Name == "mockauth-state" {
+			continue
+		}
 		if s.Spec.Selector["app.kubernetes.io/name"] != d.Spec.Template.Labels["app.kubernetes.io/name"] {
 			t.Errorf("Service %s does not select the Deployment's pods", s.Name)
 		}
@@ -238,7 +246,13 @@ func TestDeploy_NoPublicSecretsNoShortNames(t *testing.T) {
 			t.Errorf("the deployed stack lacks the built-in scenario %s", want)
 		}
 	}
-	c := m.deployments[0].Spec.Template.Spec.Containers[0]
+	for _, d := range m.deployments {
+		c := d.Spec.Template.Spec.Containers[0]
+		if name, tag, _ := strings.Cut(c.Image, ":"); !strings.Contains(strings.Split(name, "/")[0], ".") && !strings.HasPrefix(name, "localhost/") || tag == "" || tag == "latest" {
+			t.Errorf("%s: image %q: want a registry host and a tag other than latest", d.Name, c.Image)
+		}
+	}
+	c := m.deployment(t, "mockauth").Spec.Template.Spec.Containers[0]
 	if name, tag, _ := strings.Cut(c.Image, ":"); !strings.Contains(strings.Split(name, "/")[0], ".") && !strings.HasPrefix(name, "localhost/") || tag == "" || tag == "latest" {
 		t.Errorf("image %q: want a registry host and a tag other than latest", c.Image)
 	}
@@ -260,5 +274,87 @@ func TestDeploy_NoPublicSecretsNoShortNames(t *testing.T) {
 	}
 	if !strings.Contains(string(data), "-X main.stampedVersion=${VERSION}") {
 		t.Error("the Dockerfile's VERSION must reach the binary (-X main.stampedVersion)")
+	}
+}
+
+// deployment is the Deployment of that name.
+func (m manifests) deployment(t *testing.T, name string) appsv1.Deployment {
+	t.Helper()
+	for _, d := range m.deployments {
+		if d.Name == name {
+			return d
+		}
+	}
+	t.Fatalf("no Deployment %s", name)
+	return appsv1.Deployment{}
+}
+
+// Issue 33: the replicas share their state through state.yaml's Redis:
+// MOCKAUTH_STATE names its Service, its password comes from the Secret
+// (to Redis, and to mockauth as a file), each replica is named by its pod,
+// and the Redis is the Secret's placeholder-free, non-root, unpersisted.
+func TestDeploy_ReplicasShareOneState(t *testing.T) {
+	m := load(t)
+	c := m.deployment(t, "mockauth").Spec.Template.Spec.Containers[0]
+	env := map[string]corev1.EnvVar{}
+	for _, e := range c.Env {
+		env[e.Name] = e
+	}
+	var svc *corev1.Service
+	for i, s := range m.services {
+		if s.Name == "mockauth-state" {
+			svc = &m.services[i]
+		}
+	}
+	if svc == nil || len(svc.Spec.Ports) != 1 {
+		t.Fatal("no Service mockauth-state with one port")
+	}
+	want := fmt.Sprintf("redis://%s:%d/0", svc.Name, svc.Spec.Ports[0].Port)
+	if env["MOCKAUTH_STATE"].Value != want {
+		t.Errorf("MOCKAUTH_STATE = %q, want %q", env["MOCKAUTH_STATE"].Value, want)
+	}
+	if f := env["MOCKAUTH_REPLICA"].ValueFrom; f == nil || f.FieldRef == nil || f.FieldRef.FieldPath != "metadata.name" {
+		t.Error("MOCKAUTH_REPLICA must be the pod's name")
+	}
+	file := env["MOCKAUTH_STATE_PASSWORD_FILE"].Value
+	mounted := false
+	d := m.deployment(t, "mockauth")
+	for _, vm := range c.VolumeMounts {
+		for _, v := range d.Spec.Template.Spec.Volumes {
+			if v.Name == vm.Name && v.Secret != nil && v.Secret.SecretName == m.secrets[0].Name {
+				for _, it := range v.Secret.Items {
+					if it.Key == "state-password" && filepath.Join(vm.MountPath, it.Path) == file {
+						mounted = true
+					}
+				}
+			}
+		}
+	}
+	if !mounted {
+		t.Errorf("MOCKAUTH_STATE_PASSWORD_FILE %q is not the Secret's state-password mounted", file)
+	}
+	r := m.deployment(t, "mockauth-state")
+	rc := r.Spec.Template.Spec.Containers[0]
+	if svc.Spec.Selector["app.kubernetes.io/name"] != r.Spec.Template.Labels["app.kubernetes.io/name"] {
+		t.Error("the state Service does not select the Redis pods")
+	}
+	args := strings.Join(rc.Args, " ")
+	if !strings.Contains(args, "--requirepass $(REDIS_PASSWORD)") || rc.Env[0].ValueFrom.SecretKeyRef.Key != "state-password" {
+		t.Errorf("Redis must require the Secret's state-password: args %q", args)
+	}
+	if sc := r.Spec.Template.Spec.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+		t.Error("Redis must run as non-root")
+	}
+	// The Secret's placeholder password is refused at start, as the others.
+	pw := filepath.Join(t.TempDir(), "state-password")
+	if err := os.WriteFile(pw, []byte(m.secrets[0].StringData["state-password"]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := simulators.Start(simulators.Options{NoListener: true, State: "redis://127.0.0.1:1/0", StatePasswordFile: pw})
+	if !errors.Is(err, simulators.ErrPlaceholderSecret) {
+		if s != nil {
+			_ = s.Close()
+		}
+		t.Errorf("start with the Secret's placeholder state password: %v, want ErrPlaceholderSecret", err)
 	}
 }

@@ -79,18 +79,23 @@ func (b adminBackend) Fidelity(name string) ([]contracts.Basis, error) {
 
 func (b adminBackend) Reset() error { return b.s.Reset() }
 
-func (b adminBackend) RequestsPage(f journal.Filter, limit, maxBytes int) ([]journal.Entry, bool) {
-	b.s.Sync()
-	return b.s.journal.Page(f, limit, maxBytes)
+func (b adminBackend) RequestsPage(f journal.Filter, limit, maxBytes int) ([]journal.Entry, bool, error) {
+	if err := b.s.syncAll(); err != nil {
+		return nil, false, err
+	}
+	entries, more := b.s.journal.Page(f, limit, maxBytes)
+	return entries, more, nil
 }
 
 func (b adminBackend) Requests(f journal.Filter, limit int) []journal.Entry {
 	return b.s.Requests(f, limit)
 }
 
-func (b adminBackend) CountRequests(f journal.Filter) int {
-	b.s.Sync()
-	return b.s.journal.Count(f)
+func (b adminBackend) CountRequests(f journal.Filter) (int, error) {
+	if err := b.s.syncAll(); err != nil {
+		return 0, err
+	}
+	return b.s.journal.Count(f), nil
 }
 
 func (b adminBackend) ClearRequests() (int, error) {

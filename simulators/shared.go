@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,7 +53,11 @@ func openState(opts *Options) (*state.Redis, error) {
 	if opts.State == "" {
 		return nil, nil
 	}
-	st, err := state.OpenRedis(state.RedisOptions{URL: opts.State, PasswordFile: opts.StatePasswordFile,
+	password, err := statePassword(opts)
+	if err != nil {
+		return nil, err
+	}
+	st, err := state.OpenRedis(state.RedisOptions{URL: opts.State, Password: password,
 		Prefix: opts.StatePrefix, Replica: opts.Replica, Log: opts.Logger})
 	if err != nil {
 		return nil, err
@@ -62,6 +69,29 @@ func openState(opts *Options) (*state.Redis, error) {
 		}
 	}
 	return st, nil
+}
+
+// statePassword is the store's password from StatePasswordFile (or ""),
+// refused when it is a template's placeholder, as the other secrets are.
+func statePassword(opts *Options) (string, error) {
+	password := ""
+	if u, err := url.Parse(opts.State); err == nil && u.User != nil {
+		password, _ = u.User.Password()
+	}
+	if opts.StatePasswordFile != "" {
+		b, err := os.ReadFile(opts.StatePasswordFile)
+		if err != nil {
+			return "", fmt.Errorf("--state-password-file: %w", err)
+		}
+		password = strings.TrimRight(string(b), "\r\n")
+	}
+	if isPlaceholder(password) {
+		return "", fmt.Errorf("simulators: %w: the shared state's password is a template's placeholder (deploy/secret.yaml's replace-with-…), known to anyone who read it: put a value from a random source in its place (e.g. openssl rand -hex 32)", ErrPlaceholderSecret)
+	}
+	if opts.StatePasswordFile == "" {
+		return "", nil // the URL's, as it is
+	}
+	return password, nil
 }
 
 // shareState joins every part of the stack to the shared state and reads
@@ -480,4 +510,13 @@ func (s *Stack) sharedValue() func(string, func() (string, error)) (string, erro
 	return func(name string, mk func() (string, error)) (string, error) {
 		return s.state.Value(context.Background(), name, mk)
 	}
+}
+
+// syncAll is Sync, and with shared state every replica's entries too.
+func (s *Stack) syncAll() error {
+	s.Sync()
+	if s.state == nil {
+		return nil
+	}
+	return stateError(s.state.SyncJournal(context.Background()))
 }

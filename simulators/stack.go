@@ -700,8 +700,14 @@ func (s *Stack) vendor(name string) *served {
 
 // Requests returns journal entries, newest first (all when limit <= 0),
 // once the contract checks of the requests so far have run.
+//
+// With shared state it lists the whole stack's requests; when the store
+// cannot be reached it lists this replica's and the ones it last read
+// (the log says so; the admin API answers 503).
 func (s *Stack) Requests(f journal.Filter, limit int) []journal.Entry {
-	s.Sync()
+	if err := s.syncAll(); err != nil {
+		s.log.Warn("the journal lists only what this replica knows", slog.String("error", err.Error()))
+	}
 	return s.journal.List(f, limit)
 }
 

@@ -36,9 +36,17 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "length of each measured attack")
 	workers := flag.Uint64("workers", 32, "concurrent workers of the throughput attacks")
 	soak := flag.Int("requests", 200_000, "requests sent to mockauth serve while its RSS is sampled")
+	stateOnly := flag.Bool("state-only", false, "measure only --state against the same binary without it")
 	flag.Parse()
 	if *bare != "" {
 		serveBare(*bare)
+		return
+	}
+	if *stateOnly {
+		if err := runState(*duration); err != nil {
+			fmt.Fprintln(os.Stderr, "loadcmp:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if err := run(*duration, *workers, *soak); err != nil {
@@ -233,6 +241,9 @@ func run(d time.Duration, workers uint64, soak int) error {
 		err = wrkCompare(dir, d, 3, bareURL, mock.url, strict.url)
 		strict.stop()
 		if err != nil {
+			return err
+		}
+		if err := stateCompare(dir, bin, d, 3, mock.url); err != nil {
 			return err
 		}
 	} else {

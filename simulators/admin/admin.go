@@ -92,8 +92,10 @@ type Stack interface {
 type Journal interface {
 	Requests(f journal.Filter, limit int) []journal.Entry
 	// RequestsPage is Requests bounded in bytes; more: older ones left out.
-	RequestsPage(f journal.Filter, limit, maxBytes int) ([]journal.Entry, bool)
-	CountRequests(f journal.Filter) int
+	// An error says the journal could not be made the whole stack's
+	// (replicas sharing their state, the store lost).
+	RequestsPage(f journal.Filter, limit, maxBytes int) ([]journal.Entry, bool, error)
+	CountRequests(f journal.Filter) (int, error)
 	ClearRequests() (int, error)
 }
 
@@ -433,7 +435,10 @@ func (a *api) listRequests(r *http.Request) (any, error) {
 			*dst = n
 		}
 	}
-	entries, more := a.b.RequestsPage(f, limit, MaxAnswerBytes)
+	entries, more, err := a.b.RequestsPage(f, limit, MaxAnswerBytes)
+	if err != nil {
+		return nil, err
+	}
 	return requestsAnswer{Requests: entries, More: more}, nil
 }
 
@@ -450,7 +455,11 @@ func (a *api) countRequests(r *http.Request) (any, error) {
 	if err := decodeBody(r, &f); err != nil {
 		return nil, err
 	}
-	return map[string]int{"count": a.b.CountRequests(f)}, nil
+	n, err := a.b.CountRequests(f)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int{"count": n}, nil
 }
 
 type clockAnswer struct {

@@ -71,9 +71,9 @@ func (s *stub) Drift() upstream.Report { return upstream.Report{Kinds: []upstrea
 func (s *stub) Requests(journal.Filter, int) []journal.Entry {
 	return []journal.Entry{{ID: 1, Vendor: "acme"}}
 }
-func (s *stub) CountRequests(journal.Filter) int { return 1 }
-func (s *stub) RequestsPage(f journal.Filter, limit, _ int) ([]journal.Entry, bool) {
-	return s.Requests(f, limit), false
+func (s *stub) CountRequests(journal.Filter) (int, error) { return 1, nil }
+func (s *stub) RequestsPage(f journal.Filter, limit, _ int) ([]journal.Entry, bool, error) {
+	return s.Requests(f, limit), false, nil
 }
 func (s *stub) ClearRequests() (int, error)   { return 1, nil }
 func (s *stub) Now() time.Time                { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(s.advanced) }

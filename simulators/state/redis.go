@@ -12,7 +12,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,8 +36,8 @@ const (
 type RedisOptions struct {
 	// URL is redis://[user:password@]host:port/db or rediss://… (TLS).
 	URL string
-	// PasswordFile holds the password when the URL has none.
-	PasswordFile string
+	// Password, when set, is used instead of the URL's.
+	Password string
 	// Prefix begins every key (default "mockauth:"): stacks that share
 	// one Redis keep apart by it.
 	Prefix string
@@ -80,12 +79,8 @@ func OpenRedis(o RedisOptions) (*Redis, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--state %s: %w (redis://host:port/db or rediss://…)", shown, err)
 	}
-	if o.PasswordFile != "" {
-		b, err := os.ReadFile(o.PasswordFile)
-		if err != nil {
-			return nil, fmt.Errorf("--state-password-file: %w", err)
-		}
-		opts.Password = strings.TrimRight(string(b), "\r\n")
+	if o.Password != "" {
+		opts.Password = o.Password
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = callTimeout, callTimeout, callTimeout
 	opts.MaxRetries = 1
