@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mockauth/mockauth/internal/redistest"
 	"github.com/mockauth/mockauth/simulators/internal/pipeline"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/redact"
@@ -162,6 +163,36 @@ func BenchmarkLargeXMLLogin(b *testing.B) {
 				h.ServeHTTP(httptest.NewRecorder(), r)
 			}
 			s.Sync() // the contract checks count too
+		})
+	}
+}
+
+// BenchmarkPipeline_Shared is BenchmarkPipeline's uContact login as a
+// stack of plain (no secret), signed (a token secret: what replicas
+// without a store run) and shared (--state on a local redis-server)
+// state answers it: the hot path's cost of each (make bench).
+func BenchmarkPipeline_Shared(b *testing.B) {
+	redis := redistest.Start(b)
+	lr := loginRequests[0]
+	for _, c := range []struct {
+		name string
+		opts Options
+	}{
+		{"plain", Options{}},
+		{"signed", Options{TokenSecret: strings.Repeat("k", MinTokenSecret)}},
+		{"state", Options{State: redis.URL}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s, err := Start(c.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = s.Close() })
+			h := s.vendor(lr.vendor).pipe
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(b, h, lr.method, lr.path, lr.contentType, lr.body)
+			}
 		})
 	}
 }

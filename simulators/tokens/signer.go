@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"hash"
-	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +31,7 @@ type Signer struct {
 // NewSigner returns a signer for a shared secret.
 func NewSigner(secret string) *Signer {
 	s := &Signer{secret: []byte(secret)}
-	s.macs.New = func() any { return hmac.New(sha256.New, s.secret) }
+	s.macs.New = func() any { return &macState{h: hmac.New(sha256.New, s.secret)} }
 	var start [4]byte
 	_, _ = rand.Read(start[:])
 	s.next.Store(binary.BigEndian.Uint32(start[:]))
@@ -45,18 +44,20 @@ const (
 	macLen  = 16 - headLen
 )
 
-func (s *Signer) mac(vendor string, head []byte) [macLen]byte {
-	h := s.macs.Get().(hash.Hash)
-	h.Reset()
-	_, _ = io.WriteString(h, vendor)
-	var sum [sha256.Size]byte
-	sum[0] = 0
-	h.Write(sum[:1])
-	h.Write(head)
-	h.Sum(sum[:0])
-	s.macs.Put(h)
-	var out [macLen]byte
-	copy(out[:], sum[:])
+// macState is a keyed HMAC with room for what it signs and its sum: in
+// the pool, so a login's MAC allocates nothing.
+type macState struct {
+	h   hash.Hash
+	buf [64]byte
+}
+
+func (s *Signer) mac(vendor string, head []byte) (out [macLen]byte) {
+	m := s.macs.Get().(*macState)
+	m.h.Reset()
+	msg := append(append(append(m.buf[:0], vendor...), 0), head...)
+	m.h.Write(msg)
+	copy(out[:], m.h.Sum(m.buf[:0]))
+	s.macs.Put(m)
 	return out
 }
 
