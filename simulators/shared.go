@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -480,7 +481,52 @@ func (s *Stack) startState() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopUses = cancel
 	go s.uses.run(ctx)
+	go s.trimEnded(ctx)
 	return nil
+}
+
+// Bounds of what the store keeps of ended tokens, per vendor: as a
+// token store's own (tokens.DefaultMaxTokens), twice, for the replicas'.
+const (
+	maxEndedShared = 2 * tokens.DefaultMaxTokens
+	trimEvery      = 10 * time.Second
+)
+
+// trimEnded bounds each vendor's ended tokens in the store: a client's
+// every logout adds one. The expired go first, then the soonest to
+// expire; each replica's own store keeps its bound (and its watermarks)
+// regardless.
+func (s *Stack) trimEnded(ctx context.Context) {
+	t := time.NewTicker(trimEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := s.clock.Now().UnixNano()
+		for _, sv := range s.vendors {
+			n, err := s.state.Trim(ctx, topicEnded(sv.name), maxEndedShared, now, endedRank)
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("shared state: ended tokens not trimmed", slog.String("vendor", sv.name), slog.String("error", err.Error()))
+			} else if n > 0 {
+				s.log.Debug("shared state: ended tokens trimmed", slog.String("vendor", sv.name), slog.Int("dropped", n))
+			}
+		}
+	}
+}
+
+// endedRank is an ended token's expiry; one that never expires ranks last.
+func endedRank(v string) int64 {
+	var n endedNote
+	if json.Unmarshal([]byte(v), &n) != nil {
+		return 0
+	}
+	if n.Expires == 0 {
+		return math.MaxInt64
+	}
+	return n.Expires
 }
 
 // closeState leaves the shared state: this replica stops beating, so

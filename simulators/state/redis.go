@@ -1,6 +1,7 @@
 package state
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -30,6 +31,9 @@ const (
 	// change in this long, never holds it.
 	callTimeout = 2 * time.Second
 	counterLife = 24 * time.Hour
+	// staleLogEvery: while the store is lost, the log says this often how
+	// stale the state served is.
+	staleLogEvery = 10 * time.Second
 )
 
 // RedisOptions configure a Redis store.
@@ -340,6 +344,7 @@ func (r *Redis) beat(ctx context.Context) {
 	t := time.NewTicker(Beat)
 	defer t.Stop()
 	behind := 0
+	nextStaleLog := staleLogEvery
 	for {
 		select {
 		case <-ctx.Done():
@@ -356,8 +361,14 @@ func (r *Redis) beat(ctx context.Context) {
 		cancel()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			r.lost(err)
+			if stale := r.Stale(); stale >= nextStaleLog {
+				r.log.Warn("shared state still lost: serving the state last read", slog.String("state", r.url),
+					slog.Duration("stale_for", stale.Round(time.Second)), slog.Uint64("version", r.applied.Load()))
+				nextStaleLog = stale + staleLogEvery
+			}
 			continue
 		}
+		nextStaleLog = staleLogEvery
 		wasLost := !r.connected.Load()
 		r.found()
 		live := r.live(bctx, rcmd.Val(), now)
@@ -682,3 +693,46 @@ func (clientLog) Printf(ctx context.Context, format string, v ...any) {
 }
 
 func init() { redis.SetLogger(clientLog{}) }
+
+// Trim bounds a topic the store keeps for ever otherwise (a client's
+// every logout adds an ended token): past max fields it drops those whose
+// rank (an expiry) is past, then the lowest ranked, to max. It changes no
+// replica's copy: each bounds its own.
+func (r *Redis) Trim(ctx context.Context, topic string, max int, now int64, rank func(value string) int64) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 4*callTimeout)
+	defer cancel()
+	key := r.key("t:" + topic)
+	n, err := r.rdb.HLen(ctx, key).Result()
+	if err != nil || int(n) <= max {
+		return 0, err
+	}
+	all, err := r.rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		return 0, err
+	}
+	type field struct {
+		name string
+		rank int64
+	}
+	fields := make([]field, 0, len(all))
+	for f, v := range all {
+		fields = append(fields, field{f, rank(v)})
+	}
+	slices.SortFunc(fields, func(a, b field) int { return cmp.Compare(a.rank, b.rank) })
+	var drop []string
+	for i, f := range fields {
+		if f.rank > now && len(fields)-i <= max {
+			break
+		}
+		drop = append(drop, f.name)
+	}
+	for len(drop) > 0 {
+		batch := drop[:min(len(drop), 1000)]
+		drop = drop[len(batch):]
+		if err := r.rdb.HDel(ctx, key, batch...).Err(); err != nil {
+			return 0, err
+		}
+		n -= int64(len(batch))
+	}
+	return len(all) - int(n), nil
+}
