@@ -863,6 +863,9 @@ func (s *Stack) ReloadScenarios(name string, data []byte) error {
 	if dropped := s.engine.Replace(cat); len(dropped) > 0 {
 		s.log.Warn("scenarios reloaded without some active ones: they are off until a reload has them again", slog.Any("deactivated", dropped))
 	}
+	if s.state != nil {
+		s.state.Reread() // the activations as the store has them, on the new file
+	}
 	s.log.Info("scenarios reloaded", slog.String("file", name), slog.Int("scenarios", len(cat.Scenarios)))
 	return nil
 }

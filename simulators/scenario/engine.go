@@ -265,7 +265,7 @@ func (e *Engine) Replace(cat *Catalogue) (dropped []string) {
 			continue
 		}
 		next[name] = newActivation(sc, now, 0)
-		next[name].expires = a.expires
+		next[name].expires, next[name].gen = a.expires, a.gen // shared counters go on
 	}
 	for name, expires := range e.dormant {
 		sc := cat.Find(name)
@@ -275,7 +275,7 @@ func (e *Engine) Replace(cat *Catalogue) (dropped []string) {
 		delete(e.dormant, name)
 		if expires.IsZero() || now.Before(expires) {
 			next[name] = newActivation(sc, now, 0)
-			next[name].expires = expires
+			next[name].expires, next[name].gen = expires, NewGen()
 		}
 	}
 	e.cat, e.active = cat, next
