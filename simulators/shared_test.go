@@ -185,7 +185,9 @@ func TestSharedState_TwoReplicasBehaveAsOne(t *testing.T) {
 		call(t, http.MethodPost, a.URL("ucontact")+"/Integra/resources/auth/getUserToken", form, "user="+marker+"&password=x")
 		// At once: a read asks every replica for its new entries first.
 		_, body := call(t, http.MethodGet, b.AdminURL()+"/__admin/requests?vendor=ucontact", "", "")
-		var got struct{ Requests []struct{ User, Replica, RequestBody string } }
+		var got struct {
+			Requests []struct{ User, Replica, RequestBody string }
+		}
 		if err := json.Unmarshal([]byte(body), &got); err != nil {
 			t.Fatal(err)
 		}

@@ -88,14 +88,29 @@ func getUserToken(base string, c map[string]string) vendor.ClientCall {
 	return call
 }
 
-// parseUserLogin reads the key at element 2 of UserLogin's list.
+// parseUserLogin reads the key at the end of UserLogin's list: the last
+// element, or its md5secret when it is the phone's peer (both shapes of
+// settings.userLogin).
 func parseUserLogin(status int, body []byte) (string, error) {
 	if string(body) == BodyBareZero {
 		return "", fmt.Errorf("%w: uContact answered 0", vendor.ErrRejected)
 	}
 	var arr []json.RawMessage
+	if status != http.StatusOK || json.Unmarshal(body, &arr) != nil || len(arr) < 2 {
+		return "", vendor.ErrGarbled
+	}
+	last := arr[len(arr)-1]
 	var key string
-	if status != http.StatusOK || json.Unmarshal(body, &arr) != nil || len(arr) < 3 || json.Unmarshal(arr[2], &key) != nil || key == "" {
+	if json.Unmarshal(last, &key) != nil {
+		var peer struct {
+			MD5Secret string `json:"md5secret"`
+		}
+		if json.Unmarshal(last, &peer) != nil {
+			return "", vendor.ErrGarbled
+		}
+		key = peer.MD5Secret
+	}
+	if key == "" {
 		return "", vendor.ErrGarbled
 	}
 	return key, nil

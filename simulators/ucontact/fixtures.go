@@ -39,6 +39,10 @@ type Settings struct {
 	// ErrorPages is how the servlet container answers a path or method
 	// no endpoint takes: "tomcat" (default) or "empty".
 	ErrorPages vendor.ServletErrors `yaml:"errorPages"`
+	// UserLogin is the shape of UserLogin's list: UserLoginClients (the
+	// key at element 2, as public clients read it; default) or
+	// UserLoginWiki (the wiki's: the phone's peer last, or the key last).
+	UserLogin string `yaml:"userLogin"`
 }
 
 // User is an API user of getUserToken and UserLogin.
@@ -76,6 +80,15 @@ const (
 const (
 	TokenLenient = "lenient"
 	TokenExact   = "exact"
+
+	// UserLoginClients: [{user, fullname}, the phone's peer or {}, key]:
+	// element 2 is the key, as the public PHP and Node clients read it
+	// (evidence D12).
+	UserLoginClients = "clients"
+	// UserLoginWiki: the wiki's sample, [{user, fullname}, peer] with the
+	// peer last (md5secret the key) for a user with a phone, and
+	// [{user, fullname}, key] with the key last for one without.
+	UserLoginWiki = "wiki"
 )
 
 // Error spellings of getUserToken.
@@ -109,6 +122,7 @@ func ParseFixtures(file string, data []byte) (Fixtures, error) {
 		{&f.Settings.Generation, GenerationPartner, "generation", []string{GenerationPartner, GenerationIntegra}},
 		{&f.Settings.TokenParsing, TokenLenient, "tokenParsing", []string{TokenLenient, TokenExact}},
 		{&f.Settings.GetUserTokenError, def, "getUserTokenError", []string{ErrorQuoted, ErrorBare}},
+		{&f.Settings.UserLogin, UserLoginClients, "userLogin", []string{UserLoginClients, UserLoginWiki}},
 	} {
 		if err := doc.Choice(c.value, c.def, []string{"settings", c.key}, c.allowed...); err != nil {
 			return Fixtures{}, err

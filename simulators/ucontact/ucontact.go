@@ -360,13 +360,21 @@ func (s *Simulator) userLogin(r *http.Request) response {
 	}
 	tok := s.mint(r.Context(), name, kindUser, name)
 	var phone any = struct{}{}
-	if a, ok := s.fx.Agents[u.Phone]; ok {
+	a, hasPhone := s.fx.Agents[u.Phone]
+	if hasPhone {
 		peer := a.Peer.withDefaults(u.Phone)
 		peer.Host, peer.MD5Secret = r.Host, tok
 		peer.Limite.Double = s.fx.Settings.Generation == GenerationIntegra
 		phone = peer
 	}
-	return text(marshal([]any{userInfo{User: name, Fullname: u.Fullname}, phone, tok}))
+	info := userInfo{User: name, Fullname: u.Fullname}
+	switch {
+	case s.fx.Settings.UserLogin == UserLoginWiki && hasPhone:
+		return text(marshal([]any{info, phone})) // the peer last, its md5secret the key
+	case s.fx.Settings.UserLogin == UserLoginWiki:
+		return text(marshal([]any{info, tok})) // the key last
+	}
+	return text(marshal([]any{info, phone, tok}))
 }
 
 // userInfo is UserLogin's first element.

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators/clock"
 	"github.com/mockauth/mockauth/simulators/ucontact"
+	"github.com/mockauth/mockauth/simulators/vendor"
 	"github.com/mockauth/mockauth/simulators/vendortest"
 )
 
@@ -497,6 +500,46 @@ func TestAPIToken_EveryTokenCheckedCall(t *testing.T) {
 	for _, tc := range []struct{ user, auth string }{{"demo", "Bearer " + key}, {"supervisor", "Bearer nope"}} {
 		if got := h.do(http.MethodPost, ucontact.PathEndSession, form, "user="+tc.user, "Authorization", tc.auth); got.Status != 401 {
 			t.Errorf("EndSession user=%s %s: %d, want 401", tc.user, tc.auth, got.Status)
+		}
+	}
+}
+
+// settings.userLogin: wiki answers the wiki's shapes (evidence D12): the
+// phone's peer last (md5secret the key) for a user with a phone, the key
+// last for one without; the reference client and every sample read both.
+func TestUserLogin_WikiShape(t *testing.T) {
+	_, data, err := fixtures.Default("ucontact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx, err := ucontact.ParseFixtures("ucontact.yaml", []byte(strings.Replace(string(data), "userLogin: clients", "userLogin: wiki", 1)))
+	if err != nil || fx.Settings.UserLogin != ucontact.UserLoginWiki {
+		t.Fatalf("fixtures with userLogin: wiki: %v", err)
+	}
+	h := newHarness(t, &fx)
+	read := ucontact.Spec.Endpoints[slices.IndexFunc(ucontact.Spec.Endpoints, func(e vendor.Endpoint) bool { return e.Name == ucontact.UserLogin })].Sample.Token.Read
+	for _, user := range []struct{ name, password, phone string }{{"demo", "demo", ""}, {"supervisor", "supervisor-2024", "2001"}} {
+		r := h.do(http.MethodPost, ucontact.PathUserLogin, form, "user="+user.name+"&password="+user.password)
+		var arr []json.RawMessage
+		if err := json.Unmarshal([]byte(r.Body), &arr); err != nil || len(arr) != 2 || !strings.HasPrefix(r.Body, `[{"user":"`+user.name+`","fullname":"`) {
+			t.Fatalf("%s: body %q, want [{user, fullname}, …]", user.name, r.Body)
+		}
+		key, ok := read([]byte(r.Body))
+		if !ok {
+			t.Fatalf("%s: the sample's reader finds no key in %s", user.name, r.Body)
+		}
+		var peer struct{ MD5Secret, Name string }
+		switch {
+		case user.phone == "" && string(arr[1]) != strconv.Quote(key):
+			t.Errorf("%s: last element %s, want the key", user.name, arr[1])
+		case user.phone != "" && (json.Unmarshal(arr[1], &peer) != nil || peer.MD5Secret != key || peer.Name != user.phone):
+			t.Errorf("%s: last element %s, want the peer of %s with md5secret the key", user.name, arr[1], user.phone)
+		}
+		if u, _ := decodeToken(t, key); u != user.name {
+			t.Errorf("%s: the key is for %q", user.name, u)
+		}
+		if got := h.do(http.MethodPost, ucontact.PathAgentLogoff, form, "agent=1997", "Authorization", "Basic "+key); got.Status != 200 {
+			t.Errorf("%s: AgentLogoff with the key = %d", user.name, got.Status)
 		}
 	}
 }

@@ -201,18 +201,27 @@ func JSONField(path ...string) *Token {
 	}
 }
 
-// JSONIndex is a token at an index of a JSON list in the body.
-func JSONIndex(i int) *Token {
+// JSONLast is a token at the end of a JSON list in the body: the last
+// element, or that element's field when it is an object (uContact's
+// UserLogin ends with the key, or with the phone's peer whose md5secret
+// is the key).
+func JSONLast(field string) *Token {
 	return &Token{
 		Read: func(b []byte) (string, bool) {
 			var list []any
-			if json.Unmarshal(b, &list) != nil || i >= len(list) {
+			if json.Unmarshal(b, &list) != nil || len(list) == 0 {
 				return "", false
 			}
-			s, ok := list[i].(string)
-			return s, ok && s != ""
+			switch v := list[len(list)-1].(type) {
+			case string:
+				return v, v != ""
+			case map[string]any:
+				s, ok := v[field].(string)
+				return s, ok && s != ""
+			}
+			return "", false
 		},
-		JS: "JSON.parse(pm.response.text())[" + strconv.Itoa(i) + "]",
+		JS: "(function (l) { var v = l[l.length - 1]; return typeof v === 'object' && v !== null ? v[" + strconv.Quote(field) + "] : v; })(JSON.parse(pm.response.text()))",
 	}
 }
 
