@@ -218,7 +218,7 @@ func TestDashboard_InABrowser(t *testing.T) {
 			}
 		}
 	}
-	if rows != wantRows || readings != wantReadings || !strings.Contains(tally, "ucontact: 7 on evidence, 6 on a reading") {
+	if rows != wantRows || readings != wantReadings || !strings.Contains(tally, "ucontact: 7 on evidence, 15 on a reading") {
 		t.Errorf("fidelity section: %d rows (%d readings), tally %q; want %d rows (%d readings)", rows, readings, tally, wantRows, wantReadings)
 	}
 

@@ -20,6 +20,7 @@ import (
 	"github.com/mockauth/mockauth/simulators/exotel"
 	"github.com/mockauth/mockauth/simulators/internal/pipeline"
 	"github.com/mockauth/mockauth/simulators/scenario"
+	"github.com/mockauth/mockauth/simulators/stub"
 	"github.com/mockauth/mockauth/simulators/tokens"
 	"github.com/mockauth/mockauth/simulators/ucontact"
 	"github.com/mockauth/mockauth/simulators/vendor"
@@ -284,5 +285,30 @@ func ReadConfig(path string) ([]byte, error) {
 // x-evidence or x-reading of its operations, responses and no-route
 // answers. The error names every behaviour without one.
 func Fidelity(spec vendor.Spec) ([]contracts.Basis, error) {
-	return contracts.Fidelity(spec.Name, spec.Contract.Name, spec.Contract.Data)
+	rows, err := contracts.Fidelity(spec.Name, spec.Contract.Name, spec.Contract.Data)
+	stubs, serr := embeddedStubs(spec)
+	var errs []error
+	for _, st := range stubs {
+		kind, source, ok := strings.Cut(st.Basis, ": ")
+		if !ok || kind != contracts.KindEvidence && kind != contracts.KindReading {
+			errs = append(errs, fmt.Errorf("%s: stub %s says nothing of what its answer rests on (basis: evidence: … or reading: …)", st.Source, st.Name))
+			continue
+		}
+		rows = append(rows, contracts.Basis{Vendor: spec.Name, Operation: "stub " + st.Name, Method: st.Method, Path: st.Path, Kind: kind, Source: source})
+	}
+	return rows, errors.Join(append([]error{err, serr}, errs...)...)
+}
+
+// embeddedStubs are the stubs of a vendor's embedded fixtures: the calls
+// after login mockauth answers out of the box.
+func embeddedStubs(spec vendor.Spec) ([]*stub.Stub, error) {
+	fx, _, err := fixturesOf("", spec)
+	if err != nil {
+		return nil, err
+	}
+	v, err := pipeline.ValidatorFor(spec)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.FixtureStubs(spec, v, fx)
 }

@@ -243,6 +243,7 @@ func TestContractEvidence(t *testing.T) {
 		"\nautoalert  no documented operation: 404, 405 ",
 		"evidence  ASP.NET Web API's own answers: a documented path with another method gets 405",
 		"\nucontact   EndSession 200 ",
+		"(stub campaignstatus)",
 		tally(t, "ucontact"),
 		tally(t, "exotel"),
 	} {
@@ -258,7 +259,9 @@ func TestContractEvidence(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 15 || rows[0].Operation != contracts.NoRoute || rows[1].Operation != "token" || rows[1].Kind != contracts.KindEvidence {
+	// The contract's 15 behaviours, then the embedded stubs' 2.
+	if len(rows) != 17 || rows[0].Operation != contracts.NoRoute || rows[1].Operation != "token" || rows[1].Kind != contracts.KindEvidence ||
+		rows[15].Operation != "stub accounts_receivable_list" || rows[16].Kind != contracts.KindReading {
 		t.Errorf("crmcom rows = %+v", rows)
 	}
 	errOut.Reset()
