@@ -2,6 +2,7 @@
 
 GO       ?= go
 BIN      ?= bin/mockauth
+PREFIX   ?= /usr/local
 PKGS     ?= ./...
 # Independent packages run in parallel (-p), and so do the tests that call
 # t.Parallel; the Ginkgo suites run their cases concurrently themselves
@@ -17,7 +18,7 @@ GOTESTSUM ?= $(GO) tool gotestsum --format pkgname-and-test-fails --format-hide-
 # where a loaded machine made it fail by chance.
 FUZZTIME ?= 60s
 
-.PHONY: help run build test test-repeat fuzz bench soak lint fmt vet tidy clean
+.PHONY: help run build install test docs-check docs test-repeat fuzz bench soak lint fmt vet tidy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -31,6 +32,16 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 build: ## build the binary into bin/mockauth (lists packages as it compiles them)
 	@echo "building $(BIN) (the first build on a new machine takes a minute or two)"
 	$(GO) build -v -ldflags "-X main.stampedVersion=$(VERSION)" -o $(BIN) ./cmd/mockauth
+
+install: build ## put mockauth on your PATH: $(PREFIX)/bin/mockauth (PREFIX=/usr/local; PREFIX=$$HOME/.local for no root)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mockauth
+
+docs-check: build ## run every shell example of the README and docs/ against a stack on the default ports; check the links
+	$(GO) run ./internal/docscheck -bin $(BIN)
+
+docs: ## regenerate the reference pages (docs/reference) from the code
+	$(GO) generate ./cmd/mockauth
 
 test: ## every test with the race detector (fuzz seeds included), ending with a count
 	$(GOTESTSUM) -- $(TESTFLAGS) $(PKGS)
