@@ -19,6 +19,7 @@ import (
 	"github.com/mockauth/mockauth"
 	"github.com/mockauth/mockauth/fixtures"
 	"github.com/mockauth/mockauth/simulators"
+	"github.com/mockauth/mockauth/simulators/admin"
 	"github.com/mockauth/mockauth/simulators/scenario"
 )
 
@@ -36,6 +37,7 @@ func TestReferencePages(t *testing.T) {
 		"flags.md":     flagsPage,
 		"scenarios.md": scenariosPage,
 		"endpoints.md": endpointsPage,
+		"admin.md":     adminPage,
 	}
 	for name, render := range pages {
 		var buf bytes.Buffer
@@ -74,6 +76,19 @@ func firstDiff(have, want []byte) string {
 }
 
 const generated = "<!-- Generated from the code by `make docs`; a test fails when it is stale. Do not edit. -->\n\n"
+
+// adminPage lists the admin API's calls.
+func adminPage(w io.Writer) error {
+	fmt.Fprint(w, generated+"# Admin API\n\n[Back to the README](../../README.md); how QA uses it: [Scenarios, the clock and the dashboard](../qa.md).\n\n")
+	fmt.Fprint(w, "On the admin port (9300 by default). With an admin token (`--admin-token`), every call but the health ones needs "+
+		"`Authorization: Bearer TOKEN`; a POST takes `Content-Type: application/json`. Errors are `{\"error\": \"…\"}` with their status.\n\n")
+	fmt.Fprint(w, "| method | path | what |\n|---|---|---|\n")
+	for _, rt := range admin.Routes() {
+		fmt.Fprintf(w, "| %s | `%s%s` | %s |\n", rt.Method, admin.Prefix, rt.Path, strings.ReplaceAll(rt.Doc, "|", "\\|"))
+	}
+	fmt.Fprint(w, "| GET | `/` | the dashboard |\n")
+	return nil
+}
 
 // flagsPage lists every command with its flags.
 func flagsPage(w io.Writer) error {

@@ -241,6 +241,48 @@ type api struct {
 	log *slog.Logger
 }
 
+// Route is one admin call, as the reference page lists it.
+type Route struct {
+	Method, Path, Doc string // Path below Prefix
+
+	h http.Handler
+}
+
+// routes are every admin call, in one place: New serves them, Routes
+// lists them.
+func (a *api) routes() []Route {
+	b := a.b
+	return []Route{
+		{"GET", "/health", "200 when every simulator serves (and, with --state, the store answers), else 503 with the reason: readiness", answer(a.health)},
+		{"GET", "/health/live", "200 while the process serves, the shared state reached or not: liveness", answer(a.live)},
+		{"GET", "/vendors", "the simulators: base URL, endpoints, demo logins, where their fixtures came from", answer(func(*http.Request) (any, error) { return b.Vendors() })},
+		{"GET", "/requests", "the journal, newest first (query vendor, method, path, unmatched=true, limit, after, before)", answer(a.listRequests)},
+		{"DELETE", "/requests", "empty the journal", answer(a.clearRequests)},
+		{"POST", "/requests/count", `how many entries match a filter ({"vendor":…,"method":…,"path":…})`, answer(a.countRequests)},
+		{"GET", "/requests/unmatched", "the requests no documented operation (nor stub) matched, with the closest ones", answer(a.listUnmatched)},
+		{"GET", "/contracts", "the vendors' OpenAPI contracts", answer(a.listContracts)},
+		{"GET", "/contracts/{vendor}", "one contract (YAML, or JSON with Accept: application/json), servers pointing at the stack", http.HandlerFunc(a.serveContract)},
+		{"GET", "/postman", "a Postman collection of every operation against the stack, each request asserting its outcome", answer(a.postman)},
+		{"GET", "/evidence", "what each behaviour rests on: evidence or a reading", answer(a.evidence)},
+		{"GET", "/drift", "proxy mode: how the real answers differ from the contracts (JSON, or Markdown with Accept: text/markdown)", http.HandlerFunc(a.drift)},
+		{"GET", "/clock", "the simulated time and its offset", answer(a.getClock)},
+		{"POST", "/clock", `move the clock forward: {"advance":"61m"}`, answer(a.moveClock)},
+		{"POST", "/reset", "tokens, journal, clock, rule counters and active scenarios back to their start", answer(a.reset)},
+		{"GET", "/scenarios", "every scenario, active or not", answer(a.listScenarios)},
+		{"DELETE", "/scenarios", "every scenario off", answer(a.deactivateAll)},
+		{"PUT", "/scenarios/{name}", "switch a scenario on for every request (query ttl=5m: off after that)", answer(a.activate)},
+		{"DELETE", "/scenarios/{name}", "switch a scenario off", answer(a.deactivate)},
+		{"GET", "/stubs", "every vendor's stubs", answer(a.listStubs)},
+		{"GET", "/stubs/{vendor}", "one vendor's stubs", answer(a.listStubs)},
+		{"GET", "/stubs/{vendor}/{name}", "one stub", answer(a.getStub)},
+		{"PUT", "/stubs/{vendor}/{name}", "add or replace a run-time stub (YAML or JSON); it answers on the next request", answer(a.putStub)},
+		{"DELETE", "/stubs/{vendor}/{name}", "remove a run-time stub", answer(a.deleteStub)},
+	}
+}
+
+// Routes lists the admin calls (the reference page's table).
+func Routes() []Route { return (&api{}).routes() }
+
 // New returns the admin API and dashboard over b: every route in one place.
 func New(b Backend, opts Options) http.Handler {
 	a := &api{b: b, log: opts.Logger}
@@ -248,31 +290,9 @@ func New(b Backend, opts Options) http.Handler {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	r := mux.NewRouter()
-	p := func(path string) string { return Prefix + path }
-	r.Handle(p("/health"), answer(a.health)).Methods(http.MethodGet)
-	r.Handle(p("/health/live"), answer(a.live)).Methods(http.MethodGet)
-	r.Handle(p("/vendors"), answer(func(*http.Request) (any, error) { return b.Vendors() })).Methods(http.MethodGet)
-	r.Handle(p("/requests"), answer(a.listRequests)).Methods(http.MethodGet)
-	r.Handle(p("/requests"), answer(a.clearRequests)).Methods(http.MethodDelete)
-	r.Handle(p("/requests/count"), answer(a.countRequests)).Methods(http.MethodPost)
-	r.Handle(p("/requests/unmatched"), answer(a.listUnmatched)).Methods(http.MethodGet)
-	r.Handle(p("/contracts"), answer(a.listContracts)).Methods(http.MethodGet)
-	r.Handle(p("/postman"), answer(a.postman)).Methods(http.MethodGet)
-	r.Handle(p("/evidence"), answer(a.evidence)).Methods(http.MethodGet)
-	r.Handle(p("/drift"), http.HandlerFunc(a.drift)).Methods(http.MethodGet)
-	r.Handle(p("/contracts/{vendor}"), http.HandlerFunc(a.serveContract)).Methods(http.MethodGet)
-	r.Handle(p("/clock"), answer(a.getClock)).Methods(http.MethodGet)
-	r.Handle(p("/clock"), answer(a.moveClock)).Methods(http.MethodPost)
-	r.Handle(p("/reset"), answer(a.reset)).Methods(http.MethodPost)
-	r.Handle(p("/scenarios"), answer(a.listScenarios)).Methods(http.MethodGet)
-	r.Handle(p("/scenarios"), answer(a.deactivateAll)).Methods(http.MethodDelete)
-	r.Handle(p("/scenarios/{name}"), answer(a.activate)).Methods(http.MethodPut)
-	r.Handle(p("/scenarios/{name}"), answer(a.deactivate)).Methods(http.MethodDelete)
-	r.Handle(p("/stubs"), answer(a.listStubs)).Methods(http.MethodGet)
-	r.Handle(p("/stubs/{vendor}"), answer(a.listStubs)).Methods(http.MethodGet)
-	r.Handle(p("/stubs/{vendor}/{name}"), answer(a.getStub)).Methods(http.MethodGet)
-	r.Handle(p("/stubs/{vendor}/{name}"), answer(a.putStub)).Methods(http.MethodPut)
-	r.Handle(p("/stubs/{vendor}/{name}"), answer(a.deleteStub)).Methods(http.MethodDelete)
+	for _, rt := range a.routes() {
+		r.Handle(Prefix+rt.Path, rt.h).Methods(rt.Method)
+	}
 	r.Handle("/", http.HandlerFunc(serveDashboard)).Methods(http.MethodGet)
 	r.NotFoundHandler = answer(func(r *http.Request) (any, error) {
 		return nil, &Error{Status: http.StatusNotFound, Message: fmt.Sprintf("no admin call %s %s; see GET %s/vendors and the README", r.Method, r.URL.Path, Prefix)}
