@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -464,5 +465,36 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 			t.Fatalf("waited 15s for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A store that requires a password: the password from a file works, a
+// wrong one stops the start naming the store, never the password.
+func TestSharedState_Password(t *testing.T) {
+	t.Parallel()
+	redis := redistest.StartWithPassword(t, "a-password-from-a-random-source-4711")
+	dir := t.TempDir()
+	file := func(pw string) string {
+		p := dir + "/" + fmt.Sprint(len(pw))
+		if err := os.WriteFile(p, []byte(pw+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	s := start(t, simulators.Options{State: redis.URL, StatePasswordFile: file(redis.Password)})
+	if h, ok := s.StateHealth(); !ok || !h.Connected {
+		t.Fatalf("with the password: %+v", h)
+	}
+	_, err := simulators.Start(simulators.Options{State: redis.URL, StatePasswordFile: file("wrong-password")})
+	if err == nil || !strings.Contains(err.Error(), redis.URL) || strings.Contains(err.Error(), "wrong-password") {
+		t.Fatalf("with a wrong password: %v", err)
+	}
+	withURL := strings.Replace(redis.URL, "redis://", "redis://:"+redis.Password+"@", 1)
+	if _, err := simulators.Start(simulators.Options{State: strings.Replace(withURL, redis.Password, "nope-nope", 1)}); err == nil || strings.Contains(err.Error(), "nope-nope") {
+		t.Fatalf("a wrong password in the URL: %v (it must not be shown)", err)
+	}
+	s2 := start(t, simulators.Options{State: withURL})
+	if h, _ := s2.StateHealth(); strings.Contains(h.URL, redis.Password) {
+		t.Fatalf("health shows the password: %s", h.URL)
 	}
 }

@@ -19,16 +19,24 @@ import (
 
 // Server is a running redis-server.
 type Server struct {
-	t    testing.TB
-	Port int
-	URL  string // redis://127.0.0.1:PORT/0
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	t        testing.TB
+	Port     int
+	URL      string // redis://127.0.0.1:PORT/0
+	Password string // required of clients, when set (StartWithPassword)
+	cmd      *exec.Cmd
+	out      *bytes.Buffer
 }
 
 // Start starts a redis-server; where none is installed the test is
 // skipped saying so, but in CI (CI set) it fails: CI installs it.
 func Start(t testing.TB) *Server {
+	t.Helper()
+	return StartWithPassword(t, "")
+}
+
+// StartWithPassword is Start for a server that requires a password
+// (requirepass); "" requires none.
+func StartWithPassword(t testing.TB, password string) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -43,7 +51,7 @@ func Start(t testing.TB) *Server {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	_ = ln.Close()
-	s := &Server{t: t, Port: port, URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port)}
+	s := &Server{t: t, Port: port, URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port), Password: password}
 	s.start(bin)
 	t.Cleanup(s.Kill)
 	return s
@@ -52,13 +60,17 @@ func Start(t testing.TB) *Server {
 func (s *Server) start(bin string) {
 	s.t.Helper()
 	s.out = &bytes.Buffer{}
-	s.cmd = exec.Command(bin, "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--protected-mode", "yes", "--daemonize", "no", "--loglevel", "warning")
+	args := []string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--protected-mode", "yes", "--daemonize", "no", "--loglevel", "warning"}
+	if s.Password != "" {
+		args = append(args, "--requirepass", s.Password)
+	}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("redis-server: %v", err)
 	}
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.Port), MaxRetries: -1})
+	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.Port), Password: s.Password, MaxRetries: -1})
 	defer c.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
