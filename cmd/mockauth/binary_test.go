@@ -382,3 +382,22 @@ func TestVersion_Stamped(t *testing.T) {
 		}
 	}
 }
+
+// `make install PREFIX=DIR` puts a working mockauth in DIR/bin, the one
+// the README's commands call.
+func TestMakeInstall(t *testing.T) {
+	t.Parallel()
+	need(t, "make")
+	need(t, "install")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "build", "mockauth")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "make", "-s", "-C", "../..", "install", "BIN="+bin, "PREFIX="+filepath.Join(dir, "prefix")).CombinedOutput(); err != nil {
+		t.Fatalf("make install: %v\n%s", err, out)
+	}
+	out, err := exec.Command(filepath.Join(dir, "prefix", "bin", "mockauth"), "--version").CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
+		t.Fatalf("the installed mockauth --version: %v %q", err, out)
+	}
+}
