@@ -245,20 +245,13 @@ func (b *useBatcher) add(vendorName, id string, at int64) {
 
 // run tells the uses gathered until ctx ends.
 func (b *useBatcher) run(ctx context.Context) {
-	t := time.NewTicker(useEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, useEvery, func() {
 		b.mu.Lock()
 		due := b.due
 		b.due = map[[2]string]int64{}
 		b.mu.Unlock()
 		if len(due) == 0 {
-			continue
+			return
 		}
 		ops := make([]state.Op, 0, len(due))
 		for k, at := range due {
@@ -266,6 +259,20 @@ func (b *useBatcher) run(ctx context.Context) {
 		}
 		if err := b.st.Post(ctx, ops...); err != nil && ctx.Err() == nil {
 			b.log.Warn("shared state: last uses of idle tokens not told", slog.Int("tokens", len(ops)), slog.String("error", err.Error()))
+		}
+	})
+}
+
+// every calls f once a period until ctx ends.
+func every(ctx context.Context, period time.Duration, f func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
 		}
 	}
 }
@@ -497,14 +504,7 @@ const (
 // expire; each replica's own store keeps its bound (and its watermarks)
 // regardless.
 func (s *Stack) trimEnded(ctx context.Context) {
-	t := time.NewTicker(trimEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, trimEvery, func() {
 		now := s.clock.Now().UnixNano()
 		for _, sv := range s.vendors {
 			n, err := s.state.Trim(ctx, topicEnded(sv.name), maxEndedShared, now, endedRank)
@@ -514,7 +514,7 @@ func (s *Stack) trimEnded(ctx context.Context) {
 				s.log.Debug("shared state: ended tokens trimmed", slog.String("vendor", sv.name), slog.Int("dropped", n))
 			}
 		}
-	}
+	})
 }
 
 // endedRank is an ended token's expiry; one that never expires ranks last.

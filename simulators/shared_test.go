@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -67,25 +66,11 @@ func startReplicas(t *testing.T, storeURL, prefix string, n int) *replicas {
 	return rs
 }
 
+// call is send with the default client, as status and body.
 func call(t *testing.T, method, url, contentType, body string, header ...string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	r := send(t, http.DefaultClient, method, url, contentType, body, header...)
+	return r.status, r.body
 }
 
 const form = "application/x-www-form-urlencoded"
