@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -128,5 +130,26 @@ func TestReplicas_SharedStateAcrossProcesses(t *testing.T) {
 	st, body = exchange(t, http.MethodGet, a.url(4, "http")+"/configuration/whoami", "", "", "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("across:across-pass")))
 	if st != http.StatusOK {
 		t.Fatalf("the credential on one: %d %s", st, body)
+	}
+}
+
+// --state rediss://: the store's certificate is verified (against the
+// system roots, or SSL_CERT_FILE's for a private CA), and a store whose
+// certificate does not verify stops the start, naming the URL.
+func TestReplicas_StateOverTLS(t *testing.T) {
+	files := redistest.TLSFiles(t)
+	redis := redistest.StartTLS(t, files)
+	t.Setenv("SSL_CERT_FILE", files.CA)
+	s := startServer(t, "--state", redis.URL, "--replica", "tls")
+	if out := s.stdout.String(); !strings.Contains(out, "shared state: "+redis.URL+", replica tls") {
+		t.Fatalf("the banner does not name the TLS store:\n%s", out)
+	}
+	if st, body := exchange(t, http.MethodPut, s.url(0, "http")+"/__admin/scenarios/ucontact-flaky", "", ""); st != http.StatusOK {
+		t.Fatalf("a change through the TLS store: %d %s", st, body)
+	}
+	t.Setenv("SSL_CERT_FILE", "/dev/null") // no root that signed the store's certificate
+	out, err := exec.Command(binPath, "serve", "--port-base", fmt.Sprint(freeBase(t)), "--state", redis.URL).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), redis.URL) || !strings.Contains(string(out), "certificate") {
+		t.Fatalf("a store whose certificate does not verify: %v\n%s", err, out)
 	}
 }
