@@ -200,16 +200,27 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
+// buildMockauth builds the binary under test into a fresh directory (the
+// caller removes it).
+func buildMockauth() (dir, bin string, err error) {
+	dir, err = os.MkdirTemp("", "loadcmp")
+	if err != nil {
+		return "", "", err
+	}
+	bin = filepath.Join(dir, "mockauth")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/mockauth").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", "", fmt.Errorf("building mockauth: %v\n%s", err, out)
+	}
+	return dir, bin, nil
+}
+
 func run(d time.Duration, workers uint64, soak int) error {
-	dir, err := os.MkdirTemp("", "loadcmp")
+	dir, bin, err := buildMockauth()
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "mockauth")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/mockauth").CombinedOutput(); err != nil {
-		return fmt.Errorf("building mockauth: %v\n%s", err, out)
-	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
