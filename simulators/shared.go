@@ -179,9 +179,7 @@ func (o tokenObserver) Ended(id, subject string, exp int64) {
 	o.write(true, state.Set(topicEnded(o.vendor), id, endedValue(subject, exp)))
 }
 
-// Post is Ended without the wait (a store ending, for other replicas, the
-// tokens it held of a login another replica ended).
-func (o tokenObserver) Post(id, subject string, exp int64) {
+func (o tokenObserver) Relayed(id, subject string, exp int64) {
 	o.write(false, state.Set(topicEnded(o.vendor), id, endedValue(subject, exp)))
 }
 

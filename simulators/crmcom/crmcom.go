@@ -484,8 +484,9 @@ func (s *Simulator) mintFor(ctx context.Context, user, organisation, unit string
 	t := tokens.Token{Subject: user, Data: tokenData{organisation, unit}}
 	switch s.fx.Settings.Tokens {
 	case TokensHourIdle:
-		// Across replicas an idle token is honoured an hour from issue:
-		// its last use is state they do not share.
+		// Across replicas an idle token is honoured an hour from issue,
+		// or from its last use anywhere when they share their state
+		// (tokens.Store.IdleFor).
 		t.Value, t.IdleFor = s.hexToken(ctx, user, now.Add(time.Hour)), time.Hour
 	case TokensJWTTwoHours:
 		t.ExpiresAt = now.Add(2 * time.Hour)

@@ -8,10 +8,15 @@ import (
 
 // Observer hears what a store changes that the stack's other replicas
 // must know (simulators/state). Ended and EndedSubject return once the
-// replicas know; Used must not block (it runs under the store's lock).
+// replicas know; Relayed and Used must not wait (Relayed runs as a
+// replica applies another's change, Used under the store's lock).
 type Observer interface {
 	// Ended: the token of this portable id was ended (Revoke, Forbid).
 	Ended(id, subject string, expires int64)
+	// Relayed: this store ended a token it held because another replica
+	// ended its login (ApplyEndedSubject); the others honour it by its
+	// signature until told.
+	Relayed(id, subject string, expires int64)
 	// EndedSubject: every token of a login was ended (EndSubject).
 	EndedSubject(subject string)
 	// Used: an idle-expiring token was used at (Unix nanoseconds).
@@ -68,13 +73,34 @@ func (s *Store) IdleFor(d time.Duration) *Store {
 // ("i…"), or the SHA-256 of its value ("h…"), or "" (none).
 func portable(id [16]byte, hasID bool, value string) string {
 	if hasID {
-		return "i" + hex.EncodeToString(id[:])
+		return portableID(id)
 	}
 	if value == "" {
 		return ""
 	}
 	sum := sha256.Sum256([]byte(value))
 	return "h" + hex.EncodeToString(sum[:])
+}
+
+func portableID(id [16]byte) string { return "i" + hex.EncodeToString(id[:]) }
+
+// parsePortable reads a portable name: a signed id ('i'), or a value's
+// SHA-256 ('h'); kind 0 for neither.
+func parsePortable(name string) (id [16]byte, sum [32]byte, kind byte) {
+	if name == "" {
+		return id, sum, 0
+	}
+	raw, err := hex.DecodeString(name[1:])
+	switch {
+	case err != nil:
+	case name[0] == 'i' && len(raw) == len(id):
+		copy(id[:], raw)
+		return id, sum, 'i'
+	case name[0] == 'h' && len(raw) == len(sum):
+		copy(sum[:], raw)
+		return id, sum, 'h'
+	}
+	return id, sum, 0
 }
 
 func (s *Store) noteEndLocked(e endedEntry, value, subject string) {
@@ -97,7 +123,7 @@ func (s *Store) noteUsedLocked(k key, at int64) {
 		return
 	}
 	if id, ok := s.ids[k]; ok {
-		s.observer.Used("i"+hex.EncodeToString(id[:]), at)
+		s.observer.Used(portableID(id), at)
 	}
 }
 
@@ -140,18 +166,28 @@ func (s *Store) idleRemoteLocked(id [16]byte, signed time.Time, now time.Time, u
 	}
 	exp := fromNanos(last + int64(s.idle))
 	if use && now.Before(exp) {
-		if s.used == nil {
-			s.used = map[[16]byte]int64{}
-		}
-		if len(s.used) >= s.max {
-			clear(s.used) // bounded: a forgotten use counts from issue again
-		}
-		s.used[id] = nanos(now)
+		s.rememberUseLocked(id, nanos(now))
 		if s.observer != nil {
-			s.observer.Used("i"+hex.EncodeToString(id[:]), nanos(now))
+			s.observer.Used(portableID(id), nanos(now))
 		}
 	}
 	return exp, true
+}
+
+// rememberUseLocked keeps the last use of a token this store did not
+// mint. Bounded: past the store's bound the uses are forgotten, and a
+// forgotten one counts from issue again.
+func (s *Store) rememberUseLocked(id [16]byte, at int64) {
+	if s.used == nil {
+		s.used = map[[16]byte]int64{}
+	}
+	if u, ok := s.used[id]; ok && u >= at {
+		return
+	}
+	if len(s.used) >= s.max {
+		clear(s.used)
+	}
+	s.used[id] = at
 }
 
 // ApplyEnded ends a token another replica ended, by its portable id.
@@ -161,13 +197,9 @@ func (s *Store) ApplyEnded(id, subject string, exp int64) {
 	if exp != 0 && exp <= nanos(s.clock.Now()) {
 		return // expired already: nothing to remember
 	}
-	raw, err := hex.DecodeString(id[min(1, len(id)):])
-	switch {
-	case err != nil:
-		return
-	case len(id) > 0 && id[0] == 'i' && len(raw) == 16:
-		var tid [16]byte
-		copy(tid[:], raw)
+	tid, sum, kind := parsePortable(id)
+	switch kind {
+	case 'i':
 		if _, ok := s.endedIDs[tid]; ok {
 			return
 		}
@@ -178,9 +210,7 @@ func (s *Store) ApplyEnded(id, subject string, exp int64) {
 			k = keyOf(id) // a key of its own: the entry's place among the ended
 		}
 		s.endLocked(subject, endedEntry{key: k, id: tid, hasID: true, exp: exp})
-	case len(id) > 0 && id[0] == 'h' && len(raw) == 32:
-		var sum [32]byte
-		copy(sum[:], raw)
+	case 'h':
 		if s.sums == nil {
 			s.sums = map[[32]byte]int64{}
 		}
@@ -218,24 +248,18 @@ func (s *Store) ApplyEndedSubject(subject string) {
 	out, o := s.outbox, s.observer
 	s.outbox = nil
 	s.mu.Unlock()
-	if p, ok := o.(interface {
-		Post(id, subject string, exp int64)
-	}); ok {
-		for _, n := range out {
-			p.Post(n.id, n.subject, n.exp)
-		}
+	for _, n := range out {
+		o.Relayed(n.id, n.subject, n.exp)
 	}
 }
 
 // ApplyUsed moves an idle token's last use forward, as another replica
 // saw it used.
 func (s *Store) ApplyUsed(id string, at int64) {
-	raw, err := hex.DecodeString(id[min(1, len(id)):])
-	if err != nil || len(raw) != 16 || id[0] != 'i' {
+	tid, _, kind := parsePortable(id)
+	if kind != 'i' {
 		return
 	}
-	var tid [16]byte
-	copy(tid[:], raw)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if k, ok := s.byID[tid]; ok {
@@ -244,17 +268,8 @@ func (s *Store) ApplyUsed(id string, at int64) {
 		}
 		return
 	}
-	if s.idle <= 0 {
-		return
-	}
-	if s.used == nil {
-		s.used = map[[16]byte]int64{}
-	}
-	if u := s.used[tid]; u < at {
-		if len(s.used) >= s.max {
-			clear(s.used)
-		}
-		s.used[tid] = at
+	if s.idle > 0 {
+		s.rememberUseLocked(tid, at)
 	}
 }
 

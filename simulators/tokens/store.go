@@ -338,8 +338,8 @@ func (s *Store) ownerLocked(subject, kind string, data any) *owner {
 
 // Share makes the store's ids signed, and honours signed tokens minted by
 // other replicas holding the same secret. A token ended on another
-// replica is still honoured here until it expires: ends are the one state
-// replicas do not share.
+// replica is still honoured here until it expires, unless the replicas
+// share their state (Observe and the Apply methods, shared.go).
 func (s *Store) Share(sh *Sharing) *Store {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -719,7 +719,8 @@ func (s *Store) endValueLocked(k key, value, subject string, exp int64) {
 
 // EndSubject ends every token a login holds here (another session of the
 // same user ended them all); it reports how many. Tokens of a replica
-// that this store never held stay good.
+// that this store never held stay good, unless the replicas share their
+// state: the observer tells them, and each ends its own.
 func (s *Store) EndSubject(subject string) int {
 	defer s.tell()
 	s.mu.Lock()
