@@ -378,7 +378,7 @@ func (e *Engine) decide(q Query) (*Decision, error) {
 	e.expireLocked()
 	for _, sc := range e.cat.Scenarios {
 		if a, ok := e.active[sc.Name]; ok {
-			if d := evaluate(sc, a, q); d != nil {
+			if d := evaluate(sc, a, q, nil); d != nil {
 				d.SelectedBy = ByActive
 				return d, nil
 			}
@@ -390,27 +390,41 @@ func (e *Engine) decide(q Query) (*Decision, error) {
 // selectLocked evaluates a scenario chosen for one request; its counters
 // run from the first request that chose it.
 func (e *Engine) selectLocked(sc *Scenario, q Query, by string) *Decision {
-	a, ok := e.selected[sc.Name]
-	if !ok {
-		a = newActivation(sc, e.now(), 0)
-		e.selected[sc.Name] = a
-	}
-	d := evaluate(sc, a, q)
+	d := evaluate(sc, e.selectedLocked(sc), q, nil)
 	if d != nil {
 		d.SelectedBy = by
 	}
 	return d
 }
 
+// selectedLocked is the activation of a scenario chosen per request,
+// made when first chosen.
+func (e *Engine) selectedLocked(sc *Scenario) *activation {
+	a, ok := e.selected[sc.Name]
+	if !ok {
+		a = newActivation(sc, e.now(), 0)
+		e.selected[sc.Name] = a
+	}
+	return a
+}
+
 // evaluate counts the request against every rule it matches and returns
-// the first whose trigger fires.
-func evaluate(sc *Scenario, a *activation, q Query) *Decision {
+// the first whose trigger fires. count, when set, is how the n-th match
+// of a rule is counted (across replicas); nil counts in a, under the
+// engine's lock.
+func evaluate(sc *Scenario, a *activation, q Query, count func(i int, r *Rule) uint64) *Decision {
 	for i, r := range sc.Rules {
 		if !r.Match.matches(q) {
 			continue
 		}
-		a.counts[i]++
-		if r.When.fires(a.counts[i], a.rands[i]) {
+		var n uint64
+		if count != nil {
+			n = count(i, r)
+		} else {
+			a.counts[i]++
+			n = a.counts[i]
+		}
+		if r.When.fires(n, a.rands[i]) {
 			return &Decision{Scenario: sc.Name, Rule: i + 1, FaultType: r.FaultType, Fault: r.Fault, After: r.After, Rand: a.rands[i]}
 		}
 	}

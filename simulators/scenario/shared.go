@@ -176,12 +176,7 @@ func (e *Engine) candidates(q Query) ([]candidate, error) {
 		if sc == nil {
 			return nil, e.unknown(name)
 		}
-		a, ok := e.selected[name]
-		if !ok {
-			a = newActivation(sc, e.now(), 0)
-			e.selected[name] = a
-		}
-		return []candidate{{sc, a, "s:" + e.selGen + ":" + name, by}}, nil
+		return []candidate{{sc, e.selectedLocked(sc), "s:" + e.selGen + ":" + name, by}}, nil
 	}
 	if q.Header != "" {
 		return sel(q.Header, ByHeader)
@@ -207,27 +202,18 @@ func (e *Engine) candidates(q Query) ([]candidate, error) {
 // cannot count, the replica counts alone (the log says the store is
 // lost) rather than drop the fault.
 func (e *Engine) evaluateShared(c candidate, q Query) *Decision {
-	for i, r := range c.sc.Rules {
-		if !r.Match.matches(q) {
-			continue
+	return evaluate(c.sc, c.a, q, func(i int, r *Rule) uint64 {
+		if !r.When.counted() {
+			return 0 // fires does not look at it
 		}
-		var n uint64
-		if r.When.counted() {
-			got, err := e.counter.Count(context.Background(), c.key+":"+strconv.Itoa(i))
-			if err == nil {
-				n = uint64(got)
-			} else {
-				e.mu.Lock()
-				c.a.counts[i]++
-				n = c.a.counts[i]
-				e.mu.Unlock()
-			}
+		if got, err := e.counter.Count(context.Background(), c.key+":"+strconv.Itoa(i)); err == nil {
+			return uint64(got)
 		}
-		if r.When.fires(n, c.a.rands[i]) {
-			return &Decision{Scenario: c.sc.Name, Rule: i + 1, FaultType: r.FaultType, Fault: r.Fault, After: r.After, Rand: c.a.rands[i]}
-		}
-	}
-	return nil
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		c.a.counts[i]++
+		return c.a.counts[i]
+	})
 }
 
 // counted reports whether a trigger depends on how many requests matched.
