@@ -180,7 +180,7 @@ func vendorEnv(name string, s *Stack) vendor.Env {
 			s.shareTokens(name, st)
 			return st
 		},
-		Shared: s.sharedFor(),
+		Shared: s.sharedFor(name),
 		Value:  s.sharedValue(),
 		Key: func(use string) []byte {
 			if s.opts.TokenSecret == "" {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,7 +40,6 @@ func topicEnded(v string) string      { return "ended:" + v }      // token id �
 func topicEndSubject(v string) string { return "endsubject:" + v } // told: a login whose tokens all ended
 func topicLastUse(v string) string    { return "lastuse:" + v }    // told: token id → Unix ns
 func topicStubs(v string) string      { return "stubs:" + v }      // stub name → its text, base64
-func topicRegistered(t string) string { return t }                 // a vendor's own (vendor.Shared)
 
 // endedNote is an ended token as replicas share it.
 type endedNote struct {
@@ -307,12 +307,38 @@ func (m sharedMap) Follow(apply func(string, []byte), load func(map[string][]byt
 	m.s.state.Handle(m.topic, state.Handler{Apply: apply, Load: load})
 }
 
-// sharedFor is a vendor's Env.Shared: nil without shared state.
-func (s *Stack) sharedFor() func(topic string) vendor.Shared {
+// sharedFor is a vendor's Env.Shared: nil without shared state. The
+// topics a vendor takes are noted as its own: a reset clears them, and a
+// vendor-restart fault clears its vendor's.
+func (s *Stack) sharedFor(vendorName string) func(topic string) vendor.Shared {
 	if s.state == nil {
 		return nil
 	}
-	return func(topic string) vendor.Shared { return sharedMap{s: s, topic: topicRegistered(topic)} }
+	return func(topic string) vendor.Shared {
+		s.topicsMu.Lock()
+		defer s.topicsMu.Unlock()
+		if !slices.Contains(s.vendorTopics[vendorName], topic) {
+			if s.vendorTopics == nil {
+				s.vendorTopics = map[string][]string{}
+			}
+			s.vendorTopics[vendorName] = append(s.vendorTopics[vendorName], topic)
+		}
+		return sharedMap{s: s, topic: topic}
+	}
+}
+
+// vendorTopicsOf are the shared topics of one vendor ("": of every vendor).
+func (s *Stack) vendorTopicsOf(vendorName string) []string {
+	s.topicsMu.Lock()
+	defer s.topicsMu.Unlock()
+	if vendorName != "" {
+		return slices.Clone(s.vendorTopics[vendorName])
+	}
+	var out []string
+	for _, ts := range s.vendorTopics {
+		out = append(out, ts...)
+	}
+	return out
 }
 
 // applyScenario takes one scenario's activation (nil: switched off), or
@@ -391,7 +417,7 @@ func (s *Stack) resetShared() error {
 	for _, sv := range s.vendors {
 		ops = append(ops, state.Clear(topicEnded(sv.name)))
 	}
-	for _, t := range s.registrationTopics() {
+	for _, t := range s.vendorTopicsOf("") {
 		ops = append(ops, state.Clear(t))
 	}
 	ops = append(ops, state.Tell(topicReset, "all"))
@@ -405,22 +431,13 @@ func (s *Stack) resetShared() error {
 // forgets its tokens and registrations everywhere.
 func (s *Stack) restartShared(name string) {
 	ops := []state.Op{state.Clear(topicEnded(name))}
-	if name == "exotel" {
-		ops = append(ops, state.Clear(topicRegistered("exotel:registrations")))
+	for _, t := range s.vendorTopicsOf(name) {
+		ops = append(ops, state.Clear(t))
 	}
 	ops = append(ops, state.Tell(topicRestart, name))
 	if err := s.state.Write(context.Background(), ops...); err != nil {
 		s.log.Error("shared state: a vendor restart not made on every replica", slog.String("vendor", name), slog.String("error", err.Error()))
 	}
-}
-
-// registrationTopics are the vendors' own shared topics (Exotel's
-// registrations).
-func (s *Stack) registrationTopics() []string {
-	if s.vendor("exotel") == nil {
-		return nil
-	}
-	return []string{topicRegistered("exotel:registrations")}
 }
 
 // putStubShared checks a stub here, then puts it on every replica.

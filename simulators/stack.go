@@ -240,9 +240,13 @@ type Stack struct {
 	vendors []*served
 	admin   *served
 
-	state    *state.Redis // nil: the state is this stack's own (shared.go)
-	uses     *useBatcher  // with state: idle tokens' last uses, told in batches
-	stopUses context.CancelFunc
+	state *state.Redis // nil: the state is this stack's own (shared.go)
+	// vendorTopics are the shared topics each vendor took (sharedFor);
+	// vendors are built side by side, hence the lock.
+	topicsMu     sync.Mutex
+	vendorTopics map[string][]string
+	uses         *useBatcher // with state: idle tokens' last uses, told in batches
+	stopUses     context.CancelFunc
 
 	client     *http.Client // made when first asked for; its idle connections close with the stack
 	clientOnce sync.Once
