@@ -164,15 +164,11 @@ func (r *Redis) Start(ctx context.Context) error {
 	}
 	rctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	if err := r.register(rctx); err != nil {
+	// The first beat: writers wait for this replica from now on (it has
+	// read the store), and the banner can name the live ones.
+	if _, err := r.heartbeat(rctx); err != nil {
 		r.stop()
 		return fmt.Errorf("--state %s: %w", r.url, err)
-	}
-	if beats, err := r.rdb.HGetAll(rctx, r.key("replicas")).Result(); err == nil {
-		live := r.live(rctx, beats, time.Now())
-		r.lostMu.Lock()
-		r.replicas = live
-		r.lostMu.Unlock()
 	}
 	if r.journal != nil {
 		if err := r.journal.start(ctx); err != nil {
@@ -352,14 +348,9 @@ func (r *Redis) beat(ctx context.Context) {
 		case <-t.C:
 		}
 		bctx, cancel := context.WithTimeout(ctx, callTimeout)
-		now := time.Now()
-		pipe := r.rdb.Pipeline()
-		pipe.HSet(bctx, r.key("replicas"), r.replica, now.UnixMilli())
-		vcmd := pipe.Get(bctx, r.key("version"))
-		rcmd := pipe.HGetAll(bctx, r.key("replicas"))
-		_, err := pipe.Exec(bctx)
+		v, err := r.heartbeat(bctx)
 		cancel()
-		if err != nil && !errors.Is(err, redis.Nil) {
+		if err != nil {
 			r.lost(err)
 			if stale := r.Stale(); stale >= nextStaleLog {
 				r.log.Warn("shared state still lost: serving the state last read", slog.String("state", r.url),
@@ -371,11 +362,6 @@ func (r *Redis) beat(ctx context.Context) {
 		nextStaleLog = staleLogEvery
 		wasLost := !r.connected.Load()
 		r.found()
-		live := r.live(bctx, rcmd.Val(), now)
-		r.lostMu.Lock()
-		r.replicas = live
-		r.lostMu.Unlock()
-		v, _ := vcmd.Uint64()
 		if v > r.applied.Load() {
 			behind++
 		} else {
@@ -629,10 +615,23 @@ func (r *Redis) Close() error {
 	return r.rdb.Close()
 }
 
-// Register makes a replica known before its first beat (Start beats only
-// after Beat): writers wait for it from then on.
-func (r *Redis) register(ctx context.Context) error {
-	return r.rdb.HSet(ctx, r.key("replicas"), r.replica, time.Now().UnixMilli()).Err()
+// heartbeat says this replica is live, notes the live replicas, and
+// returns the store's version (0 before any change).
+func (r *Redis) heartbeat(ctx context.Context) (uint64, error) {
+	now := time.Now()
+	pipe := r.rdb.Pipeline()
+	pipe.HSet(ctx, r.key("replicas"), r.replica, now.UnixMilli())
+	vcmd := pipe.Get(ctx, r.key("version"))
+	rcmd := pipe.HGetAll(ctx, r.key("replicas"))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return 0, err
+	}
+	live := r.live(ctx, rcmd.Val(), now)
+	r.lostMu.Lock()
+	r.replicas = live
+	r.lostMu.Unlock()
+	v, _ := vcmd.Uint64()
+	return v, nil
 }
 
 // Value is a value every replica holds alike, kept in the store: the
