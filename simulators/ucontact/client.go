@@ -99,22 +99,16 @@ func parseUserLogin(status int, body []byte) (string, error) {
 	if status != http.StatusOK || json.Unmarshal(body, &arr) != nil || len(arr) < 2 {
 		return "", vendor.ErrGarbled
 	}
-	last := arr[len(arr)-1]
-	var key string
-	if json.Unmarshal(last, &key) != nil {
-		var peer struct {
-			MD5Secret string `json:"md5secret"`
-		}
-		if json.Unmarshal(last, &peer) != nil {
-			return "", vendor.ErrGarbled
-		}
-		key = peer.MD5Secret
-	}
-	if key == "" {
+	key, ok := userLoginKey.Read(body)
+	if !ok {
 		return "", vendor.ErrGarbled
 	}
 	return key, nil
 }
+
+// userLoginKey reads the key at the end of UserLogin's list: the sample's
+// reader (Postman, proxy redaction) and the reference client's alike.
+var userLoginKey = vendor.JSONLast("md5secret")
 
 func agentLogin(base string, c map[string]string) vendor.ClientCall {
 	return vendor.ClientCall{Method: http.MethodPost, URL: base + PathAgentLogin,

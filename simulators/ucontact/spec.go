@@ -50,7 +50,7 @@ var samples = map[string]*vendor.Sample{
 		Request: func(demo, _ map[string]string) vendor.Request {
 			return vendor.Request{ContentType: vendor.FormType, Form: vendor.Form("user", demo["user"], "password", demo["password"])}
 		},
-		Token: vendor.JSONLast("md5secret"), // either shape of settings.userLogin
+		Token: userLoginKey, // either shape of settings.userLogin
 	},
 	AgentLogoff: {
 		Request: func(demo, kept map[string]string) vendor.Request {
