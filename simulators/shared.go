@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mockauth/mockauth/internal/tick"
 	"github.com/mockauth/mockauth/simulators/admin"
 	"github.com/mockauth/mockauth/simulators/scenario"
 	"github.com/mockauth/mockauth/simulators/state"
@@ -243,7 +244,7 @@ func (b *useBatcher) add(vendorName, id string, at int64) {
 
 // run tells the uses gathered until ctx ends.
 func (b *useBatcher) run(ctx context.Context) {
-	every(ctx, useEvery, func() {
+	tick.Every(ctx, useEvery, func() {
 		b.mu.Lock()
 		due := b.due
 		b.due = map[[2]string]int64{}
@@ -259,20 +260,6 @@ func (b *useBatcher) run(ctx context.Context) {
 			b.log.Warn("shared state: last uses of idle tokens not told", slog.Int("tokens", len(ops)), slog.String("error", err.Error()))
 		}
 	})
-}
-
-// every calls f once a period until ctx ends.
-func every(ctx context.Context, period time.Duration, f func()) {
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			f()
-		}
-	}
 }
 
 // sharedMap is a vendor's topic as vendor.Shared.
@@ -519,7 +506,7 @@ const (
 // expire; each replica's own store keeps its bound (and its watermarks)
 // regardless.
 func (s *Stack) trimEnded(ctx context.Context) {
-	every(ctx, trimEvery, func() {
+	tick.Every(ctx, trimEvery, func() {
 		now := s.clock.Now().UnixNano()
 		for _, sv := range s.vendors {
 			n, err := s.state.Trim(ctx, topicEnded(sv.name), maxEndedShared, now, endedRank)

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/mockauth/mockauth/internal/tick"
 	"github.com/mockauth/mockauth/simulators"
 	"github.com/mockauth/mockauth/simulators/journal"
 	"github.com/mockauth/mockauth/simulators/upstream"
@@ -293,26 +294,12 @@ func limitFor(live uint64) int64 {
 // period, until ctx ends.
 func followLiveHeap(ctx context.Context, period time.Duration) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	every(ctx, period, func() {
+	tick.Every(ctx, period, func() {
 		metrics.Read(sample)
 		if sample[0].Value.Kind() == metrics.KindUint64 {
 			debug.SetMemoryLimit(limitFor(sample[0].Value.Uint64()))
 		}
 	})
-}
-
-// every calls f once a period until ctx ends.
-func every(ctx context.Context, period time.Duration, f func()) {
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			f()
-		}
-	}
 }
 
 func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
@@ -463,7 +450,7 @@ func watch(ctx context.Context, paths []string, interval time.Duration, log *slo
 		return b.String()
 	}
 	last := stamp()
-	every(ctx, interval, func() {
+	tick.Every(ctx, interval, func() {
 		now := stamp()
 		if now == last {
 			return
