@@ -107,12 +107,12 @@ func (s *Stack) shareState() error {
 		Apply: func(_ string, v []byte) { s.clock.SetOffset(time.Duration(parseInt(v))) },
 		Load:  func(all map[string][]byte) { s.clock.SetOffset(time.Duration(parseInt(all[fieldOffset]))) },
 	})
-	st.Handle(topicReset, state.Handler{Apply: func(string, []byte) { s.resetHere() }, Load: func(map[string][]byte) {}})
+	st.Handle(topicReset, state.Handler{Apply: func(string, []byte) { s.resetHere() }})
 	st.Handle(topicRestart, state.Handler{Apply: func(name string, _ []byte) {
 		if sv := s.vendor(name); sv != nil {
 			sv.sim().Reset()
 		}
-	}, Load: func(map[string][]byte) {}})
+	}})
 	for _, sv := range s.vendors {
 		s.shareVendor(sv)
 	}
@@ -165,8 +165,8 @@ func (s *Stack) shareTokens(name string, ts *tokens.Store) {
 			apply(id, v)
 		}
 	}})
-	s.state.Handle(topicEndSubject(name), state.Handler{Apply: func(subject string, _ []byte) { ts.ApplyEndedSubject(subject) }, Load: func(map[string][]byte) {}})
-	s.state.Handle(topicLastUse(name), state.Handler{Apply: func(id string, v []byte) { ts.ApplyUsed(id, parseInt(v)) }, Load: func(map[string][]byte) {}})
+	s.state.Handle(topicEndSubject(name), state.Handler{Apply: func(subject string, _ []byte) { ts.ApplyEndedSubject(subject) }})
+	s.state.Handle(topicLastUse(name), state.Handler{Apply: func(id string, v []byte) { ts.ApplyUsed(id, parseInt(v)) }})
 }
 
 // tokenObserver tells the replicas what one vendor's token store ends

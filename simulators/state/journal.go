@@ -52,7 +52,7 @@ func (r *Redis) ShareJournal(j *journal.Journal, size int, sync func()) {
 		Apply: func(string, []byte) {},
 		Load:  func(map[string][]byte) { j.Clear() },
 	})
-	r.Handle(topicShip, Handler{Apply: func(string, []byte) { f.ship() }, Load: func(map[string][]byte) {}})
+	r.Handle(topicShip, Handler{Apply: func(string, []byte) { f.ship() }})
 }
 
 // start adds the entries the stream holds (a replica that starts late

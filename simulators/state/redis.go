@@ -270,7 +270,7 @@ func (r *Redis) readAll(ctx context.Context) error {
 		for f, val := range cmds[i].Val() {
 			all[f] = []byte(val)
 		}
-		if h, ok := r.handler(t); ok {
+		if h, ok := r.handler(t); ok && h.Load != nil {
 			h.Load(all)
 		}
 	}
@@ -317,7 +317,9 @@ func (r *Redis) apply(ctx context.Context, payload string) {
 		case OpDel:
 			h.Apply(op[2], nil)
 		case OpClear:
-			h.Load(map[string][]byte{})
+			if h.Load != nil {
+				h.Load(map[string][]byte{})
+			}
 		}
 	}
 	r.applied.Store(m.V)

@@ -33,7 +33,8 @@ import (
 type Handler struct {
 	// Apply takes one field's new value (nil: the field was deleted).
 	Apply func(field string, value []byte)
-	// Load takes the whole topic, replacing what the replica had.
+	// Load takes the whole topic, replacing what the replica had; nil
+	// for a topic of OpTell changes only, which the store does not keep.
 	Load func(all map[string][]byte)
 }
 
